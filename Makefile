@@ -1,0 +1,55 @@
+# The single entry point. `make demo` runs the app with demo data; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CHROMIUM := $(shell command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null)
+PYTEST_WORKERS ?= 2
+
+.PHONY: install demo run test test-fast bench lint format check migrations clean
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（找不到 $(PYTHON)）"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py demo_data
+	$(PY) manage.py demo_logins
+	bin/run-demo
+
+run: install
+	bin/run-demo
+
+test: install
+	@if [ -z "$(CHROMIUM)" ]; then echo ">>> 未找到 Chromium：浏览器测试将被跳过（sudo apt-get install chromium 后即可运行）。"; \
+	 else echo ">>> 浏览器测试使用 $(CHROMIUM)"; fi
+	@if [ -n "$$DATABASE_URL" ]; then echo ">>> 数据库：$$DATABASE_URL"; else echo ">>> 数据库：SQLite（设置 DATABASE_URL 可改用 PostgreSQL）"; fi
+	MINHU_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# For a developer's quick loop: skips the browser and slow tests.
+test-fast: install
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not browser and not slow" $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run_all.py
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

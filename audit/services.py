@@ -1,0 +1,55 @@
+"""Writing the audit log. Services call ``record`` inside their own transaction, so a change and
+its audit entry commit or roll back together."""
+
+from lib.masking import mask_text
+
+from .models import AuditEntry
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    # Behind a proxy the operator sets MINHU_BEHIND_PROXY; the first forwarded address is the client.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    kind: str = AuditEntry.Kind.CHANGE,
+    obj=None,
+    region=None,
+    detail: dict | None = None,
+    request=None,
+) -> AuditEntry:
+    """Append one entry. ``detail`` must not hold personal identifiers; free text in it is masked."""
+    detail = {k: mask_text(v) if isinstance(v, str) else v for k, v in (detail or {}).items()}
+    if region is None and obj is not None:
+        region = getattr(obj, "region", None)
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_name=str(actor) if actor else "",
+        kind=kind,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=mask_text(str(obj))[:200] if obj is not None else "",
+        region=region,
+        detail=detail,
+        ip=client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:200] if request is not None else ""),
+    )
+
+
+def record_view(*, actor, obj, request=None, detail=None) -> AuditEntry:
+    return record(
+        actor=actor,
+        action=f"{obj._meta.label_lower}.view",
+        kind=AuditEntry.Kind.VIEW,
+        obj=obj,
+        request=request,
+        detail=detail,
+    )

@@ -1,0 +1,58 @@
+"""Fixtures shared by every app's tests: the world of regions and one persona per role."""
+
+import os
+import shutil
+import uuid
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    # Tests may share one Redis (CI) across xdist workers: every test gets its own key space.
+    # Django's setting_changed handler rebuilds the cache connections.
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"t-{uuid.uuid4().hex[:12]}"}}
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Argon2 is deliberately slow; personas are created in every test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db):
+    from org.testing import build_world
+
+    return build_world()
+
+
+@pytest.fixture
+def users(world):
+    return world.users
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> the test client logged in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def chromium_path() -> str:
+    return os.environ.get("MINHU_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser") or ""
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    chromium = chromium_path()
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="需要 PostgreSQL：设置 DATABASE_URL=postgres://… 后运行"))
+        if "browser" in item.keywords and not chromium:
+            item.add_marker(pytest.mark.skip(reason="未找到 Chromium（apt-get install chromium）：跳过浏览器测试"))

@@ -1,0 +1,63 @@
+from django.contrib.auth import views as auth_views
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from huey.contrib.djhuey import HUEY
+
+from audit.models import AuditEntry
+from audit.services import client_ip, record
+
+from . import throttle
+from .navigation import entries_for
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "org/welcome.html")
+    return render(request, "org/home.html", {"tiles": entries_for(request.user)})
+
+
+@never_cache
+def healthz(request):
+    """Liveness and readiness for load balancers: the database answers and the queue is reachable."""
+    checks, ok = {}, True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:  # report, do not raise: the caller wants JSON
+        checks["database"], ok = f"error: {type(exc).__name__}", False
+    try:
+        checks["queue_pending"] = HUEY.pending_count()
+        checks["queue"] = "ok"
+    except Exception as exc:
+        checks["queue"], ok = f"error: {type(exc).__name__}", False
+    checks["status"] = "ok" if ok else "error"
+    return JsonResponse(checks, status=200 if ok else 503)
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")
+        if throttle.is_locked(username, client_ip(request)):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, _("登录失败次数过多，请15分钟后再试。"))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        throttle.note_failure(self.request.POST.get("username", ""), client_ip(self.request))
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        throttle.clear(form.get_user().get_username())
+        record(actor=form.get_user(), action="org.login", kind=AuditEntry.Kind.LOGIN, request=self.request)
+        return response
