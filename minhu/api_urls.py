@@ -1,8 +1,20 @@
-"""The REST API (DRF). Each app exposes ``api.router_urls`` (a list of url patterns) or a router."""
+"""The REST API (DRF). Each app's ``api.py`` holds its viewsets and ``urlpatterns``."""
 
 from django.urls import include, path
 
-urlpatterns = [
-    path("", include("org.api")),
-    path("", include("people.api")),
+APPS = [
+    "org",
+    "people",
+    "cases",
+    "insight",
+    "volunteers",
+    "events",
+    "care",
+    "renewal",
+    "resources",
+    "deeds",
+    "dashboard",
+    "audit",
 ]
+
+urlpatterns = [path("", include(f"{app}.api")) for app in APPS]

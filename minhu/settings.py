@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "audit",
     "people",
     "cases",
+    "insight",
     "volunteers",
     "events",
     "care",

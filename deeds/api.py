@@ -1,0 +1,3 @@
+"""REST API of this app; scoped like its pages."""
+
+urlpatterns: list = []
