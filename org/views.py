@@ -1,3 +1,5 @@
+import importlib
+
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import JsonResponse
@@ -13,10 +15,30 @@ from . import throttle
 from .navigation import entries_for
 
 
+# Apps that put a panel on the home page provide ``<app>/home.py`` with ``panel(request) -> str | None``
+# (rendered HTML, or None when the panel does not apply to this user).
+HOME_PANEL_APPS = ["cases", "insight", "care", "events", "renewal", "resources", "volunteers", "deeds", "dashboard"]
+
+
+def home_panels(request) -> list[str]:
+    panels = []
+    for app in HOME_PANEL_APPS:
+        try:
+            module = importlib.import_module(f"{app}.home")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.home":
+                raise
+            continue
+        html = module.panel(request)
+        if html:
+            panels.append(html)
+    return panels
+
+
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "org/welcome.html")
-    return render(request, "org/home.html", {"tiles": entries_for(request.user)})
+    return render(request, "org/home.html", {"tiles": entries_for(request.user), "panels": home_panels(request)})
 
 
 @never_cache
