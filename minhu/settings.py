@@ -27,6 +27,9 @@ if not DEBUG and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 40 or len(set(S
 # Key for encrypting personal identifiers (ID numbers, phones) at rest. Defaults to one derived
 # from SECRET_KEY; set it separately so rotating SECRET_KEY does not make old data unreadable.
 FIELD_ENCRYPTION_KEY = env_str("MINHU_FIELD_KEY", "") or SECRET_KEY
+# Extra off-days and make-up workdays (ISO dates, comma-separated) beyond the statutory calendar.
+MINHU_EXTRA_HOLIDAYS = env_list("MINHU_EXTRA_HOLIDAYS", [])
+MINHU_EXTRA_WORKDAYS = env_list("MINHU_EXTRA_WORKDAYS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
