@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "org",
     "audit",
+    "notify",
     "people",
     "cases",
     "insight",
@@ -187,6 +188,15 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "minhu@localhost")
+
+# Notification senders per channel (dotted paths to classes with ``send(message)``); SMS and WeChat
+# gateways are plug-ins: set MINHU_SMS_SENDER / MINHU_WECHAT_SENDER to a class path.
+MINHU_NOTIFY_SENDERS = {
+    "console": "notify.senders.ConsoleSender",
+    "email": "notify.senders.EmailSender",
+    "sms": env_str("MINHU_SMS_SENDER", "notify.senders.ConsoleSender"),
+    "wechat": env_str("MINHU_WECHAT_SENDER", "notify.senders.ConsoleSender"),
+}
 
 # Security. Production mode (DEBUG off) turns on secure cookies and HSTS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
