@@ -1,11 +1,14 @@
 """Loads the demo data set: 黄浦区 › 老西门街道 and 徐汇区 › 天平街道 with fictional people.
 
 Each app contributes through ``<app>/demo.py`` exposing ``load(ctx: dict) -> None``; they run in
-the order below and share ``ctx`` (regions, units, users, residents ...). Safe to run twice: it
-does nothing when the demo subdistricts already exist (use --reset on a throwaway database).
+the order below and share ``ctx`` (regions, units, users, residents ... and ``rng``, a seeded
+``random.Random`` so every run makes the same data). Safe to run twice: it does nothing when the
+demo subdistricts already exist (start again from an empty database to reload).
 """
 
 import importlib
+import random
+import time
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -25,7 +28,8 @@ class Command(BaseCommand):
         if Region.objects.filter(name="老西门街道").exists():
             self.stdout.write("演示数据已存在，跳过。")
             return
-        ctx: dict = {"seed": seed, "stdout": self.stdout}
+        ctx: dict = {"seed": seed, "rng": random.Random(seed), "stdout": self.stdout}
+        started = time.perf_counter()
         with transaction.atomic():
             for app in ORDER:
                 try:
@@ -34,6 +38,7 @@ class Command(BaseCommand):
                     if exc.name != f"{app}.demo":
                         raise
                     continue
+                step = time.perf_counter()
                 module.load(ctx)
-                self.stdout.write(f"  {app}: 完成")
-        self.stdout.write(self.style.SUCCESS("演示数据已载入。"))
+                self.stdout.write(f"  {app}: 完成（{time.perf_counter() - step:.1f} 秒）")
+        self.stdout.write(self.style.SUCCESS(f"演示数据已载入（{time.perf_counter() - started:.1f} 秒）。"))

@@ -1,0 +1,41 @@
+"""Prints the demo logins, one per role (``make demo`` shows them before starting the app)."""
+
+from django.core.management.base import BaseCommand
+
+from org.demo import DEMO_LOGINS, EXTRA_LOGINS
+from org.models import Role, User
+
+
+class Command(BaseCommand):
+    help = "列出演示账号（每个角色一个）及其密码。仅用于演示数据库。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--all", action="store_true", help="同时列出天平街道等其他演示账号")
+
+    def handle(self, *args, all=False, **options):
+        rows = DEMO_LOGINS + (EXTRA_LOGINS if all else [])
+        present = set(User.objects.filter(username__in=[r[0] for r in rows]).values_list("username", flat=True))
+        if not present:
+            self.stdout.write("尚未载入演示数据：请先运行 python manage.py demo_data")
+            return
+        table = [("角色", "用户名", "密码", "辖区", "姓名")]
+        table += [
+            (str(Role(role).label), username, password, region, name)
+            for username, password, role, region, _unit, name in rows
+            if username in present
+        ]
+        widths = [max(_width(row[i]) for row in table) for i in range(len(table[0]))]
+        self.stdout.write("演示账号（密码公开，仅供演示）：")
+        for n, row in enumerate(table):
+            self.stdout.write("  " + "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)))
+            if n == 0:
+                self.stdout.write("  " + "  ".join("-" * w for w in widths))
+
+
+def _width(text: str) -> int:
+    """Display width in a terminal: CJK characters take two columns."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
