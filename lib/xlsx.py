@@ -1,0 +1,213 @@
+"""Spreadsheet reading and writing (openpyxl), shared by every import and export.
+
+Who relies on this: people imports/exports, renewal certificate import, audit export, dashboard
+reports. Imports read the first sheet by Chinese header names, so staff may reorder or add columns;
+every row comes back with its spreadsheet row number so error messages can name it ("第 12 行").
+"""
+
+import datetime
+import io
+import zipfile
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from django.http import HttpResponse
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Rows beyond this are refused before any work is done: one upload must stay a few seconds of work.
+MAX_ROWS = 50_000
+
+
+class SpreadsheetError(ValueError):
+    """The file as a whole cannot be read (not xlsx, missing headers, too many rows). Chinese message."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an import: ``header`` is what staff see in the sheet, ``key`` what code uses."""
+
+    header: str
+    key: str
+    required: bool = True
+    example: str = ""
+    help: str = ""
+
+
+def _columns(columns) -> list[Column]:
+    """Accepts a list of Column, or a mapping header -> key / (key, required) / Column."""
+    if isinstance(columns, dict):
+        result = []
+        for header, spec in columns.items():
+            if isinstance(spec, Column):
+                result.append(spec)
+            elif isinstance(spec, tuple):
+                result.append(Column(header, spec[0], *spec[1:]))
+            else:
+                result.append(Column(header, spec))
+        return result
+    return list(columns)
+
+
+def _clean_header(value) -> str:
+    text = "" if value is None else str(value)
+    # Templates mark required headers with "*" (姓名*); staff also type full-width spaces.
+    return text.replace("*", "").replace("＊", "").replace("\u3000", "").strip()
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        # Excel stores typed numbers as floats: 582 -> "582", not "582.0".
+        return str(int(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return value.date() if value.time() == datetime.time() else value
+    return value
+
+
+def read_rows(file, columns) -> list[tuple[int, dict]]:
+    """Read the first sheet of an .xlsx file by header names.
+
+    ``file``: a path, bytes, or a file-like object (an ``UploadedFile``).
+    ``columns``: a list of ``Column`` or a mapping ``header -> key`` (or ``header -> (key, required)``).
+
+    Returns ``[(row_number, {key: value})]`` with row numbers as Excel shows them (the header is
+    row 1). Strings are stripped, whole-number cells become strings ("582"), empty cells become "".
+    Completely empty rows are skipped. Unknown columns are ignored.
+
+    Raises ``SpreadsheetError`` (Chinese message) when the file is not an .xlsx workbook, when a
+    required header is missing, or when the sheet has more than ``MAX_ROWS`` rows.
+    """
+    cols = _columns(columns)
+    if isinstance(file, bytes | bytearray):
+        file = io.BytesIO(file)
+    elif hasattr(file, "seek"):
+        file.seek(0)
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        raise SpreadsheetError("无法读取该文件：请上传 Excel 工作簿（.xlsx 格式），可先下载模板再填写。") from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_row = next(rows, None)
+        if header_row is None:
+            raise SpreadsheetError("表格是空的：第 1 行应为表头。")
+        positions = {}
+        for index, value in enumerate(header_row):
+            name = _clean_header(value)
+            if name and name not in positions:
+                positions[name] = index
+        missing = [c.header for c in cols if c.required and c.header not in positions]
+        if missing:
+            raise SpreadsheetError("表头缺少以下列：" + "、".join(missing) + "。请使用下载的模板，不要修改第 1 行。")
+        result = []
+        for number, values in enumerate(rows, start=2):
+            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            if len(result) >= MAX_ROWS:
+                raise SpreadsheetError(f"文件超过 {MAX_ROWS} 行，请拆分后分批导入。")
+            row = {}
+            for col in cols:
+                index = positions.get(col.header)
+                row[col.key] = _cell(values[index]) if index is not None and index < len(values) else ""
+            result.append((number, row))
+        return result
+    finally:
+        workbook.close()
+
+
+def _write_sheet(sheet, headers, rows, *, required=()) -> None:
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="FFF2CC")
+    sheet.append([f"{h}*" if h in required else h for h in headers])
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.fill = fill
+    widths = [max(8, len(str(h)) * 2 + 2) for h in headers]
+    for row in rows:
+        values = ["" if v is None else v for v in row]
+        sheet.append(values)
+        for i, v in enumerate(values[: len(widths)]):
+            widths[i] = min(40, max(widths[i], len(str(v)) + 2))
+    for i, width in enumerate(widths, start=1):
+        column = sheet.column_dimensions[get_column_letter(i)]
+        column.width = width
+        # Text format for whole columns: an 18-digit ID number typed into a "General" cell would
+        # become 3.10101E+17 and lose its last digits.
+        column.number_format = "@"
+    sheet.freeze_panes = "A2"
+
+
+def workbook_bytes(headers, rows, *, sheet_title: str = "Sheet1", notes=None, required=()) -> bytes:
+    """An .xlsx file with a bold header row and the given rows (iterables of cell values).
+
+    ``notes``: optional list of lines written to a second sheet "填写说明". ``required``: headers
+    marked with "*" (``read_rows`` ignores the mark).
+
+    ID numbers and phones must be passed as strings, so Excel keeps them as text (no 3.1E+17).
+    """
+    workbook = Workbook(write_only=False)
+    sheet = workbook.active
+    sheet.title = sheet_title[:31]
+    _write_sheet(sheet, list(headers), rows, required=set(required))
+    if notes:
+        help_sheet = workbook.create_sheet("填写说明")
+        help_sheet.column_dimensions["A"].width = 100
+        for line in notes:
+            help_sheet.append([line])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` header for a Chinese filename: ASCII fallback plus RFC 5987 ``filename*``."""
+    fallback = filename.encode("ascii", "ignore").decode().strip() or "export.xlsx"
+    if not fallback.lower().endswith(".xlsx") and filename.lower().endswith(".xlsx"):
+        fallback = "export.xlsx"
+    fallback = fallback.replace('"', "").replace("\\", "")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _response(filename: str, content: bytes) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(filename)
+    response["Cache-Control"] = "no-store"  # exports may hold personal data
+    return response
+
+
+def workbook_response(filename: str, headers, rows, **kwargs) -> HttpResponse:
+    """Download response for an export: ``workbook_response("居民名单.xlsx", headers, rows)``."""
+    return _response(filename, workbook_bytes(headers, rows, **kwargs))
+
+
+def template_bytes(columns, *, example_rows=None, notes=None, sheet_title: str = "导入") -> bytes:
+    """An import template: headers from ``columns`` (required ones marked "*"), one example row
+    (``Column.example`` or ``example_rows``) and a "填写说明" sheet listing every column."""
+    cols = _columns(columns)
+    rows = example_rows if example_rows is not None else [[c.example for c in cols]]
+    lines = list(notes or [])
+    lines.append("带 * 的列必须填写；示例行请删除后再导入。")
+    for c in cols:
+        lines.append(f"{c.header}：{'必填' if c.required else '选填'}{'。' + c.help if c.help else ''}")
+    return workbook_bytes(
+        [c.header for c in cols],
+        rows,
+        sheet_title=sheet_title,
+        notes=lines,
+        required={c.header for c in cols if c.required},
+    )
+
+
+def template_response(filename: str, columns, *, example_rows=None, notes=None) -> HttpResponse:
+    """Download response for an import template with an example row."""
+    return _response(filename, template_bytes(columns, example_rows=example_rows, notes=notes))
