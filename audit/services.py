@@ -27,7 +27,8 @@ def record(
     """Append one entry. ``detail`` must not hold personal identifiers; free text in it is masked."""
     detail = {k: mask_text(v) if isinstance(v, str) else v for k, v in (detail or {}).items()}
     if region is None and obj is not None:
-        region = getattr(obj, "region", None)
+        # A region's own entries belong to it; everything else to the region it carries.
+        region = obj if obj._meta.label_lower == "org.region" else getattr(obj, "region", None)
     actor = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEntry.objects.create(
         actor=actor,
