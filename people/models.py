@@ -6,6 +6,7 @@ writes the audit log (``people.services.resident_reveal``).
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -206,3 +207,64 @@ class Resident(models.Model):
             - self.birth_date.year
             - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
         )
+
+
+class ImportJob(models.Model):
+    """One spreadsheet upload processed in the task queue (residents here; renewal's certificates too).
+
+    ``kind`` names an importer in ``people.importers`` (a registry other apps add to from their own
+    ``importers.py``). The page polls ``status``/``done``/``total`` while the worker runs.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        VALIDATING = "validating", _("正在检查")
+        WRITING = "writing", _("正在写入")
+        DONE = "done", _("导入成功")
+        FAILED = "failed", _("未导入")
+
+    kind = models.CharField(_("类型"), max_length=40)
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
+    filename = models.CharField(_("文件名"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(_("总行数"), default=0)
+    done = models.PositiveIntegerField(_("已处理"), default=0)
+    # [{"row": 12, "column": "身份证号", "message": "身份证号校验位不正确"}]; a file-level error has row None
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)  # e.g. {"居民": 120, "户": 48}
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The region the upload was made for: rows may only land inside it (and the job is visible there).
+    region = models.ForeignKey("org.Region", verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="+")
+    # Which object the import belongs to (a renewal project id, ...), interpreted by the importer.
+    target_id = models.PositiveIntegerField(_("目标对象"), null=True, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(done__lte=models.F("total")),
+                name="importjob_done_not_above_total",
+                violation_error_message=_("已处理行数不能超过总行数。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.kind} · {self.get_status_display()}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
