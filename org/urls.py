@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "org"
-urlpatterns: list = []
+urlpatterns = [
+    path("regions/", views.region_list, name="region_list"),
+]

@@ -12,8 +12,12 @@ from audit.models import AuditEntry
 from audit.services import client_ip, record
 
 from . import throttle
+from .access import role_required
+from .api import READ_ROLES
+from .models import Unit
 from .navigation import entries_for
-
+from .scoping import visible_regions
+from .tasks import last_periodic_run
 
 # Apps that put a panel on the home page provide ``<app>/home.py`` with ``panel(request) -> str | None``
 # (rendered HTML, or None when the panel does not apply to this user).
@@ -57,8 +61,32 @@ def healthz(request):
         checks["queue"] = "ok"
     except Exception as exc:
         checks["queue"], ok = f"error: {type(exc).__name__}", False
+    try:
+        # When the periodic scheduler last ran (ISO time, None before its first minute).
+        checks["last_periodic_run"] = last_periodic_run()
+    except Exception as exc:
+        checks["last_periodic_run"] = f"error: {type(exc).__name__}"
     checks["status"] = "ok" if ok else "error"
     return JsonResponse(checks, status=200 if ok else 503)
+
+
+@role_required(*READ_ROLES)
+def region_list(request):
+    """The region tree the user works in, with the units attached to each region."""
+    regions = list(visible_regions(request.user, roles=READ_ROLES).order_by("path"))
+    units: dict[int, list] = {}
+    for unit in Unit.objects.filter(region__in=regions, is_active=True).order_by("kind", "name"):
+        units.setdefault(unit.region_id, []).append(unit)
+    # Nest by path: a region's parent is the nearest earlier region whose path prefixes its own.
+    nodes, roots, by_path = [], [], {}
+    for region in regions:
+        node = {"region": region, "units": units.get(region.pk, []), "children": []}
+        parent_path = region.path[: -(len(region.path.rsplit(".", 2)[-2]) + 1)]
+        parent = by_path.get(parent_path)
+        (parent["children"] if parent else roots).append(node)
+        by_path[region.path] = node
+        nodes.append(node)
+    return render(request, "org/region_list.html", {"roots": roots, "count": len(nodes)})
 
 
 class ThrottledLoginView(auth_views.LoginView):
@@ -81,5 +109,9 @@ class ThrottledLoginView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         throttle.clear(form.get_user().get_username())
-        record(actor=form.get_user(), action="org.login", kind=AuditEntry.Kind.LOGIN, request=self.request)
+        user = form.get_user()
+        # Logins are filed under the user's first region so that staff of that region see them.
+        membership = user.memberships.select_related("region").order_by("pk").first()
+        region = membership.region if membership else None
+        record(actor=user, action="org.login", kind=AuditEntry.Kind.LOGIN, region=region, request=self.request)
         return response
