@@ -1,0 +1,502 @@
+"""State changes of the renovation app, and the access helpers for its objects.
+
+Every write is ``@transaction.atomic`` and appends to the audit log in the same transaction. Views, commands,
+the import and the task queue call these functions; nothing else writes this state.
+
+Who sees what: the renovation office (staff/admin memberships whose region contains the project's region) opens
+certificates and their finances; a leader sees progress aggregates only; anyone else gets 404.
+"""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import record
+from lib import compensation
+from org.scoping import get_visible_or_404
+
+from .models import (
+    PROGRESS_ROLES,
+    Certificate,
+    CompensationPlan,
+    ConsultationEntry,
+    Estimate,
+    PlanItem,
+    RenewalProject,
+)
+
+QUALIFYING_CO_RESIDENT = "同住人"  # person kind counted for per-person items from the co-resident facts
+
+
+# Access helpers ---------------------------------------------------------------------------------------------------
+def get_project_for_office(user, pk) -> RenewalProject:
+    return get_visible_or_404(RenewalProject.objects.select_related("region"), user, pk=pk)
+
+
+def get_project_for_progress(user, pk) -> RenewalProject:
+    """Office and leaders (aggregates only)."""
+    try:
+        return RenewalProject.objects.select_related("region").visible_to(user, roles=PROGRESS_ROLES).get(pk=pk)
+    except RenewalProject.DoesNotExist:
+        from django.http import Http404
+
+        raise Http404 from None
+
+
+def get_certificate_for_user(user, pk) -> Certificate:
+    queryset = Certificate.objects.select_related("project__region", "plot", "owner", "signed_plan")
+    return get_visible_or_404(queryset, user, pk=pk)
+
+
+def _audit(by, action, obj, project, **detail):
+    record(actor=by, action=action, obj=obj, region=project.region, detail=detail)
+
+
+def _minute(moment: datetime.datetime) -> datetime.datetime:
+    """Signing and moving times are kept to the minute (day-tier rewards are decided on them)."""
+    return moment.replace(second=0, microsecond=0)
+
+
+# Plans --------------------------------------------------------------------------------------------------------------
+@transaction.atomic
+def plan_create_draft(
+    *, project: RenewalProject, by, copy_from: CompensationPlan | None = None, **fields
+) -> CompensationPlan:
+    """A new draft version: a copy of ``copy_from`` (items included) with ``fields`` changed."""
+    RenewalProject.objects.select_for_update().filter(pk=project.pk).first()  # serialise version numbers
+    version = (project.plans.aggregate(v=Max("version"))["v"] or 0) + 1
+    base = {}
+    if copy_from is not None:
+        base = {
+            f: getattr(copy_from, f)
+            for f in ("average_price", "subsidy_coefficient", "type_area", "conversion_price", "area_rounding", "note")
+        }
+    plan = CompensationPlan(project=project, version=version, **{**base, **fields})
+    plan.full_clean()
+    plan.save()
+    if copy_from is not None:
+        for item in copy_from.items.all():
+            item.pk = None
+            item.plan = plan
+            item.save()
+    _audit(by, "renewal.plan.create", plan, project, version=version)
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, plan: CompensationPlan, by, **fields) -> CompensationPlan:
+    plan = CompensationPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.is_published:
+        raise ValidationError(_("已发布的方案版本不能修改，请新建草稿。"))
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan.full_clean()
+    plan.save(update_fields=list(fields))
+    _audit(by, "renewal.plan.update", plan, plan.project, fields=sorted(fields))
+    return plan
+
+
+@transaction.atomic
+def plan_item_add(*, plan: CompensationPlan, by, **fields) -> PlanItem:
+    plan = CompensationPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.is_published:
+        raise ValidationError(_("已发布的方案版本不能修改，请新建草稿。"))
+    item = PlanItem(plan=plan, **fields)
+    item.full_clean()
+    _check_tiers(item)
+    item.save()
+    _audit(by, "renewal.plan.item_add", plan, plan.project, item=item.name)
+    return item
+
+
+def _check_tiers(item: PlanItem) -> None:
+    if item.kind == PlanItem.Kind.DAY_TIERS:
+        try:
+            for tier in item.tiers:
+                datetime.date.fromisoformat(str(tier["until"]))
+        except (KeyError, TypeError, ValueError):
+            raise ValidationError(
+                {"tiers": _('日期分档应为 [{"until": "2022-03-10", "minimum": "50000"}, …]')}
+            ) from None
+        if not item.tiers:
+            raise ValidationError({"tiers": _("请至少填写一个日期档。")})
+    if item.kind == PlanItem.Kind.RATIO_STEPS:
+        try:
+            for step in item.tiers:
+                Decimal(str(step["ratio"]))
+        except (KeyError, TypeError, ArithmeticError):
+            raise ValidationError({"tiers": _('比例分档应为 [{"ratio": "0.85", "minimum": "10000"}, …]')}) from None
+        if not item.tiers:
+            raise ValidationError({"tiers": _("请至少填写一个比例档。")})
+
+
+@transaction.atomic
+def plan_publish(*, plan: CompensationPlan, by) -> CompensationPlan:
+    """Publish a draft. Conditional update: of two people publishing at once, the second gets a clear message."""
+    now = timezone.now()
+    changed = CompensationPlan.objects.filter(pk=plan.pk, status=CompensationPlan.Status.DRAFT).update(
+        status=CompensationPlan.Status.PUBLISHED, published_at=now, published_by=by
+    )
+    if not changed:
+        raise ValidationError(_("该版本已发布，不能重复发布。"))
+    plan.refresh_from_db()
+    _audit(by, "renewal.plan.publish", plan, plan.project, version=plan.version)
+    return plan
+
+
+# Estimates ----------------------------------------------------------------------------------------------------------
+def facts_for(
+    certificate: Certificate, project: RenewalProject, *, hardship=None, co_residents=None
+) -> compensation.Facts:
+    hardship = list(certificate.hardship.all()) if hardship is None else hardship
+    co_residents = list(certificate.co_residents.all()) if co_residents is None else co_residents
+    persons: dict[str, int] = {}
+    for person in hardship:
+        persons[person.kind] = persons.get(person.kind, 0) + 1
+    persons[QUALIFYING_CO_RESIDENT] = sum(1 for c in co_residents if c.qualifies)
+    return compensation.Facts(
+        S=Decimal("0"),
+        choice=certificate.choice,
+        signed_at=certificate.signed_at,
+        moved_at=certificate.moved_at,
+        took_effect=project.took_effect,
+        final_ratio=project.final_ratio,
+        persons=persons,
+    )
+
+
+def compute(
+    certificate: Certificate, plan: CompensationPlan, *, rules=None, rooms=None, hardship=None, co_residents=None
+):
+    """The calculator's estimate for one certificate (no writes)."""
+    return compensation.estimate(
+        value_kwargs=certificate.value_kwargs(plan, rooms=rooms),
+        items=plan.rules() if rules is None else rules,
+        facts=facts_for(certificate, plan.project, hardship=hardship, co_residents=co_residents),
+    )
+
+
+def _estimate_row(certificate, plan, result, *, by, kind, now) -> Estimate:
+    v = result.value
+    return Estimate(
+        certificate=certificate,
+        plan=plan,
+        kind=kind,
+        building_area=v.building_area.quantize(Decimal("0.0001"), ROUND_HALF_UP),
+        E=v.E,
+        E_share=v.E_share,
+        P=v.P,
+        T=v.T,
+        V=v.V,
+        G=v.G,
+        items_total=result.items_total,
+        conditional_total=result.conditional_total,
+        total=result.total,
+        lines=[line.as_dict() for line in result.lines],
+        created_at=now,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+
+
+@transaction.atomic
+def certificate_estimate(*, certificate: Certificate, by, plan: CompensationPlan | None = None) -> Estimate:
+    """Compute and keep one estimate under the published plan (or the plan given)."""
+    plan = plan or certificate.project.published_plan()
+    if plan is None:
+        raise ValidationError(_("该地块尚未发布征收补偿方案，无法估算。"))
+    try:
+        result = compute(certificate, plan)
+    except compensation.CompensationError as exc:
+        raise ValidationError(str(exc)) from None
+    estimate = _estimate_row(certificate, plan, result, by=by, kind=Estimate.Kind.ESTIMATE, now=timezone.now())
+    estimate.save()
+    _audit(
+        by,
+        "renewal.certificate.estimate",
+        certificate,
+        certificate.project,
+        plan_version=plan.version,
+        total=str(estimate.total),
+    )
+    return estimate
+
+
+def _certificates_with_facts(project):
+    return (
+        Certificate.objects.filter(project=project)
+        .select_related("project")
+        .prefetch_related("rooms", "hardship", "co_residents")
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def project_estimate(
+    *, project: RenewalProject, by=None, plan=None, kind=Estimate.Kind.ESTIMATE, signed_only=False
+) -> dict:
+    """Estimates for every certificate of the plot in one pass (the task queue runs this).
+
+    Steps: 1. load certificates with rooms, hardship persons and co-residents in four queries; 2. compute each
+    with the same calculator as the single estimate; 3. write all estimates with one bulk insert. A certificate
+    whose data cannot be computed is reported by number and skipped; the rest are kept.
+    """
+    plan = plan or project.published_plan()
+    if plan is None:
+        raise ValidationError(_("该地块尚未发布征收补偿方案，无法估算。"))
+    rules = plan.rules()
+    now = timezone.now()
+    rows, problems = [], []
+    queryset = _certificates_with_facts(project)
+    if signed_only:
+        queryset = queryset.filter(signed_at__isnull=False)
+    for cert in queryset:
+        cert.project = project
+        try:
+            result = compute(
+                cert,
+                plan,
+                rules=rules,
+                rooms=list(cert.rooms.all()),
+                hardship=list(cert.hardship.all()),
+                co_residents=list(cert.co_residents.all()),
+            )
+        except compensation.CompensationError as exc:
+            problems.append({"number": cert.number, "message": str(exc)})
+            continue
+        rows.append(_estimate_row(cert, plan, result, by=by, kind=kind, now=now))
+    Estimate.objects.bulk_create(rows, batch_size=1000)
+    _audit(
+        by,
+        "renewal.project.estimate",
+        project,
+        project,
+        plan_version=plan.version,
+        count=len(rows),
+        problems=len(problems),
+    )
+    return {"count": len(rows), "problems": problems, "plan_version": plan.version}
+
+
+# The two rounds -----------------------------------------------------------------------------------------------------
+def _locked(certificate: Certificate) -> Certificate:
+    return Certificate.objects.select_for_update().select_related("project__region").get(pk=certificate.pk)
+
+
+@transaction.atomic
+def vote_record(*, certificate: Certificate, vote: str, by, at=None) -> Certificate:
+    if vote not in Certificate.Vote.values:
+        raise ValidationError(_("请选择同意或不同意。"))
+    cert = _locked(certificate)
+    cert.round1_vote = vote
+    cert.round1_voted_at = _minute(at or timezone.now())
+    cert.save(update_fields=["round1_vote", "round1_voted_at"])
+    _audit(by, "renewal.certificate.vote", cert, cert.project, vote=vote)
+    return cert
+
+
+@transaction.atomic
+def signature_record(*, certificate: Certificate, choice: str, by, at=None) -> Certificate:
+    """Round-2 signature to the minute, with the choice and the plan version in force."""
+    if choice not in Certificate.Choice.values:
+        raise ValidationError(_("请选择货币补偿或产权调换。"))
+    cert = _locked(certificate)
+    if cert.signed_at:
+        raise ValidationError(
+            _("该权证已于 %(at)s 签约，不能重复登记。")
+            % {"at": timezone.localtime(cert.signed_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    project = cert.project
+    at = _minute(at or timezone.now())
+    if project.signing_start and at < _minute(project.signing_start):
+        raise ValidationError(_("签约期尚未开始。"))
+    if project.signing_end and at > project.signing_end:
+        raise ValidationError(_("签约期已截止。"))
+    plan = project.published_plan()
+    if plan is None:
+        raise ValidationError(_("该地块尚未发布征收补偿方案，不能签约。"))
+    cert.signed_at, cert.choice, cert.signed_plan = at, choice, plan
+    cert.not_signed_reason, cert.reason_note = "", ""
+    cert.save(update_fields=["signed_at", "choice", "signed_plan", "not_signed_reason", "reason_note"])
+    _audit(by, "renewal.certificate.sign", cert, project, choice=choice, plan_version=plan.version)
+    return cert
+
+
+@transaction.atomic
+def moving_record(*, certificate: Certificate, by, moved_at=None, handed_over_at=None) -> Certificate:
+    cert = _locked(certificate)
+    if not cert.signed_at:
+        raise ValidationError(_("尚未签约，不能登记搬离或交房。"))
+    fields = []
+    if moved_at:
+        if moved_at < cert.signed_at:
+            raise ValidationError(_("搬离时间不能早于签约时间。"))
+        cert.moved_at = _minute(moved_at)
+        fields.append("moved_at")
+    if handed_over_at:
+        if cert.moved_at is None:
+            raise ValidationError(_("请先登记搬离时间。"))
+        if handed_over_at < cert.moved_at:
+            raise ValidationError(_("交房时间不能早于搬离时间。"))
+        cert.handed_over_at = _minute(handed_over_at)
+        fields.append("handed_over_at")
+    if not fields:
+        raise ValidationError(_("请填写搬离时间或交房时间。"))
+    cert.save(update_fields=fields)
+    _audit(by, "renewal.certificate.moving", cert, cert.project, fields=fields)
+    return cert
+
+
+@transaction.atomic
+def not_signed_set(*, certificate: Certificate, reason: str, by, note: str = "", owner=None) -> Certificate:
+    if reason and reason not in Certificate.Reason.values:
+        raise ValidationError(_("请选择未签约原因。"))
+    cert = _locked(certificate)
+    if cert.signed_at:
+        raise ValidationError(_("该权证已签约。"))
+    cert.not_signed_reason, cert.reason_note, cert.owner = reason, note, owner
+    cert.save(update_fields=["not_signed_reason", "reason_note", "owner"])
+    _audit(by, "renewal.certificate.reason", cert, cert.project, reason=reason, owner=owner.pk if owner else None)
+    return cert
+
+
+@transaction.atomic
+def consultation_add(
+    *, certificate: Certificate, by, asked: str, answer: str = "", channel="visit", at=None
+) -> ConsultationEntry:
+    if not (asked or "").strip():
+        raise ValidationError({"asked": _("请填写居民的诉求或问题。")})
+    entry = ConsultationEntry(
+        certificate=certificate, by=by, asked=asked.strip(), answer=(answer or "").strip(), channel=channel
+    )
+    if at:
+        entry.at = at
+    entry.full_clean()
+    entry.save()
+    _audit(by, "renewal.certificate.consultation", certificate, certificate.project, channel=channel)
+    return entry
+
+
+# Progress -----------------------------------------------------------------------------------------------------------
+def _ratio(part: int, whole: int) -> Decimal:
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if whole else Decimal("0")
+
+
+def progress(project: RenewalProject) -> dict:
+    """Live counts and ratios per plot and overall, in one grouped query."""
+    counted = Certificate.objects.counted(project)
+    rows = (
+        counted.values("plot_id", "plot__name")
+        .annotate(
+            total=Count("id"),
+            voted=Count("id", filter=~Q(round1_vote="")),
+            agreed=Count("id", filter=Q(round1_vote=Certificate.Vote.YES)),
+            signed=Count("id", filter=Q(signed_at__isnull=False)),
+            cash=Count("id", filter=Q(choice=Certificate.Choice.CASH)),
+            moved=Count("id", filter=Q(moved_at__isnull=False)),
+            handed=Count("id", filter=Q(handed_over_at__isnull=False)),
+        )
+        .order_by("plot__name")
+    )
+    keys = ("total", "voted", "agreed", "signed", "cash", "moved", "handed")
+    plots, overall = [], dict.fromkeys(keys, 0)
+    for row in rows:
+        entry = {k: row[k] for k in keys}
+        entry["name"] = row["plot__name"] or _("未分子地块")
+        entry["round1_ratio"] = _ratio(row["agreed"], row["total"])
+        entry["round2_ratio"] = _ratio(row["signed"], row["total"])
+        plots.append(entry)
+        for k in keys:
+            overall[k] += row[k]
+    overall["name"] = _("全地块")
+    overall["round1_ratio"] = _ratio(overall["agreed"], overall["total"])
+    overall["round2_ratio"] = _ratio(overall["signed"], overall["total"])
+    overall["round1_met"] = overall["round1_ratio"] >= project.round1_threshold
+    overall["round2_met"] = overall["round2_ratio"] >= project.round2_threshold
+    # how many more signatures reach the threshold
+    import math
+
+    needed = math.ceil(project.round2_threshold * overall["total"]) if overall["total"] else 0
+    overall["signatures_needed"] = max(0, needed - overall["signed"])
+    now = timezone.now()
+    remaining = project.signing_end - now if project.signing_end and project.signing_end > now else None
+    units = Certificate.objects.filter(project=project, holder_kind=Certificate.HolderKind.UNIT).count()
+    return {"plots": plots, "overall": overall, "remaining": remaining, "unit_certificates": units}
+
+
+def not_signed(project: RenewalProject):
+    return (
+        Certificate.objects.counted(project)
+        .filter(signed_at__isnull=True)
+        .select_related("plot", "owner")
+        .only(
+            "id",
+            "number",
+            "address",
+            "holder_name",
+            "not_signed_reason",
+            "reason_note",
+            "plot__name",
+            "owner__display_name",
+            "owner__username",
+        )
+        .order_by("not_signed_reason", "number")
+    )
+
+
+# End of the signing period ------------------------------------------------------------------------------------------
+@transaction.atomic
+def signing_close(*, project: RenewalProject, by, at=None) -> dict:
+    """After the signing period: fix the final ratio and whether the agreements take effect, then settle the
+    day-tier and ratio rewards of every signed certificate from its recorded times (settlement estimates)."""
+    at = at or timezone.now()
+    project = RenewalProject.objects.select_for_update().get(pk=project.pk)
+    if project.signing_end is None or at < project.signing_end:
+        raise ValidationError(_("签约期尚未结束，不能结算。"))
+    if project.closed_at:
+        raise ValidationError(_("该地块已结算。"))
+    counted = Certificate.objects.counted(project)
+    total = counted.count()
+    signed = counted.filter(signed_at__isnull=False, signed_at__lte=project.signing_end).count()
+    project.final_ratio = _ratio(signed, total)
+    project.took_effect = project.final_ratio >= project.round2_threshold
+    project.closed_at = at
+    project.save(update_fields=["final_ratio", "took_effect", "closed_at"])
+    _audit(
+        by,
+        "renewal.project.close",
+        project,
+        project,
+        final_ratio=str(project.final_ratio),
+        took_effect=project.took_effect,
+    )
+    # Each signed certificate is settled under the plan version it signed (kept on the certificate).
+    settled = 0
+    for plan in CompensationPlan.objects.filter(pk__in=counted.filter(signed_at__isnull=False).values("signed_plan")):
+        plan.project = project
+        result = _settle(project, plan, by)
+        settled += result
+    return {"final_ratio": project.final_ratio, "took_effect": project.took_effect, "settled": settled}
+
+
+def _settle(project, plan, by) -> int:
+    rules = plan.rules()
+    now = timezone.now()
+    rows = []
+    for cert in _certificates_with_facts(project).filter(signed_plan=plan):
+        cert.project = project
+        result = compute(
+            cert,
+            plan,
+            rules=rules,
+            rooms=list(cert.rooms.all()),
+            hardship=list(cert.hardship.all()),
+            co_residents=list(cert.co_residents.all()),
+        )
+        rows.append(_estimate_row(cert, plan, result, by=by, kind=Estimate.Kind.SETTLEMENT, now=now))
+    Estimate.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
