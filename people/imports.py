@@ -1,0 +1,200 @@
+"""Spreadsheet imports run as ``ImportJob`` rows in the task queue; a registry of importers by kind.
+
+Any app adds an importer by defining ``<app>/importers.py`` with a subclass of ``Importer``
+decorated with ``@register`` (discovered at start-up by ``PeopleConfig.ready``). The job runner
+gives every importer the same guarantees:
+
+1. the file is read once (``lib.xlsx.read_rows``), file-level problems fail the job at once;
+2. ``validate`` checks every row without writing anything and returns a plan plus row-level
+   errors (row number, column, Chinese reason); progress is saved as it goes;
+3. only if no row has an error, ``write`` runs inside one transaction: all rows or none;
+4. the job ends DONE (with a result summary) or FAILED (with the errors), and the audit log
+   records who imported what.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import record
+from lib import xlsx
+
+from .models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+MAX_STORED_ERRORS = 500  # a file with thousands of bad rows: the first 500 are plenty to fix it
+PROGRESS_EVERY = 250  # rows between progress saves
+
+_REGISTRY: dict[str, "Importer"] = {}
+
+
+class RowError(Exception):
+    """Raised inside ``Importer.validate`` helpers: ``RowError("身份证号", "校验位不正确")``."""
+
+    def __init__(self, column: str, message: str):
+        super().__init__(message)
+        self.column, self.message = column, str(message)
+
+
+class Importer:
+    """Base class. Subclasses set ``kind``, ``label``, ``columns`` and implement validate/write."""
+
+    kind: str = ""
+    label: str = ""
+    columns: list[xlsx.Column] = []
+    template_filename: str = "导入模板.xlsx"
+    notes: list[str] = []
+
+    def may_import(self, user, region, target_id=None) -> bool:
+        """Whether ``user`` may start this import for ``region`` (and ``target_id``)."""
+        raise NotImplementedError
+
+    def validate(self, job: ImportJob, rows: list[tuple[int, dict]], progress) -> tuple[object, list[dict]]:
+        """Check every row, write nothing. Returns ``(plan, errors)``; call ``progress(n)`` as you go."""
+        raise NotImplementedError
+
+    def write(self, job: ImportJob, plan) -> dict:
+        """Write the plan (inside the job's transaction). Returns a summary such as {"居民": 120}."""
+        raise NotImplementedError
+
+    def template_response(self):
+        return xlsx.template_response(self.template_filename, self.columns, notes=self.notes)
+
+
+def register(cls):
+    """Class decorator: make an importer available by its ``kind``."""
+    _REGISTRY[cls.kind] = cls()
+    return cls
+
+
+def get_importer(kind: str) -> Importer:
+    try:
+        return _REGISTRY[kind]
+    except KeyError:
+        raise LookupError(f"no importer registered for kind {kind!r}") from None
+
+
+def error(row: int | None, column: str, message) -> dict:
+    return {"row": row, "column": column, "message": str(message)}
+
+
+@transaction.atomic
+def import_start(*, kind: str, file, by, region, target_id: int | None = None, request=None) -> ImportJob:
+    """Save the upload as a pending job and queue it after commit. Raises PermissionDenied."""
+    importer = get_importer(kind)
+    if not importer.may_import(by, region, target_id):
+        raise PermissionDenied(_("您无权向该辖区导入数据。"))
+    name = getattr(file, "name", "") or "upload.xlsx"
+    if not name.lower().endswith(".xlsx"):
+        raise ValidationError(_("请上传 Excel 工作簿（.xlsx 格式），可先下载模板再填写。"))
+    job = ImportJob.objects.create(
+        kind=kind, file=file, filename=name.rsplit("/", 1)[-1][:200], created_by=by, region=region, target_id=target_id
+    )
+    record(
+        actor=by,
+        action="people.import.start",
+        obj=job,
+        region=region,
+        request=request,
+        detail={"类型": importer.label, "文件": job.filename},
+    )
+    from .tasks import run_import
+
+    transaction.on_commit(lambda: run_import(job.pk))
+    return job
+
+
+def _fail(job: ImportJob, errors: list[dict], *, total=None) -> None:
+    stored = errors[:MAX_STORED_ERRORS]
+    if len(errors) > MAX_STORED_ERRORS:
+        stored.append(error(None, "", _("另有 %(n)d 处错误未列出。") % {"n": len(errors) - MAX_STORED_ERRORS}))
+    fields = {"status": ImportJob.Status.FAILED, "errors": stored, "finished_at": timezone.now()}
+    if total is not None:
+        fields["total"] = total
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    record(
+        actor=job.created_by,
+        action="people.import.failed",
+        obj=job,
+        region=job.region,
+        detail={"文件": job.filename, "错误数": len(errors)},
+    )
+
+
+def import_run(*, job_id: int) -> ImportJob:
+    """Process one pending job (called by the task). Safe to call twice: only one run claims it."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
+        status=ImportJob.Status.VALIDATING
+    )
+    job = ImportJob.objects.select_related("region", "created_by").get(pk=job_id)
+    if not claimed:
+        return job
+    importer = get_importer(job.kind)
+    try:
+        # 1. read the file
+        try:
+            with job.file.open("rb") as handle:
+                rows = xlsx.read_rows(handle, importer.columns)
+        except xlsx.SpreadsheetError as exc:
+            _fail(job, [error(None, "", exc)])
+            return job
+        if not rows:
+            _fail(job, [error(None, "", _("文件中没有数据行：请在表头下方逐行填写。"))])
+            return job
+        ImportJob.objects.filter(pk=job.pk).update(total=len(rows), done=0)
+        job.total = len(rows)
+
+        # 2. validate every row, writing nothing
+        def progress(n: int) -> None:
+            ImportJob.objects.filter(pk=job.pk).update(done=min(n, job.total))
+
+        plan, errors = importer.validate(job, rows, progress)
+        if errors:
+            errors.sort(key=lambda e: e["row"] or 0)
+            _fail(job, errors)
+            return job
+
+        # 3. write everything in one transaction
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.WRITING, done=job.total)
+        try:
+            with transaction.atomic():
+                result = importer.write(job, plan)
+                ImportJob.objects.filter(pk=job.pk).update(
+                    status=ImportJob.Status.DONE, result=result, errors=[], finished_at=timezone.now()
+                )
+                record(
+                    actor=job.created_by,
+                    action="people.import.done",
+                    obj=job,
+                    region=job.region,
+                    detail={"文件": job.filename, **result},
+                )
+        except (IntegrityError, ValidationError):
+            # someone registered the same person while the file was being checked
+            _fail(
+                job,
+                [
+                    error(
+                        None,
+                        "",
+                        _("导入过程中系统数据发生了变化（如他人同时登记了相同身份证号），未导入任何数据，请重新上传。"),
+                    )
+                ],
+            )
+    except Exception:
+        logger.exception("import job %s crashed", job.pk)
+        _fail(job, [error(None, "", _("导入时发生系统错误，未写入任何数据。请联系管理员。"))])
+        raise
+    job.refresh_from_db()
+    return job
+
+
+def jobs_visible_to(user):
+    """Import jobs a user may follow: their own uploads (always) and any in their regions."""
+    from django.db.models import Q
+
+    return ImportJob.objects.filter(Q(created_by=user) | Q(pk__in=ImportJob.objects.visible_to(user).values("pk")))
