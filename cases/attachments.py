@@ -1,0 +1,104 @@
+"""Photo checks for case attachments (Pillow).
+
+An upload must be a real JPEG, PNG or WebP image under ``MAX_BYTES``. What is stored is a re-encoded
+copy without any metadata (EXIF, GPS, XMP), so media can be served directly to anyone; the GPS
+position the photo carried, if any, is kept in the Attachment row for staff.
+"""
+
+import io
+import uuid
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_SIDE = 2560  # stored images are scaled down to this
+THUMB_SIDE = 320
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "MPO": "jpg"}
+GPS_IFD = 0x8825
+
+
+def _gps_decimal(values, ref) -> Decimal | None:
+    try:
+        deg, minutes, seconds = (float(v) for v in values)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    value = deg + minutes / 60 + seconds / 3600
+    if ref in ("S", "W"):
+        value = -value
+    return Decimal(f"{value:.6f}")
+
+
+def read_gps(image: Image.Image) -> tuple[Decimal | None, Decimal | None]:
+    try:
+        gps = image.getexif().get_ifd(GPS_IFD)
+    except Exception:  # malformed EXIF: no position, the photo itself is still fine
+        return None, None
+    if not gps or 2 not in gps or 4 not in gps:
+        return None, None
+    return _gps_decimal(gps.get(2), gps.get(1)), _gps_decimal(gps.get(4), gps.get(3))
+
+
+def check_image(upload) -> None:
+    """Raise ValidationError (Chinese) unless ``upload`` is an allowed image of allowed size."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_BYTES:
+        raise ValidationError(
+            _("照片“%(name)s”太大（%(mb).1f MB），请选择 10 MB 以内的照片。")
+            % {"name": getattr(upload, "name", ""), "mb": size / 1024 / 1024}
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            fmt = probe.format
+            probe.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError(
+            _("“%(name)s”不是可识别的图片，请上传 JPG、PNG 或 WebP 格式的照片。")
+            % {"name": getattr(upload, "name", "")}
+        )
+    if fmt not in ALLOWED_FORMATS:
+        raise ValidationError(
+            _("“%(name)s”的格式（%(fmt)s）不支持，请上传 JPG、PNG 或 WebP 格式的照片。")
+            % {"name": getattr(upload, "name", ""), "fmt": fmt}
+        )
+    upload.seek(0)
+
+
+def process(upload) -> dict:
+    """Check, strip metadata, scale, and make a thumbnail. Returns fields for an Attachment."""
+    check_image(upload)
+    with Image.open(upload) as img:
+        fmt = img.format
+        latitude, longitude = read_gps(img)
+        img = ImageOps.exif_transpose(img)  # keep the photo upright once orientation EXIF is gone
+        ext = ALLOWED_FORMATS[fmt]
+        save_fmt = "JPEG" if ext == "jpg" else fmt
+        if img.mode not in ("RGB", "RGBA", "L"):
+            img = img.convert("RGBA" if ("A" in img.mode or img.mode == "P") else "RGB")
+        if save_fmt == "JPEG" and img.mode == "RGBA":
+            img = img.convert("RGB")
+        img.thumbnail((MAX_SIDE, MAX_SIDE))
+        # A fresh image carries no info dict: nothing of the upload's EXIF/XMP survives the save.
+        clean = Image.new(img.mode, img.size)
+        clean.paste(img)
+        out = io.BytesIO()
+        clean.save(out, format=save_fmt, **({"quality": 85} if save_fmt == "JPEG" else {}))
+        thumb = clean.copy()
+        thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
+        if thumb.mode not in ("RGB", "L"):
+            thumb = thumb.convert("RGB")
+        tout = io.BytesIO()
+        thumb.save(tout, format="JPEG", quality=80)
+    stem = uuid.uuid4().hex  # never the uploader's file name in a public URL
+    return {
+        "image": ContentFile(out.getvalue(), name=f"{stem}.{ext}"),
+        "thumbnail": ContentFile(tout.getvalue(), name=f"{stem}_thumb.jpg"),
+        "original_name": (getattr(upload, "name", "") or "")[:200],
+        "size": len(out.getvalue()),
+        "gps_latitude": latitude,
+        "gps_longitude": longitude,
+    }

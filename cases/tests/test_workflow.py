@@ -1,0 +1,270 @@
+"""The workflow from intake to the resident's verdict, and every exceptional path."""
+
+import pytest
+
+from audit.models import AuditEntry
+from cases import services
+from cases.models import Case, CaseEvent, CaseRequest, Category, RoutingRule
+from notify.models import Message
+
+K = CaseEvent.Kind
+
+
+def kinds(case):
+    return list(case.events.values_list("kind", flat=True))
+
+
+def test_case_gets_a_number_a_timeline_and_an_audit_entry(make_case):
+    case = make_case(category="legal", title="遗产继承咨询")
+    assert case.number.startswith("MH20") and case.number.endswith(f"{case.pk:06d}")
+    assert case.status == Case.Status.NEW  # no routing rule: it waits in the inbox
+    assert kinds(case) == [K.CREATED]
+    assert AuditEntry.objects.filter(action="cases.case.create", object_id=str(case.pk)).exists()
+    assert case.reporter_phone == "13812345678" and case.reporter_phone_masked == "138****5678"
+    assert "13812345678" not in case.reporter_phone_encrypted
+
+
+def test_reporter_is_told_the_case_number(make_case):
+    case = make_case()
+    message = Message.objects.get(purpose="case.created")
+    assert case.number in message.body and message.to == "13812345678"
+
+
+def test_same_idempotency_key_twice_creates_one_case(make_case):
+    first = make_case(idempotency_key="partner-42")
+    second = make_case(idempotency_key="partner-42", title="另一个标题")
+    assert first.pk == second.pk and Case.objects.count() == 1
+
+
+def test_category_code_must_exist(make_case):
+    with pytest.raises(services.CaseError, match="没有编码"):
+        make_case(category="nonsense")
+
+
+def test_routing_rule_dispatches_to_the_most_specific_unit(world, users, make_case, repair):
+    RoutingRule.objects.create(category=None, region=world.laoximen, main_unit=world.laoximen_office)
+    RoutingRule.objects.create(category=repair, region=world.penglai, main_unit=world.penglai_committee)
+    repair_case = make_case()
+    legal_case = make_case(category="legal")
+    assert repair_case.status == "dispatched" and repair_case.main_unit == world.penglai_committee
+    assert legal_case.main_unit == world.laoximen_office
+
+
+def test_rule_without_auto_dispatch_only_suggests(world, make_case, repair):
+    RoutingRule.objects.create(
+        category=repair, region=world.penglai, main_unit=world.penglai_committee, auto_dispatch=False
+    )
+    case = make_case()
+    assert case.status == "new" and case.suggested_unit == world.penglai_committee
+
+
+def test_full_happy_path_to_archive(world, users, make_case):
+    staff, worker = users["staff"], users["worker"]
+    case = make_case()
+    services.case_dispatch(case=case, unit=world.penglai_committee, by=staff)
+    services.case_accept(case=case, by=worker)
+    services.case_contact(case=case, by=worker, note="已电话联系张阿姨，约定明天上门。")
+    services.case_start(case=case, by=worker)
+    services.case_resolve(case=case, by=worker, note="已更换楼道灯。")
+    services.case_visit(case=case, by=worker, verdict=Case.Verdict.SATISFIED, note="很满意")
+    services.case_archive(case=case, by=staff)
+    case.refresh_from_db()
+    assert case.status == "archived" and case.verdict == "satisfied"
+    assert kinds(case) == [
+        K.CREATED,
+        K.DISPATCHED,
+        K.ACCEPTED,
+        K.CONTACTED,
+        K.STARTED,
+        K.RESOLVED,
+        K.VISITED,
+        K.ARCHIVED,
+    ]
+    assert case.version == 8
+    assert Message.objects.filter(purpose="case.resolved").exists()
+
+
+def test_archiving_without_a_verdict_says_not_visited(world, users, make_case, routed):
+    case = make_case()
+    services.case_resolve(case=case, by=users["worker"], note="已处理")
+    services.case_archive(case=case, by=users["staff"])
+    assert case.verdict == Case.Verdict.NOT_VISITED
+    assert case.verdict_label == "未回访"
+
+
+def test_unsatisfied_verdict_reopens_to_same_unit_with_shorter_deadline(world, users, make_case, routed):
+    worker = users["worker"]
+    worker.phone = "13900000001"
+    worker.save()
+    case = make_case()
+    services.case_resolve(case=case, by=worker, note="已处理")
+    services.case_visit(case=case, by=worker, verdict="unsatisfied", note="灯还是一闪一闪")
+    case.refresh_from_db()
+    assert case.status == "dispatched" and case.main_unit == world.penglai_committee
+    assert case.rehandle_count == 1 and case.verdict == "" and case.resolved_at is None
+    from lib.workdays import working_time_between
+
+    assert working_time_between(case.dispatched_at, case.due_at).days == 3
+    handler_msg = Message.objects.get(purpose="case.rehandle")
+    assert "灯还是一闪一闪" in handler_msg.body and handler_msg.to == "13900000001"
+    assert case.satisfactions.get().verdict == "unsatisfied"
+
+
+def test_unsatisfied_needs_the_reason(users, make_case, routed):
+    case = make_case()
+    services.case_resolve(case=case, by=users["worker"], note="已处理")
+    with pytest.raises(services.CaseError, match="不满意的原因"):
+        services.case_visit(case=case, by=users["worker"], verdict="unsatisfied")
+
+
+def test_return_request_approved_goes_back_to_the_inbox(world, users, make_case, routed):
+    case = make_case()
+    request = services.case_request_return(
+        case=case, by=users["worker"], reason_code="not_our_duty", reason="属于房管所职责"
+    )
+    services.case_return_decide(request=request, by=users["staff"], approve=True, note="同意")
+    case.refresh_from_db()
+    assert case.status == "new" and case.main_unit is None
+    request.refresh_from_db()
+    assert request.state == CaseRequest.State.APPROVED and request.decided_by == users["staff"]
+
+
+def test_return_request_rejected_keeps_the_unit(world, users, make_case, routed):
+    case = make_case()
+    request = services.case_request_return(
+        case=case, by=users["worker"], reason_code="wrong_region", reason="不在本辖区"
+    )
+    with pytest.raises(services.CaseError, match="理由"):
+        services.case_return_decide(request=request, by=users["staff"], approve=False)
+    services.case_return_decide(request=request, by=users["staff"], approve=False, note="地址在本居委")
+    case.refresh_from_db()
+    assert case.status == "dispatched" and case.main_unit == world.penglai_committee
+    with pytest.raises(services.CaseConflict):
+        services.case_return_decide(request=request, by=users["staff"], approve=True)
+
+
+def test_reassign_moves_the_case(world, users, make_case, routed):
+    case = make_case()
+    services.case_accept(case=case, by=users["worker"])
+    services.case_reassign(case=case, unit=world.laoximen_office, by=users["staff"], note="需街道协调")
+    assert case.status == "dispatched" and case.main_unit == world.laoximen_office
+
+
+def test_extension_request_and_approval_moves_the_deadline(users, make_case, routed):
+    case = make_case()
+    before = case.due_at
+    request = services.case_request_extension(case=case, by=users["worker"], days=3, reason="等待配件")
+    with pytest.raises(services.CaseError, match="等待审核"):
+        services.case_request_extension(case=case, by=users["worker"], days=2, reason="再等")
+    services.case_extension_decide(request=request, by=users["staff"], approve=True)
+    from lib.workdays import working_time_between
+
+    assert working_time_between(before, case.due_at).days == 3
+
+
+def test_complex_case_gets_fifteen_working_days_once_approved(users, make_case, routed):
+    case = make_case()
+    request = services.case_request_complex(case=case, by=users["worker"], reason="涉及多户管道改道")
+    services.case_complex_decide(request=request, by=users["staff"], approve=True)
+    from lib.workdays import working_time_between
+
+    assert case.is_complex and working_time_between(case.dispatched_at, case.due_at).days == 15
+
+
+def test_supervision_notice_reaches_the_unit(world, users, make_case, routed):
+    users["worker"].phone = "13900000001"
+    users["worker"].save()
+    case = make_case()
+    services.case_supervise(case=case, by=users["staff"], note="请今天内联系居民")
+    assert Message.objects.filter(purpose="case.supervise", body__contains="请今天内联系居民").exists()
+    with pytest.raises(services.CaseError, match="权限"):
+        services.case_supervise(case=case, by=users["worker"], note="督办")
+
+
+def test_merge_keeps_every_reporter_informed(world, users, make_case, routed):
+    master = make_case(title="粪管堵塞", reporter_phone="13800000001")
+    dup = make_case(title="楼下粪管冒水", reporter_phone="13800000002")
+    services.case_merge(case=dup, into=master, by=users["staff"])
+    assert dup.status == "merged" and dup.merged_into == master
+    assert Message.objects.filter(purpose="case.merged", body__contains=master.number).count() == 1
+    services.case_resolve(case=master, by=users["worker"], note="已疏通")
+    told = {m.to for m in Message.objects.filter(purpose="case.resolved")}
+    assert told == {"13800000001", "13800000002"}
+    assert Case.objects.search("冒水").filter(pk=master.pk).exists()
+
+
+def test_cancel_tells_the_reporter(world, users, make_case):
+    case = make_case()
+    services.case_cancel(case=case, by=users["staff"], reason="居民已自行解决")
+    assert case.status == "cancelled"
+    assert Message.objects.filter(purpose="case.cancelled").exists()
+    with pytest.raises(services.CaseError, match="已撤销"):
+        services.case_dispatch(case=case, unit=world.penglai_committee, by=users["staff"])
+
+
+def test_stale_copy_loses_with_a_clear_message(world, users, make_case):
+    case = make_case()
+    stale = Case.objects.get(pk=case.pk)
+    services.case_dispatch(case=case, unit=world.penglai_committee, by=users["staff"])
+    with pytest.raises(services.CaseConflict, match="刚刚已被其他人处理"):
+        services.case_dispatch(case=stale, unit=world.laoximen_office, by=users["staff"])
+    case.refresh_from_db()
+    assert case.main_unit == world.penglai_committee
+
+
+def test_worker_of_another_neighbourhood_cannot_act(world, users, make_case, routed):
+    case = make_case()
+    with pytest.raises(services.CaseError, match="权限"):
+        services.case_accept(case=case, by=users["worker_tianping"])
+
+
+def test_consent_round_records_who_agreed_when_and_how(world, users, make_case, routed):
+    case = make_case(title="粪管改道", description="陕西南路582弄11号粪管需要改道")
+    rnd = services.consent_round_open(case=case, by=users["worker"], title="粪管改道方案")
+    services.consent_record(
+        round=rnd, by=users["worker"], name="李阿婆", address_text="11号101室", agrees=True, channel="in_person"
+    )
+    services.consent_record(
+        round=rnd,
+        by=users["worker"],
+        name="王先生",
+        address_text="11号201室",
+        agrees=False,
+        channel="phone",
+        note="担心施工噪音",
+    )
+    with pytest.raises(services.CaseError, match="已有记录"):
+        services.consent_record(
+            round=rnd, by=users["worker"], name="李阿婆", address_text="11号101室", agrees=False, channel="phone"
+        )
+    assert rnd.tally() == {"agree": 1, "disagree": 1, "total": 2}
+    services.consent_round_close(round=rnd, by=users["worker"])
+    assert "同意 1 户" in case.events.last().note
+
+
+def test_pause_while_waiting_on_the_resident_and_info_resumes(users, make_case, routed):
+    case = make_case()
+    services.case_pause(case=case, by=users["worker"], reason="等待居民提供房产证复印件")
+    assert not case.clock_running
+    services.case_add_info(case=case, note="已提供复印件", by=services.RESIDENT)
+    case.refresh_from_db()
+    assert case.paused_at is None and case.clock_running
+    assert case.events.filter(kind=K.INFO_ADDED, actor_name="居民").exists()
+
+
+def test_case_log_appends_and_becomes_searchable(users, make_case):
+    case = make_case()
+    services.case_log(case=case, by=users["worker"], note="资源已批准：借用活动室")
+    assert Case.objects.search("活动室").filter(pk=case.pk).exists()
+
+
+def test_source_link_lists_cases_for_source(world, make_case):
+    from cases.selectors import cases_for_source
+
+    case = make_case(source=world.penglai_committee)
+    assert list(cases_for_source(world.penglai_committee)) == [case]
+
+
+def test_default_category_is_other(make_case):
+    case = make_case(category=None)
+    assert case.category == Category.objects.get(code="other")
