@@ -473,3 +473,29 @@ def event_board(event: ServiceEvent, *, next_count=3) -> list[DeskBoard]:
             )
         )
     return boards
+
+
+@transaction.atomic
+def event_close(*, event: ServiceEvent, by) -> int:
+    """End the day: stop taking numbers and write the ledger from the roster and sign-ins.
+
+    Volunteers signed in but not out are signed out at the end of their rostered shift (or now, if
+    earlier); volunteers never signed in get no record (staff may add hours by hand, marked as such).
+    Returns how many ledger records were written."""
+    from volunteers.models import Assignment
+    from volunteers.services import shift_sign_out
+
+    event.desks.update(is_open=False)
+    ServiceEvent.objects.filter(pk=event.pk).update(status=ServiceEvent.Status.CLOSED)
+    written = 0
+    now = timezone.now()
+    assignments = Assignment.objects.filter(
+        roster_entry__desk__event=event, signed_in_at__isnull=False, signed_out_at__isnull=True
+    )
+    for a in assignments:
+        end = min(now, a.ends_at) if a.ends_at else now
+        if shift_sign_out(assignment=a, by=by, method=Assignment.SignMethod.LEAD, at=max(end, a.signed_in_at)):
+            written += 1
+    event.refresh_from_db()
+    audit(actor=by, action="events.event.close", obj=event, detail={"records": written})
+    return written

@@ -1,0 +1,79 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Region, Unit
+from volunteers.models import Organisation
+
+from .models import DeskTopic, QueueTicket
+
+DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class EventForm(forms.Form):
+    title = forms.CharField(label=_("活动名称"), max_length=200)
+    region = forms.ModelChoiceField(label=_("辖区"), queryset=Region.objects.none())
+    starts_at = forms.DateTimeField(label=_("开始时间"), widget=DT)
+    ends_at = forms.DateTimeField(label=_("结束时间"), widget=DT)
+    place = forms.CharField(label=_("地点"), max_length=200)
+    organiser = forms.ModelChoiceField(label=_("主办单位"), queryset=Unit.objects.none())
+    partners = forms.ModelMultipleChoiceField(
+        label=_("共建单位"), queryset=Organisation.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("咨询台"), queryset=DeskTopic.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    description = forms.CharField(label=_("说明"), widget=forms.Textarea, required=False)
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        self.fields["organiser"].queryset = Unit.objects.filter(region__in=regions)
+        self.fields["partners"].queryset = Organisation.objects.select_related("unit")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at") and data["starts_at"] >= data["ends_at"]:
+            raise ValidationError(_("开始时间必须早于结束时间。"))
+        return data
+
+
+class DeskForm(forms.Form):
+    topic = forms.ModelChoiceField(label=_("主题"), queryset=DeskTopic.objects.all())
+    name = forms.CharField(label=_("咨询台名称"), max_length=50, required=False)
+    prefix = forms.CharField(label=_("号码前缀"), max_length=3, required=False)
+    default_minutes = forms.IntegerField(label=_("预计每人用时（分钟）"), min_value=1, max_value=120, initial=8)
+
+
+class TakeForm(forms.Form):
+    name = forms.CharField(label=_("称呼（如：王阿姨）"), max_length=30, required=False)
+    phone = forms.CharField(label=_("手机（叫号时短信提醒，可不填）"), max_length=20, required=False)
+    priority_reason = forms.ChoiceField(
+        label=_("优先照顾"), choices=[("", _("不需要"))] + list(QueueTicket.PriorityReason.choices), required=False
+    )
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip().replace(" ", "").replace("-", "")
+        if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
+            raise ValidationError(_("手机号格式不正确。"))
+        return phone
+
+
+class CheckInForm(TakeForm):
+    desk = forms.ModelChoiceField(label=_("咨询台"), queryset=None)
+
+    def __init__(self, *args, event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["desk"].queryset = event.desks.filter(is_open=True)
+        self.order_fields(["desk", "name", "phone", "priority_reason"])
+
+
+class FinishForm(forms.Form):
+    summary = forms.CharField(label=_("咨询内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    advice = forms.CharField(label=_("答复意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    follow_up = forms.BooleanField(label=_("需要跟进（生成诉求工单）"), required=False)
+
+
+class RosterForm(forms.Form):
+    starts_at = forms.DateTimeField(label=_("班次开始"), widget=DT)
+    ends_at = forms.DateTimeField(label=_("班次结束"), widget=DT)
