@@ -38,3 +38,10 @@ def test_user_without_roles_is_told_to_ask_an_administrator(client_for, users):
 def test_anonymous_menu_offers_login_only(client):
     page = client.get("/").content.decode()
     assert "工作人员登录" in page and 'href="/audit/"' not in page
+
+
+def test_error_pages_speak_chinese(client_for, users, settings):
+    settings.DEBUG = False
+    client = client_for(users["worker"])
+    assert "页面不存在" in client.get("/org/no-such-page/").content.decode()
+    assert "没有权限" in client.get("/audit/").content.decode()
