@@ -359,3 +359,35 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource} {timezone.localtime(self.start):%m-%d %H:%M} {self.get_status_display()}"
+
+
+class ResourceGrant(models.Model):
+    """A resource granted to resolve a 资源链接 case: a booking, a recurring series or a group membership."""
+
+    class Kind(models.TextChoices):
+        BOOKING = "booking", _("预约")
+        SERIES = "series", _("周期预约")
+        MEMBERSHIP = "membership", _("长期使用资格")
+
+    case = models.ForeignKey("cases.Case", verbose_name=_("诉求"), on_delete=models.PROTECT, related_name="+")
+    resource = models.ForeignKey(Resource, verbose_name=_("资源"), on_delete=models.PROTECT, related_name="grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("使用人"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("方式"), max_length=20, choices=Kind.choices)
+    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    series = models.ForeignKey(BookingSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    group = models.ForeignKey(BookingGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("办理人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("办理时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("资源链接记录")
+        verbose_name_plural = _("资源链接记录")
+        ordering = ["-granted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.resource} → {self.user}（{self.get_kind_display()}）"

@@ -23,7 +23,7 @@ from audit.services import record
 from notify.models import Message
 from notify.services import send
 
-from .models import Booking, BookingGroup, BookingSeries, Resource, WaitlistEntry
+from .models import Booking, BookingGroup, BookingSeries, Resource, ResourceGrant, WaitlistEntry
 from .selectors import aware, closed_reason, is_manager, local, may_book, opening_windows
 
 
@@ -621,3 +621,77 @@ def group_add_member(*, group: BookingGroup, user, by) -> None:
     record(
         actor=by, action="resources.group.add_member", obj=group, region=group.region, detail={"user": user.username}
     )
+
+
+# Resolving a 资源链接 case by granting a resource ---------------------------------------------------
+
+
+@transaction.atomic
+def case_grant_resource(
+    *,
+    case,
+    resource: Resource,
+    user,
+    by,
+    kind: str,
+    note: str = "",
+    start=None,
+    end=None,
+    series_kwargs=None,
+    group: BookingGroup | None = None,
+    resolve: bool = True,
+    now=None,
+) -> ResourceGrant:
+    """Grant ``user`` a resource to answer ``case``: one booking, a recurring series, or a standing
+    permission (membership of a booking group). The case timeline shows it ("资源已批准 …") and,
+    with ``resolve``, the case is resolved (办结) in the same transaction.
+
+    1. the grant itself through the ordinary services (rules, overlap, notifications);
+    2. a ResourceGrant row linking case, resource, person and what was granted;
+    3. ``cases.services.case_log`` then (optionally) ``case_resolve`` — the cases app checks that
+       ``by`` may handle the case; any refusal rolls the whole grant back.
+    """
+    from cases.services import case_log, case_resolve
+
+    now = now or timezone.now()
+    if not is_manager(by, resource):
+        raise PermissionDenied
+    grant = ResourceGrant(case=case, resource=resource, user=user, kind=kind, note=note, granted_by=by, granted_at=now)
+    if kind == ResourceGrant.Kind.BOOKING:
+        if not (start and end):
+            raise ValidationError(_("请填写预约的开始和结束时间。"))
+        grant.booking = booking_create(
+            resource=resource, user=user, start=start, end=end, by=by, purpose=note or case.title, now=now
+        )
+        what = _("预约 %(w)s") % {"w": _when(grant.booking)}
+    elif kind == ResourceGrant.Kind.SERIES:
+        grant.series = series_create(
+            resource=resource, user=user, by=by, now=now, purpose=note or case.title, **(series_kwargs or {})
+        )
+        what = _("周期预约 %(s)s，共 %(n)s 次") % {"s": str(grant.series), "n": grant.series.bookings.count()}
+    elif kind == ResourceGrant.Kind.MEMBERSHIP:
+        group = group or resource.allowed_groups.first()
+        if group is None:
+            raise ValidationError(_("该资源没有限定群组，无需授予长期使用资格；请改为预约。"))
+        group_add_member(group=group, user=user, by=by)
+        grant.group = group
+        what = _("长期使用资格（加入“%(g)s”）") % {"g": group.name}
+    else:
+        raise ValidationError(_("未知的资源链接方式。"))
+    grant.save()
+    text = _("资源已批准：%(r)s，%(what)s，使用人 %(u)s。") % {"r": resource.name, "what": what, "u": str(user)}
+    if note:
+        text += note
+    case_log(case=case, by=by, note=text, data={"resource": resource.pk, "grant": grant.pk, "kind": kind})
+    if resolve:
+        if case.status == case.Status.NEW:
+            # Not yet dispatched: the member of staff granting the resource takes it for their unit.
+            from cases.services import case_dispatch
+
+            unit = next((m.unit for m in by.memberships.select_related("unit") if m.unit_id), None)
+            if unit is None:
+                raise ValidationError(_("这件诉求尚未派单，请先派单后再办结。"))
+            case_dispatch(case=case, unit=unit, by=by)
+        case_resolve(case=case, by=by, note=text)
+    record(actor=by, action="resources.grant.create", obj=grant, region=resource.region, detail={"case": case.pk})
+    return grant

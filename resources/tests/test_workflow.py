@@ -47,17 +47,17 @@ def test_series_refuses_taken_dates_unless_told_to_skip(piano_room, student, stu
         by=student2,
         now=NOW,
     )
-    kwargs = dict(
-        resource=piano_room,
-        user=student,
-        weekdays=[0, 1, 2],
-        start_time=datetime.time(16, 30),
-        end_time=datetime.time(18, 0),
-        first_date=datetime.date(2025, 9, 22),
-        last_date=datetime.date(2025, 9, 24),
-        by=staff_tp,
-        now=NOW,
-    )
+    kwargs = {
+        "resource": piano_room,
+        "user": student,
+        "weekdays": [0, 1, 2],
+        "start_time": datetime.time(16, 30),
+        "end_time": datetime.time(18, 0),
+        "first_date": datetime.date(2025, 9, 22),
+        "last_date": datetime.date(2025, 9, 24),
+        "by": staff_tp,
+        "now": NOW,
+    }
     with pytest.raises(ValidationError) as refused:
         services.series_create(**kwargs)
     assert "09月23日" in refused.value.messages[0]
