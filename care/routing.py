@@ -77,8 +77,9 @@ def distance_matrix(points: list[tuple[float, float]]) -> list[list[int]]:
     return [[round(haversine_m(p, q) * DETOUR) for q in points] for p in points]
 
 
-def solve(problem: Problem, *, seconds: float = 3.0) -> Plan:
-    """Best plan found within ``seconds`` (guided local search after a cheapest-arc start).
+def solve(problem: Problem, *, seconds: float = 3.0, first: str = "PATH_CHEAPEST_ARC") -> Plan:
+    """Best plan found within ``seconds``: guided local search from the continuity start plan
+    (``first`` names the OR-Tools start strategy used when there is none).
 
     Nodes: 0 = kitchen, 1..n = stops, n+1 = a free "end" node (routes are open). A stop can be
     dropped only at a prohibitive penalty, so a plan is complete whenever one exists.
@@ -137,10 +138,20 @@ def solve(problem: Problem, *, seconds: float = 3.0) -> Plan:
         routing.AddDisjunction([manager.NodeToIndex(i)], drop_penalty)
 
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(max(100, int(seconds * 1000)))
-    solution = routing.SolveWithParameters(params)
+    solution = None
+    initial = _continuity_routes(problem, dist, usual) if any(u is not None for u in usual) else None
+    if initial and any(initial):
+        # Start from each volunteer's usual people (what the neighbourhood does today); the search
+        # then inserts everyone else and trades continuity for distance only where it pays.
+        routing.CloseModelWithParameters(params)
+        start = routing.ReadAssignmentFromRoutes(initial, True)
+        if start is not None:
+            solution = routing.SolveFromAssignmentWithParameters(start, params)
+    if solution is None:
+        solution = routing.SolveWithParameters(params)
     if solution is None:
         return Plan(routes=[], unassigned=[s.key for s in stops], distance_m=0, objective=0)
 
@@ -169,6 +180,52 @@ def solve(problem: Problem, *, seconds: float = 3.0) -> Plan:
         objective=solution.ObjectiveValue(),
         kept_usual=kept,
     )
+
+
+def _feasible(problem: Problem, dist, vi: int, route: list[int]) -> bool:
+    vehicle = problem.vehicles[vi]
+    speed = SPEED_M_PER_MIN.get(vehicle.mode, SPEED_M_PER_MIN["walk"])
+    clock, previous, service, load = 0, 0, 0, 0
+    for node in route:
+        stop = problem.stops[node - 1]
+        clock = max(clock + service + math.ceil(dist[previous][node] / speed), stop.window[0])
+        load += stop.demand
+        if clock > stop.window[1] or load > vehicle.capacity:
+            return False
+        previous, service = node, SERVICE_MIN
+    return True
+
+
+def _continuity_routes(problem: Problem, dist, usual) -> list[list[int]]:
+    """A complete starting plan: each volunteer's usual people in window order (while windows and
+    capacity allow), then everyone else by cheapest feasible insertion."""
+    routes = []
+    for vi in range(len(problem.vehicles)):
+        route = []
+        mine = sorted((i for i, u in enumerate(usual, start=1) if u == vi), key=lambda i: problem.stops[i - 1].window)
+        for node in mine:
+            if _feasible(problem, dist, vi, route + [node]):
+                route.append(node)
+        routes.append(route)
+    placed = {node for route in routes for node in route}
+    rest = sorted(
+        (i for i in range(1, len(problem.stops) + 1) if i not in placed), key=lambda i: problem.stops[i - 1].window[1]
+    )
+    for node in rest:
+        best = None
+        for vi, route in enumerate(routes):
+            penalty = CONTINUITY_PENALTY_M if usual[node - 1] is not None and usual[node - 1] != vi else 0
+            for pos in range(len(route) + 1):
+                before = route[pos - 1] if pos else 0
+                after = route[pos] if pos < len(route) else None
+                added = dist[before][node] + (dist[node][after] - dist[before][after] if after is not None else 0)
+                if best is not None and added + penalty >= best[0]:
+                    continue
+                if _feasible(problem, dist, vi, route[:pos] + [node] + route[pos:]):
+                    best = (added + penalty, vi, pos)
+        if best is not None:
+            routes[best[1]].insert(best[2], node)
+    return routes
 
 
 def route_distance(depot, points_in_order) -> int:

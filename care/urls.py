@@ -1,4 +1,25 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "care"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("my/", views.my_stops, name="my_stops"),
+    path("deliveries/<int:pk>/confirm/", views.delivery_confirm, name="delivery_confirm"),
+    path("rounds/generate/", views.rounds_generate, name="rounds_generate"),
+    path("rounds/<int:pk>/", views.round_detail, name="round"),
+    path("rounds/<int:pk>/plan/", views.round_plan, name="round_plan"),
+    path("rounds/<int:pk>/sheet/", views.round_sheet, name="round_sheet"),
+    path("recipients/", views.recipient_list, name="recipients"),
+    path("recipients/<int:pk>/", views.recipient_detail, name="recipient"),
+    path("recipients/<int:pk>/pause/", views.recipient_pause, name="recipient_pause"),
+    path("recipients/<int:pk>/end/", views.recipient_end, name="recipient_end"),
+    path("alerts/<int:pk>/", views.alert_detail, name="alert"),
+    path("alerts/<int:pk>/safe/", views.alert_safe, name="alert_safe"),
+    path("alerts/steps/<int:pk>/ack/", views.step_ack, name="step_ack"),
+    path("visits/", views.visits, name="visits"),
+    path("visits/plans/<int:pk>/record/", views.visit_new, name="visit_new"),
+    path("visits/<int:pk>/to-case/", views.visit_to_case, name="visit_to_case"),
+    path("figures/", views.figures, name="figures"),
+]

@@ -1,0 +1,128 @@
+"""The safety chain on a clock the test controls: worker → contacts in order → critical case → reminders,
+each step recorded with who was told and when; it stops once someone confirms the person is safe."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from care import services
+from care.models import Delivery, EscalationStep, SafetyAlert
+from cases.models import Case
+from notify.models import Message
+
+from .conftest import at
+
+DAY = datetime.date(2025, 10, 13)
+
+
+@pytest.fixture
+def stop(make_recipient, make_volunteer, users):
+    users["worker_tianping"].phone = "13900000001"
+    users["worker_tianping"].save()
+    vol = make_volunteer("党员丙")
+    person = make_recipient(
+        "陈阿婆",
+        volunteer=vol,
+        contacts=[("陈强", "儿子", "13800000002"), ("林阿姨", "邻居", "13800000003")],
+        key_holder="邻居林阿姨（302室）",
+    )
+    services.rounds_generate(start=DAY, end=DAY)
+    return Delivery.objects.get(recipient=person), vol
+
+
+def told(alert):
+    return [(s.number, s.kind, s.at) for s in alert.steps.order_by("number")]
+
+
+def test_no_answer_fires_the_chain_step_by_step_and_stops_when_safe(stop, users):
+    delivery, vol = stop
+    t0 = at(DAY, 11, 20)
+    services.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=t0)
+
+    alert = SafetyAlert.objects.get(recipient=delivery.recipient)
+    assert alert.status == SafetyAlert.Status.OPEN
+    assert told(alert) == [(1, EscalationStep.Kind.WORKER, t0)]  # the worker at once
+    to_worker = Message.objects.get(pk=alert.steps.get(number=1).message_id)
+    assert to_worker.to == "13900000001" and "陈阿婆" in to_worker.body
+
+    # nothing is due before the step interval passes
+    assert services.escalation_advance(now=t0 + datetime.timedelta(minutes=9)) == 0
+    t1 = t0 + datetime.timedelta(minutes=10)
+    assert services.escalation_advance(now=t1) == 1
+    son = alert.steps.get(number=2)
+    assert son.kind == EscalationStep.Kind.CONTACT and son.at == t1 and son.told.startswith("陈强（儿子）")
+    assert Message.objects.get(pk=son.message_id).to == "13800000002"
+
+    t2 = t1 + datetime.timedelta(minutes=10)
+    services.escalation_advance(now=t2)
+    assert alert.steps.get(number=3).told.startswith("林阿姨（邻居）")
+
+    # the son answers: recorded, but the chain goes on until someone has seen her
+    services.step_acknowledge(step=son, by_name="陈强", now=t2 + datetime.timedelta(minutes=2))
+    son.refresh_from_db()
+    assert son.acknowledged_by == "陈强"
+
+    t3 = t2 + datetime.timedelta(minutes=10)
+    services.escalation_advance(now=t3)
+    alert.refresh_from_db()
+    case = Case.objects.get(pk=alert.case_id)
+    assert case.urgency == "critical" and case.category.code == "safety" and case.channel == "care"
+    assert alert.steps.get(number=4).kind == EscalationStep.Kind.CASE
+
+    t4 = t3 + datetime.timedelta(minutes=10)
+    services.escalation_advance(now=t4)
+    assert alert.steps.get(number=5).kind == EscalationStep.Kind.REMINDER
+
+    services.alert_confirm_safe(
+        alert=alert,
+        by=users["worker_tianping"],
+        note="社工上门，老人午睡未听见",
+        now=t4 + datetime.timedelta(minutes=3),
+    )
+    alert.refresh_from_db()
+    assert alert.status == SafetyAlert.Status.SAFE and alert.next_step_at is None
+    assert alert.time_to_close == datetime.timedelta(minutes=43)
+    # stopped: an hour later nothing more fires
+    assert services.escalation_advance(now=t4 + datetime.timedelta(hours=1)) == 0
+    assert alert.steps.count() == 5
+    with pytest.raises(ValidationError, match="已关闭"):
+        services.alert_confirm_safe(alert=alert, by=users["worker_tianping"], note="再次确认")
+
+
+def test_confirming_safe_needs_a_note_and_before_the_case_no_case_is_opened(stop, users):
+    delivery, vol = stop
+    t0 = at(DAY, 11, 5)
+    services.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=t0)
+    alert = SafetyAlert.objects.get()
+    with pytest.raises(ValidationError, match="确认"):
+        services.alert_confirm_safe(alert=alert, by=users["worker_tianping"], note=" ")
+    services.alert_confirm_safe(alert=alert, by=users["worker_tianping"], note="儿子电话联系上，在医院复诊", now=t0)
+    assert services.escalation_advance(now=t0 + datetime.timedelta(hours=2)) == 0
+    assert not Case.objects.exists()
+
+
+def test_a_delivery_cannot_be_confirmed_twice(stop):
+    delivery, vol = stop
+    services.delivery_confirm(delivery=delivery, state="good", by=vol, now=at(DAY, 11, 30))
+    with pytest.raises(ValidationError, match="已确认过"):
+        services.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=at(DAY, 11, 31))
+    assert not SafetyAlert.objects.exists()
+
+
+def test_unwell_opens_a_case_for_the_worker(stop):
+    delivery, vol = stop
+    services.delivery_confirm(delivery=delivery, state="unwell", by=vol, now=at(DAY, 11, 30), note="说头晕")
+    case = Case.objects.get()
+    assert case.channel == "care" and case.urgency == "high" and "身体不适" in case.title
+    assert case.resident == delivery.recipient.resident
+    assert not SafetyAlert.objects.exists()
+
+
+def test_death_closes_a_running_alert_and_nothing_more_is_sent(stop, users):
+    delivery, vol = stop
+    t0 = at(DAY, 11, 20)
+    services.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=t0)
+    services.recipient_end(recipient=delivery.recipient, reason="death", on=DAY, by=users["worker_tianping"], now=t0)
+    assert SafetyAlert.objects.get().status == SafetyAlert.Status.CLOSED
+    assert services.escalation_advance(now=t0 + datetime.timedelta(hours=1)) == 0

@@ -1,0 +1,390 @@
+"""Care pages: the workers' desk, the volunteer's phone page, route sheets, recipients, alerts, visits, figures."""
+
+import datetime
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audit.services import record_view
+
+from . import routing, selectors, services
+from .forms import AcknowledgeForm, EndForm, PauseForm, SafeForm, VisitForm
+from .models import (
+    CareRecipient,
+    Delivery,
+    EscalationStep,
+    MealRound,
+    SafetyAlert,
+    VisitPlan,
+    VisitRecord,
+    WellState,
+)
+
+
+def staff_required(view):
+    @functools.wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not selectors.is_care_staff(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _error_text(exc: ValidationError) -> str:
+    return "；".join(exc.messages)
+
+
+def _today(request):
+    return timezone.localdate()
+
+
+# Home -----------------------------------------------------------------------------------------------
+@login_required
+def home(request):
+    if not selectors.is_care_staff(request.user):
+        if request.user.has_role("volunteer", "partner"):
+            return redirect("care:my_stops")
+        raise PermissionDenied
+    today = _today(request)
+    rounds = (
+        MealRound.objects.visible_to(request.user)
+        .filter(date=today)
+        .select_related("kitchen")
+        .annotate(
+            total=Count("deliveries", filter=~Q(deliveries__state=Delivery.State.CANCELLED)),
+            done=Count(
+                "deliveries",
+                filter=~Q(deliveries__state__in=[Delivery.State.PENDING, Delivery.State.CANCELLED]),
+            ),
+        )
+    )
+    alerts = SafetyAlert.objects.visible_to(request.user).open().select_related("recipient__resident")
+    overdue = (
+        VisitPlan.objects.visible_to(request.user).overdue(today).select_related("recipient__resident", "visitor")[:50]
+    )
+    return render(
+        request,
+        "care/home.html",
+        {"rounds": rounds, "alerts": alerts, "overdue": overdue, "today": today},
+    )
+
+
+@staff_required
+@require_POST
+def rounds_generate(request):
+    today = _today(request)
+    result = services.rounds_generate(start=today, end=today + datetime.timedelta(days=6), by=request.user)
+    messages.success(
+        request,
+        _("已生成未来 7 天的送餐：新增 %(r)s 个轮次、%(d)s 份。") % {"r": result["rounds"], "d": result["deliveries"]},
+    )
+    return redirect("care:home")
+
+
+# Volunteer's phone page -----------------------------------------------------------------------------
+def _map_for(stops):
+    placed = [s for s in stops if s.recipient.address and s.recipient.address.latitude is not None]
+    if not placed:
+        return ""
+    kitchen = placed[0].round.kitchen
+    points = [(float(s.recipient.address.latitude), float(s.recipient.address.longitude)) for s in placed]
+    label = _("送餐路线图：方块为助餐点，数字为送达顺序")
+    return mark_safe(routing.svg_map((float(kitchen.latitude), float(kitchen.longitude)), points, labels=[label]))
+
+
+@login_required
+def my_stops(request):
+    """Only the volunteer's own stops today, with only what is needed at the door."""
+    stops = list(selectors.stops_for_volunteer(request.user, _today(request)))
+    left = sum(1 for s in stops if s.state == Delivery.State.PENDING)
+    return render(
+        request,
+        "care/my_stops.html",
+        {"stops": stops, "left": left, "map": _map_for(stops), "states": WellState.choices},
+    )
+
+
+@login_required
+@require_POST
+def delivery_confirm(request, pk):
+    delivery = selectors.get_delivery_for_user(request.user, pk)
+    try:
+        services.delivery_confirm(
+            delivery=delivery, state=request.POST.get("state", ""), by=request.user, note=request.POST.get("note", "")
+        )
+        error = ""
+    except ValidationError as exc:
+        error = _error_text(exc)
+    delivery = selectors.stops_for_volunteer(delivery.volunteer, delivery.round.date).filter(pk=pk).first() or delivery
+    context = {"s": delivery, "states": WellState.choices, "error": error}
+    if request.headers.get("HX-Request"):
+        return render(request, "care/_stop.html", context)
+    if error:
+        messages.error(request, error)
+    return redirect("care:my_stops")
+
+
+# Rounds -----------------------------------------------------------------------------------------------
+def _round_context(rnd):
+    deliveries = list(
+        rnd.deliveries.exclude(state=Delivery.State.CANCELLED)
+        .select_related("recipient__resident__household__address", "volunteer")
+        .order_by("volunteer__display_name", "volunteer_id", "seq", "id")
+    )
+    routes = {}
+    for d in deliveries:
+        routes.setdefault(d.volunteer, []).append(d)
+    kitchen = (float(rnd.kitchen.latitude), float(rnd.kitchen.longitude))
+    sheets = []
+    for volunteer, stops in routes.items():
+        points = [
+            (float(s.recipient.address.latitude), float(s.recipient.address.longitude))
+            for s in stops
+            if s.recipient.address and s.recipient.address.latitude is not None
+        ]
+        sheets.append(
+            {
+                "volunteer": volunteer,
+                "stops": stops,
+                "distance_km": routing.route_distance(kitchen, points) / 1000,
+                "map": mark_safe(routing.svg_map(kitchen, points, labels=[str(volunteer or "")])) if points else "",
+            }
+        )
+    return {"round": rnd, "sheets": sheets, "count": len(deliveries)}
+
+
+@staff_required
+def round_detail(request, pk):
+    rnd = selectors.get_round_for_user(request.user, pk)
+    return render(request, "care/round_detail.html", _round_context(rnd))
+
+
+@staff_required
+def round_sheet(request, pk):
+    rnd = selectors.get_round_for_user(request.user, pk)
+    return render(request, "care/round_sheet.html", _round_context(rnd))
+
+
+@staff_required
+@require_POST
+def round_plan(request, pk):
+    rnd = selectors.get_round_for_user(request.user, pk)
+    try:
+        plan = services.round_plan(rnd=rnd, by=request.user, seconds=3.0)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        text = _("已排好路线：总路程 %(km).1f 公里。") % {"km": plan.distance_m / 1000}
+        if plan.unassigned or plan.no_coordinates:
+            text += _("有 %(n)s 处未能排入（时间窗或人手不足，或地址缺少坐标），请人工安排。") % {
+                "n": len(plan.unassigned) + len(plan.no_coordinates)
+            }
+        messages.success(request, text)
+    return redirect("care:round", pk=rnd.pk)
+
+
+# Recipients --------------------------------------------------------------------------------------------
+@staff_required
+def recipient_list(request):
+    recipients = (
+        CareRecipient.objects.visible_to(request.user)
+        .select_related("resident__household__address", "worker")
+        .order_by("status", "resident__name")
+    )
+    status = request.GET.get("status", "")
+    if status in CareRecipient.Status.values:
+        recipients = recipients.filter(status=status)
+    return render(
+        request,
+        "care/recipient_list.html",
+        {"recipients": recipients[:500], "status": status, "statuses": CareRecipient.Status.choices},
+    )
+
+
+@staff_required
+def recipient_detail(request, pk):
+    recipient = selectors.get_recipient_for_user(request.user, pk)
+    record_view(actor=request.user, obj=recipient, request=request)
+    context = {
+        "r": recipient,
+        "contacts": recipient.contacts.all(),
+        "subscriptions": recipient.subscriptions.select_related("kitchen", "volunteer"),
+        "pauses": recipient.pauses.all()[:20],
+        "deliveries": recipient.deliveries.select_related("round__kitchen", "volunteer").order_by("-round__date")[:14],
+        "alerts": recipient.alerts.all()[:10],
+        "visits": recipient.visits.select_related("visitor")[:10],
+        "plans": recipient.visit_plans.filter(is_active=True).select_related("visitor"),
+        "pause_form": PauseForm(initial={"starts_on": _today(request)}),
+        "end_form": EndForm(initial={"on": _today(request)}),
+    }
+    return render(request, "care/recipient_detail.html", context)
+
+
+@staff_required
+@require_POST
+def recipient_pause(request, pk):
+    recipient = selectors.get_recipient_for_user(request.user, pk)
+    form = PauseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.pause_add(recipient=recipient, by=request.user, **form.cleaned_data)
+            messages.success(request, _("已暂停送餐。"))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    return redirect("care:recipient", pk=pk)
+
+
+@staff_required
+@require_POST
+def recipient_end(request, pk):
+    recipient = selectors.get_recipient_for_user(request.user, pk)
+    form = EndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.recipient_end(recipient=recipient, by=request.user, **form.cleaned_data)
+            messages.success(request, _("服务已结束，送餐、探访和安全提醒已全部停止。"))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    return redirect("care:recipient", pk=pk)
+
+
+# Alerts --------------------------------------------------------------------------------------------------
+@staff_required
+def alert_detail(request, pk):
+    alert = selectors.get_alert_for_user(request.user, pk)
+    return render(
+        request,
+        "care/alert_detail.html",
+        {
+            "alert": alert,
+            "steps": alert.steps.all(),
+            "contacts": alert.recipient.contacts.all(),
+            "safe_form": SafeForm(),
+            "ack_form": AcknowledgeForm(initial={"by_name": str(request.user)}),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def alert_safe(request, pk):
+    alert = selectors.get_alert_for_user(request.user, pk)
+    form = SafeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.alert_confirm_safe(alert=alert, by=request.user, note=form.cleaned_data["note"])
+            messages.success(request, _("已确认安全，提醒已停止。"))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, _("请写明由谁、如何确认老人安全。"))
+    return redirect("care:alert", pk=pk)
+
+
+@staff_required
+@require_POST
+def step_ack(request, pk):
+    step = get_object_or_404(EscalationStep.objects.select_related("alert"), pk=pk)
+    selectors.get_alert_for_user(request.user, step.alert_id)  # scope check
+    form = AcknowledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.step_acknowledge(step=step, by_name=form.cleaned_data["by_name"])
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    return redirect("care:alert", pk=step.alert_id)
+
+
+# Visits ----------------------------------------------------------------------------------------------------
+@login_required
+def visits(request):
+    today = _today(request)
+    staff = selectors.is_care_staff(request.user)
+    plans = VisitPlan.objects.filter(is_active=True).select_related(
+        "recipient__resident__household__address", "visitor"
+    )
+    plans = (
+        plans.filter(pk__in=VisitPlan.objects.visible_to(request.user).values("pk"))
+        if staff
+        else plans.filter(visitor=request.user)
+    )
+    recent = VisitRecord.objects.select_related("recipient__resident", "visitor")
+    recent = recent.visible_to(request.user) if staff else recent.filter(visitor=request.user)
+    return render(
+        request,
+        "care/visits.html",
+        {"plans": plans.order_by("next_due"), "recent": recent[:30], "today": today, "staff": staff},
+    )
+
+
+@login_required
+def visit_new(request, pk):
+    plan = selectors.get_visit_plan_for_user(request.user, pk)
+    form = VisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = services.visit_record(
+                recipient=plan.recipient, visitor=request.user, plan=plan, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            if visit.state == WellState.NO_ANSWER:
+                messages.warning(request, _("已启动安全确认：责任社工和紧急联系人将依次收到提醒。"))
+            else:
+                messages.success(request, _("探访已记录。"))
+            return redirect("care:visits")
+    return render(request, "care/visit_form.html", {"plan": plan, "form": form})
+
+
+@login_required
+@require_POST
+def visit_to_case(request, pk):
+    visit = selectors.get_visit_for_user(request.user, pk)
+    try:
+        case = services.visit_need_to_case(visit=visit, by=request.user)
+        messages.success(request, _("已转为诉求 %(number)s。") % {"number": getattr(case, "number", case.pk)})
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(request.POST.get("next") or reverse("care:visits"))
+
+
+# Figures ---------------------------------------------------------------------------------------------------
+@staff_required
+def figures(request):
+    today = _today(request)
+    try:
+        month = datetime.date.fromisoformat((request.GET.get("month") or f"{today:%Y-%m}") + "-01")
+    except ValueError:
+        month = today.replace(day=1)
+    end = (month + datetime.timedelta(days=32)).replace(day=1)
+    deliveries = Delivery.objects.visible_to(request.user).filter(round__date__gte=month, round__date__lt=end)
+    alerts = (
+        SafetyAlert.objects.visible_to(request.user)
+        .filter(opened_at__date__gte=month, opened_at__date__lt=end)
+        .select_related("recipient__resident", "closed_by")
+    )
+    return render(
+        request,
+        "care/figures.html",
+        {
+            "month": month,
+            "d": selectors.delivery_figures(deliveries),
+            "a": selectors.alert_figures(alerts),
+        },
+    )
