@@ -532,6 +532,9 @@ class Satisfaction(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.case_id} #{self.round} {self.get_verdict_display()}"
+
 
 class Attachment(models.Model):
     """A photo on a case. The stored image has EXIF (GPS included) stripped; the location, when the
@@ -573,6 +576,9 @@ class Attachment(models.Model):
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
         ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"
 
 
 class ConsentRound(models.Model):
@@ -642,6 +648,9 @@ class Consent(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.name} {'同意' if self.agrees else '不同意'}"
+
 
 class TrackingCode(models.Model):
     """A one-time verification code sent (through notify) to the reporter's phone before the public
@@ -655,6 +664,9 @@ class TrackingCode(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["case", "created_at"], name="case_tracking_code_idx")]
+
+    def __str__(self) -> str:
+        return f"code for case {self.case_id}"
 
 
 class SavedView(models.Model):
@@ -670,6 +682,9 @@ class SavedView(models.Model):
         verbose_name_plural = _("常用筛选")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_view_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def source_ct(obj) -> ContentType:

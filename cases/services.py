@@ -246,7 +246,7 @@ def notify_unit(unit, body: str, *, case, purpose: str = "case.unit") -> int:
 
 def supervisors_for(case):
     """Subdistrict staff over the case's region (the people an overdue case escalates to)."""
-    paths = [p for p in _ancestor_paths(case.region_path)]
+    paths = _ancestor_paths(case.region_path)
     return {
         m.user for m in Membership.objects.filter(role__in=[Role.STAFF], region__path__in=paths).select_related("user")
     }
