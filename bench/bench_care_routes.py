@@ -58,10 +58,10 @@ def naive_distance(p: routing.Problem) -> int:
     return sum(routing.route_distance(p.depot, pts) for pts in lists.values())
 
 
-def run(seconds: float):
+def run(seconds: float, **options):
     p = problem()
     t = time.perf_counter()
-    plan = routing.solve(p, seconds=seconds)
+    plan = routing.solve(p, seconds=seconds, **options)
     elapsed = time.perf_counter() - t
     violations = routing.check_plan(p, plan)
     return p, plan, elapsed, violations
@@ -70,12 +70,21 @@ def run(seconds: float):
 def main():
     p, short, short_s, short_bad = run(APP_SECONDS)
     _, long, long_s, long_bad = run(LONG_SECONDS)
+    _, cold, cold_s, cold_bad = run(LONG_SECONDS, warm_start=False)
     naive = naive_distance(p)
     gap = (short.objective - long.objective) / long.objective * 100 if long.objective else float("nan")
+    best = min(long.objective, cold.objective)
+    gap_best = (short.objective - best) / best * 100 if best else float("nan")
     usual_total = sum(1 for s in p.stops if s.usual)
     rows = [
         ("app plan (time-limited)", short_s, short, short_bad),
         (f"same solver, {LONG_SECONDS:.0f} s", long_s, long, long_bad),
+        (
+            f"same solver, {LONG_SECONDS:.0f} s, cheapest-arc start instead of the usual-people start",
+            cold_s,
+            cold,
+            cold_bad,
+        ),
     ]
     lines = [
         f"{N_STOPS} deliveries, {N_VOLUNTEERS} volunteers (capacity {CAPACITY}; 1 in 3 by bicycle), 30-minute "
@@ -97,7 +106,8 @@ def main():
     )
     lines += [
         "",
-        f"Gap of the app plan to the {LONG_SECONDS:.0f}-second plan: **{gap:.2f} %** (target ≤ 3 %); "
+        f"Gap of the app plan to the {LONG_SECONDS:.0f}-second plan: **{gap:.2f} %** (target ≤ 3 %); to the better of "
+        f"the two {LONG_SECONDS:.0f}-second runs: **{gap_best:.2f} %**; "
         f"app plan complete in **{short_s:.2f} s** (target < 5 s, every stop assigned: "
         f"{'yes' if short.complete else 'no'}). Naive plan distance is "
         f"{naive / max(short.distance_m, 1):.1f}× the app plan's.",

@@ -77,7 +77,7 @@ def distance_matrix(points: list[tuple[float, float]]) -> list[list[int]]:
     return [[round(haversine_m(p, q) * DETOUR) for q in points] for p in points]
 
 
-def solve(problem: Problem, *, seconds: float = 3.0, first: str = "PATH_CHEAPEST_ARC") -> Plan:
+def solve(problem: Problem, *, seconds: float = 3.0, first: str = "PATH_CHEAPEST_ARC", warm_start: bool = True) -> Plan:
     """Best plan found within ``seconds``: guided local search from the continuity start plan
     (``first`` names the OR-Tools start strategy used when there is none).
 
@@ -142,7 +142,7 @@ def solve(problem: Problem, *, seconds: float = 3.0, first: str = "PATH_CHEAPEST
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(max(100, int(seconds * 1000)))
     solution = None
-    initial = _continuity_routes(problem, dist, usual) if any(u is not None for u in usual) else None
+    initial = _continuity_routes(problem, dist, usual) if warm_start and any(u is not None for u in usual) else None
     if initial and any(initial):
         # Start from each volunteer's usual people (what the neighbourhood does today); the search
         # then inserts everyone else and trades continuity for distance only where it pays.
