@@ -23,7 +23,15 @@ def event(world):
 
 @pytest.fixture
 def desks(event, world):
-    """法律 (A) and 养老政策 (B)."""
-    legal = services.desk_add(event=event, topic=DeskTopic.objects.get(name="法律"), by=world.users["staff"])
-    elderly = services.desk_add(event=event, topic=DeskTopic.objects.get(name="养老政策"), by=world.users["staff"])
+    """法律 (A) and 养老政策 (B). get_or_create: transactional tests flush the data-migration rows."""
+    legal = services.desk_add(
+        event=event,
+        topic=DeskTopic.objects.get_or_create(name="法律", defaults={"category_code": "legal"})[0],
+        by=world.users["staff"],
+    )
+    elderly = services.desk_add(
+        event=event,
+        topic=DeskTopic.objects.get_or_create(name="养老政策", defaults={"category_code": "elderly"})[0],
+        by=world.users["staff"],
+    )
     return legal, elderly
