@@ -140,6 +140,30 @@ class Resource(models.Model):
     def buffer(self) -> datetime.timedelta:
         return datetime.timedelta(minutes=self.buffer_minutes)
 
+    def opening_summary(self) -> str:
+        """ "每天 08:00–21:00" or "周一至周五 16:00–20:00；周六 09:00–12:00": weekdays with the same hours merged."""
+        by_day: dict[int, list[str]] = {}
+        for h in self.hours.all():
+            by_day.setdefault(h.weekday, []).append(f"{h.opens:%H:%M}–{h.closes:%H:%M}")
+        groups: list[tuple[list[int], str]] = []
+        for day in sorted(by_day):
+            text = "、".join(by_day[day])
+            if groups and groups[-1][1] == text and groups[-1][0][-1] == day - 1:
+                groups[-1][0].append(day)
+            else:
+                groups.append(([day], text))
+        names = dict(WEEKDAYS)
+        parts = []
+        for days, text in groups:
+            if len(days) == 7:
+                label = str(_("每天"))
+            elif len(days) > 2:
+                label = f"{names[days[0]]}至{names[days[-1]]}"
+            else:
+                label = "、".join(str(names[d]) for d in days)
+            parts.append(f"{label} {text}")
+        return "；".join(parts)
+
     @property
     def provider(self) -> str:
         return self.unit.name if self.unit_id else self.region.name

@@ -165,6 +165,12 @@ def slot_grid(resource: Resource, *, days: int = 7, user=None, now=None) -> list
         .values_list("start", "end", "user_id")
     )
     step = datetime.timedelta(minutes=resource.slot_minutes)
+    # Slots too close to book (the notice rule) show as past for people who book for themselves.
+    earliest = (
+        now
+        if user is not None and is_manager(user, resource)
+        else now + datetime.timedelta(minutes=resource.min_notice_minutes)
+    )
     out = []
     for offset in range(days):
         day = today + datetime.timedelta(days=offset)
@@ -175,7 +181,7 @@ def slot_grid(resource: Resource, *, days: int = 7, user=None, now=None) -> list
             while cursor + step <= closes:
                 end = cursor + step
                 state = "free"
-                if cursor < now:
+                if cursor < earliest:
                     state = "past"
                 else:
                     for b_start, b_until, b_status, b_user in bookings:

@@ -1,0 +1,126 @@
+import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from .models import WEEKDAYS, BookingGroup, Resource, ResourceGrant
+from .selectors import aware
+
+
+class BookingForm(forms.Form):
+    """Date + start time + duration: three large controls, easy on a phone."""
+
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    minutes = forms.TypedChoiceField(label=_("时长"), coerce=int)
+    purpose = forms.CharField(label=_("用途"), max_length=200, required=False)
+    attendees = forms.IntegerField(label=_("人数"), min_value=1, initial=1)
+
+    def __init__(self, *args, resource: Resource, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.resource = resource
+        step = resource.slot_minutes
+        choices, m = [], resource.min_minutes
+        while m <= resource.max_minutes:
+            hours, rest = divmod(m, 60)
+            label = (f"{hours} 小时" if hours else "") + (f"{rest} 分钟" if rest else "")
+            choices.append((m, label))
+            m += step
+        self.fields["minutes"].choices = choices
+        if resource.capacity <= 1:
+            self.fields["attendees"].widget = forms.HiddenInput()
+
+    def range(self):
+        start = aware(self.cleaned_data["date"], self.cleaned_data["start"])
+        return start, start + datetime.timedelta(minutes=self.cleaned_data["minutes"])
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("审批意见"), max_length=200, required=False)
+
+
+class SeriesForm(forms.Form):
+    user = forms.CharField(label=_("预约人（用户名）"), max_length=150)
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("每周"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    start_time = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(label=_("结束时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    first_date = forms.DateField(label=_("首日"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    last_date = forms.DateField(label=_("末日"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    purpose = forms.CharField(label=_("用途"), max_length=200, required=False)
+    skip_conflicts = forms.BooleanField(label=_("跳过已被占用的日期"), required=False)
+
+    def clean_user(self):
+        return _user_by_name(self.cleaned_data["user"])
+
+    def series_kwargs(self) -> dict:
+        d = self.cleaned_data
+        return {k: d[k] for k in ("weekdays", "start_time", "end_time", "first_date", "last_date", "skip_conflicts")}
+
+
+def _user_by_name(username: str):
+    user = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
+    if user is None:
+        raise forms.ValidationError(_("没有这个用户名的账号。"))
+    return user
+
+
+class GrantForm(forms.Form):
+    resource = forms.ModelChoiceField(label=_("资源"), queryset=Resource.objects.none())
+    user = forms.CharField(label=_("使用人（用户名）"), max_length=150)
+    kind = forms.ChoiceField(label=_("方式"), choices=ResourceGrant.Kind.choices, widget=forms.RadioSelect)
+    date = forms.DateField(
+        label=_("日期（单次预约或周期首日）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    last_date = forms.DateField(
+        label=_("周期末日"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("每周（周期预约）"), choices=WEEKDAYS, coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    start_time = forms.TimeField(
+        label=_("开始时间"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        label=_("结束时间"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    group = forms.ModelChoiceField(
+        label=_("群组（长期使用资格）"), queryset=BookingGroup.objects.none(), required=False
+    )
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+    resolve = forms.BooleanField(label=_("同时办结该诉求"), required=False, initial=True)
+
+    def __init__(self, *args, resources, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resource"].queryset = resources
+        self.fields["group"].queryset = groups
+
+    def clean_user(self):
+        return _user_by_name(self.cleaned_data["user"])
+
+    def clean(self):
+        d = super().clean()
+        kind = d.get("kind")
+        need = {
+            "booking": ["date", "start_time", "end_time"],
+            "series": ["date", "last_date", "weekdays", "start_time", "end_time"],
+        }.get(kind, [])
+        for name in need:
+            if not d.get(name):
+                self.add_error(name, _("此方式需要填写这一项。"))
+        return d
+
+
+class UsageForm(forms.Form):
+    start = forms.DateField(label=_("起"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("止"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def clean(self):
+        d = super().clean()
+        if d.get("start") and d.get("end") and d["start"] > d["end"]:
+            raise forms.ValidationError(_("起始日期不能晚于截止日期。"))
+        return d

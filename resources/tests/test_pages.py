@@ -1,0 +1,74 @@
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from resources import services
+from resources.models import Booking
+
+
+def tomorrow_at(hour, minute=0):
+    day = timezone.localdate() + datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=timezone.get_current_timezone())
+
+
+def test_student_sees_the_piano_room_and_its_free_slots(client_for, piano_room, student):
+    client = client_for(student)
+    page = client.get(reverse("resources:resource_list"))
+    assert "免费琴房" in page.content.decode()
+    detail = client.get(reverse("resources:resource_detail", args=[piano_room.pk])).content.decode()
+    assert "未来 7 天空闲时段" in detail and 'class="slot free"' in detail
+
+
+def test_resident_outside_the_group_cannot_open_the_room(client_for, piano_room, tianping_resident):
+    client = client_for(tianping_resident)
+    assert "免费琴房" not in client.get(reverse("resources:resource_list")).content.decode()
+    assert client.get(reverse("resources:resource_detail", args=[piano_room.pk])).status_code == 404
+
+
+def test_booking_form_books_and_offers_the_waitlist_when_taken(client_for, piano_room, student, student2):
+    start = tomorrow_at(16)
+    services.booking_create(
+        resource=piano_room, user=student2, start=start, end=start + datetime.timedelta(hours=1), by=student2
+    )
+    client = client_for(student)
+    url = reverse("resources:booking_new", args=[piano_room.pk])
+    data = {"date": start.date().isoformat(), "start": "16:00", "minutes": 60, "purpose": "练琴", "attendees": 1}
+    taken = client.post(url, data).content.decode()
+    assert "该时段已被他人预约" in taken and "加入候补" in taken
+    client.post(url, {**data, "waitlist": "1"})
+    assert student.id in piano_room.waitlist.values_list("user_id", flat=True)
+    done = client.post(url, {**data, "start": "18:00"}, follow=True).content.decode()
+    assert "预约成功" in done
+    assert Booking.objects.filter(user=student, status=Booking.Status.CONFIRMED).count() == 1
+
+
+def test_staff_approves_from_the_queue_and_sees_usage(client_for, piano_room, student, staff_tp):
+    piano_room.requires_approval = True
+    piano_room.save()
+    start = tomorrow_at(10)
+    pending = services.booking_create(
+        resource=piano_room, user=student, start=start, end=start + datetime.timedelta(hours=1), by=student
+    )
+    client = client_for(staff_tp)
+    assert "林小琴" in client.get(reverse("resources:approval_queue")).content.decode()
+    client.post(reverse("resources:booking_action", args=[pending.pk, "confirm"]))
+    pending.refresh_from_db()
+    assert pending.status == Booking.Status.CONFIRMED
+    report = client.get(reverse("resources:usage_report")).content.decode()
+    assert "免费琴房" in report and "交响音乐进修学校走读学生 1 人" in report
+
+
+def test_student_cannot_approve_through_the_page(client_for, piano_room, student):
+    piano_room.requires_approval = True
+    piano_room.save()
+    start = tomorrow_at(10)
+    pending = services.booking_create(
+        resource=piano_room, user=student, start=start, end=start + datetime.timedelta(hours=1), by=student
+    )
+    client = client_for(student)
+    assert client.get(reverse("resources:approval_queue")).status_code == 403
+    response = client.post(reverse("resources:booking_action", args=[pending.pk, "confirm"]))
+    assert response.status_code == 404
+    pending.refresh_from_db()
+    assert pending.status == Booking.Status.PENDING
