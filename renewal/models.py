@@ -594,3 +594,57 @@ class ConsultationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_channel_display()}"
+
+
+class Mediation(models.Model):
+    """A dispute blocking signing (shares among the family, a contested figure), worked as a mediation Case."""
+
+    class Subject(models.TextChoices):
+        SHARES = "shares", _("家庭内部份额纠纷")
+        FIGURE = "figure", _("对补偿数额有异议")
+        OTHER = "other", _("其他")
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("调解中")
+        AGREED = "agreed", _("达成调解协议")
+        REFERRED = "referred", _("引导诉讼")
+        WITHDRAWN = "withdrawn", _("撤回")
+
+    certificate = models.ForeignKey(
+        Certificate, verbose_name=_("权证"), on_delete=models.PROTECT, related_name="mediations"
+    )
+    case = models.ForeignKey("cases.Case", verbose_name=_("工单"), on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField(_("纠纷类型"), max_length=10, choices=Subject.choices)
+    parties = models.TextField(_("当事人"), help_text=_("每行一人：姓名、与承租人关系"))
+    outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices, default=Outcome.OPEN)
+    agreement = models.TextField(_("调解协议要点"), blank=True)
+    referral_note = models.TextField(_("诉讼引导说明"), blank=True)
+    opened_at = models.DateTimeField(_("受理时间"), default=timezone.now)
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("调解")
+        verbose_name_plural = _("调解")
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.certificate.number} {self.get_subject_display()}"
+
+
+class MediationSession(models.Model):
+    mediation = models.ForeignKey(Mediation, verbose_name=_("调解"), on_delete=models.CASCADE, related_name="sessions")
+    at = models.DateTimeField(_("时间"))
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("调解员"), on_delete=models.PROTECT, related_name="+"
+    )
+    attendees = models.TextField(_("到场人员"), blank=True)
+    notes = models.TextField(_("调解情况"))
+
+    class Meta:
+        verbose_name = _("调解会谈")
+        verbose_name_plural = _("调解会谈")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M}"

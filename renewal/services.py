@@ -10,7 +10,7 @@ certificates and their finances; a leader sees progress aggregates only; anyone 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -26,6 +26,8 @@ from .models import (
     CompensationPlan,
     ConsultationEntry,
     Estimate,
+    Mediation,
+    MediationSession,
     PlanItem,
     RenewalProject,
 )
@@ -500,3 +502,92 @@ def _settle(project, plan, by) -> int:
         rows.append(_estimate_row(cert, plan, result, by=by, kind=Estimate.Kind.SETTLEMENT, now=now))
     Estimate.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+# Mediation ----------------------------------------------------------------------------------------------------------
+# The structured facts (parties, sessions, outcome) live here; the case timeline gets a line for each step, so
+# the mediation is worked, timed and followed on the one cases workflow like every other need.
+@transaction.atomic
+def mediation_open(*, certificate: Certificate, subject: str, parties: str, by, description: str = "") -> Mediation:
+    from cases.services import case_create
+
+    if subject not in Mediation.Subject.values:
+        raise ValidationError({"subject": _("请选择纠纷类型。")})
+    if not (parties or "").strip():
+        raise ValidationError({"parties": _("请填写当事人。")})
+    project = certificate.project
+    label = Mediation.Subject(subject).label
+    case = case_create(
+        title=_("旧改调解：%(number)s %(subject)s") % {"number": certificate.number, "subject": label},
+        description=(description or "").strip()
+        or _("%(address)s（%(number)s）%(subject)s，当事人：%(parties)s")
+        % {"address": certificate.address, "number": certificate.number, "subject": label, "parties": parties.strip()},
+        region=project.region,
+        channel="renewal",
+        category="family" if subject == Mediation.Subject.SHARES else "mediation",
+        by=by,
+        reporter_name=certificate.holder_name,
+        source=certificate,
+        location_text=certificate.address,
+    )
+    mediation = Mediation.objects.create(certificate=certificate, case=case, subject=subject, parties=parties.strip())
+    if not certificate.signed_at and not certificate.not_signed_reason:
+        reason = Certificate.Reason.FAMILY if subject == Mediation.Subject.SHARES else Certificate.Reason.AMOUNT
+        Certificate.objects.filter(pk=certificate.pk, not_signed_reason="").update(not_signed_reason=reason)
+    _audit(by, "renewal.mediation.open", certificate, project, case=case.number, subject=subject)
+    return mediation
+
+
+@transaction.atomic
+def mediation_session_add(
+    *, mediation: Mediation, by, at, notes: str, place: str = "", attendees: str = ""
+) -> MediationSession:
+    from cases.services import case_log
+
+    if mediation.outcome != Mediation.Outcome.OPEN:
+        raise ValidationError(_("该调解已结束。"))
+    if not (notes or "").strip():
+        raise ValidationError({"notes": _("请填写调解情况。")})
+    session = MediationSession.objects.create(
+        mediation=mediation, at=at, place=place, mediator=by, attendees=attendees, notes=notes.strip()
+    )
+    case_log(
+        case=mediation.case,
+        by=by,
+        note=_("调解会谈（%(at)s，%(place)s）：%(notes)s")
+        % {"at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M"), "place": place or "—", "notes": notes.strip()},
+        data={"mediation": mediation.pk, "session": session.pk},
+        is_public=False,
+    )
+    _audit(
+        by, "renewal.mediation.session", mediation.certificate, mediation.certificate.project, mediation=mediation.pk
+    )
+    return session
+
+
+@transaction.atomic
+def mediation_close(*, mediation: Mediation, by, outcome: str, text: str) -> Mediation:
+    """Agreement reached, referral to court, or withdrawn; the case is resolved with the same words when the
+    actor may handle it (otherwise the timeline gets the note and the case goes on in the cases workflow)."""
+    from cases.services import CaseError, case_log, case_resolve
+
+    if outcome not in (Mediation.Outcome.AGREED, Mediation.Outcome.REFERRED, Mediation.Outcome.WITHDRAWN):
+        raise ValidationError({"outcome": _("请选择调解结果。")})
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("请填写调解协议要点或诉讼引导说明。")})
+    fields = {"outcome": outcome, "closed_at": timezone.now()}
+    fields["referral_note" if outcome == Mediation.Outcome.REFERRED else "agreement"] = text
+    changed = Mediation.objects.filter(pk=mediation.pk, outcome=Mediation.Outcome.OPEN).update(**fields)
+    if not changed:
+        raise ValidationError(_("该调解已由他人结束，请刷新页面。"))
+    mediation.refresh_from_db()
+    note = _("调解结果：%(outcome)s。%(text)s") % {"outcome": mediation.get_outcome_display(), "text": text}
+    case = mediation.case
+    try:
+        with transaction.atomic():
+            case_resolve(case=case, by=by, note=note)
+    except (CaseError, PermissionDenied):
+        case_log(case=case, by=by, note=note, data={"mediation": mediation.pk, "outcome": outcome}, is_public=False)
+    _audit(by, "renewal.mediation.close", mediation.certificate, mediation.certificate.project, outcome=outcome)
+    return mediation
