@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
@@ -237,7 +238,9 @@ class ResidentImporter(Importer):
                 continue
             household = new_households.get(address.pk)
             if household is None:
-                household = new_households[address.pk] = Household(region=address.region, address=address, name="")
+                household = new_households[address.pk] = Household(
+                    region_id=address.region_id, address=address, name=""
+                )
             if resident.relation == Resident.Relation.HEAD or not household.name:
                 household.name = resident.name
         Household.objects.bulk_create(new_households.values(), batch_size=500)
@@ -268,10 +271,11 @@ class ResidentImporter(Importer):
             batch_size=1000,
         )
         # one audit entry per registered resident, written in bulk (the job's own entry is added by the runner)
-        actor = job.created_by
+        actor, now = job.created_by, timezone.now()
         AuditEntry.objects.bulk_create(
             [
                 AuditEntry(
+                    at=now,
                     actor=actor,
                     actor_name=str(actor) if actor else "",
                     kind=AuditEntry.Kind.CHANGE,
