@@ -24,9 +24,7 @@ def test_demo_builds_both_subdistricts_with_people(demo):
     assert Household.objects.filter(address__road="陕西南路", address__lane="582", address__number="11").exists()
     assert 300 <= Resident.objects.count() <= 600
     assert Resident.objects.in_region(tianping).exists() and Resident.objects.in_region(laoximen).exists()
-
-
-def test_demo_people_are_recognisably_fictional(demo):
+    # everyone is recognisably fictional
     for resident in Resident.objects.all()[:200]:
         number = resident.id_number
         assert idcard.is_valid(number) and number[14:16] == "00", number
@@ -41,9 +39,7 @@ def test_one_login_per_role_with_the_printed_password(demo, client, capsys):
     call_command("demo_logins")
     printed = capsys.readouterr().out
     assert all(username in printed and password in printed for username, password, *_ in DEMO_LOGINS)
-
-
-def test_loading_twice_changes_nothing(demo):
+    # loading twice changes nothing
     count = Resident.objects.count()
     call_command("demo_data", stdout=io.StringIO())
     assert Resident.objects.count() == count

@@ -125,10 +125,3 @@ def test_production_mode_refuses_an_unsafe_secret_key(tmp_path, secret):
     result = _settings_in_subprocess(tmp_path, **env)
     assert result.returncode != 0
     assert "SECRET_KEY is unsafe for production" in result.stderr
-
-
-def test_development_mode_has_no_hsts(tmp_path):
-    result = _settings_in_subprocess(tmp_path)
-    assert result.returncode == 0, result.stderr
-    facts = json.loads(result.stdout.strip().splitlines()[-1])
-    assert facts["debug"] is True and facts["hsts"] == 0 and facts["hsts_header"] is None
