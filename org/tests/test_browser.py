@@ -33,3 +33,19 @@ def test_welcome_page_on_a_phone(transactional_db, live_server, phone_page):
     no_horizontal_scroll = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert no_horizontal_scroll
     save_screenshot(page, "welcome-phone.png")
+
+
+def test_staff_filters_the_audit_log_in_place(transactional_db, live_server, desktop_page, world, users):
+    from audit.services import record_view
+
+    record_view(actor=users["worker"], obj=world.penglai_grid)
+    page = desktop_page
+    login(page, live_server, "staff")  # writes a login entry
+    page.goto(live_server.url + "/audit/")
+    assert page.locator("text=共 2 条").is_visible()
+    page.select_option("#id_kind", "view")
+    page.click("button:has-text('筛选')")
+    page.wait_for_url("**/audit/?*kind=view*")  # htmx swapped the table and pushed the address
+    assert page.locator("text=共 1 条").is_visible()
+    assert page.locator("#entries td", has_text="王芳").is_visible()
+    save_screenshot(page, "audit.png")
