@@ -198,6 +198,13 @@ MINHU_NOTIFY_SENDERS = {
     "wechat": env_str("MINHU_WECHAT_SENDER", "notify.senders.ConsoleSender"),
 }
 
+# Care (关爱服务): minutes between safety-escalation steps, deadline of the critical case, days of
+# rounds generated ahead by the daily job, seconds the route planner searches.
+CARE_ESCALATION_STEP_MINUTES = env_int("MINHU_CARE_STEP_MINUTES", 10)
+CARE_SAFETY_CASE_DUE_MINUTES = env_int("MINHU_CARE_CASE_DUE_MINUTES", 30)
+CARE_ROUNDS_DAYS_AHEAD = env_int("MINHU_CARE_DAYS_AHEAD", 7)
+CARE_ROUTE_SECONDS = env_int("MINHU_CARE_ROUTE_SECONDS", 3)
+
 # Security. Production mode (DEBUG off) turns on secure cookies and HSTS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
