@@ -118,6 +118,14 @@ def _audit(case, by, verb, **detail):
     record(actor=by, action=f"cases.case.{verb}", obj=case, region=case.region, detail=detail)
 
 
+def conflict_message(number, current_status) -> str:
+    label = S(current_status).label if current_status else _("已删除")
+    return _("诉求 %(number)s 刚刚已被其他人处理（现在是“%(status)s”），您的操作没有保存。请刷新页面后再试。") % {
+        "number": number,
+        "status": label,
+    }
+
+
 def _transition(case, *, allowed, to=None, by, kind, note="", data=None, changes=None, is_public=True) -> CaseEvent:
     """Conditional update on (pk, status, version); raises CaseConflict for the loser of a race.
 
@@ -139,11 +147,7 @@ def _transition(case, *, allowed, to=None, by, kind, note="", data=None, changes
     )
     if changed != 1:
         current = Case.objects.filter(pk=case.pk).values_list("status", flat=True).first()
-        label = S(current).label if current else _("已删除")
-        raise CaseConflict(
-            _("诉求 %(number)s 刚刚已被其他人处理（现在是“%(status)s”），您的操作没有保存。请刷新页面后再试。")
-            % {"number": case.number, "status": label}
-        )
+        raise CaseConflict(conflict_message(case.number, current))
     for field, value in changes.items():
         setattr(case, field, value)
     case.version += 1
@@ -556,6 +560,9 @@ def case_resolve(*, case, by, note, before_photos=(), after_photos=()) -> Case:
     changes = {"resolved_at": now, "resolution": note, **_unpause_changes(case, now)}
     if case.accepted_at is None:
         changes["accepted_at"] = now
+    if case.first_contacted_at is None:
+        # the answer itself reaches the resident: it is the first response (docs/cases-metrics.md)
+        changes["first_contacted_at"] = now
     event = _transition(
         case,
         allowed=(S.DISPATCHED, S.ACCEPTED, S.CONTACTED, S.IN_PROGRESS),

@@ -1,0 +1,156 @@
+"""Resident self-service (no account): raise a need, follow it with number + phone + a code sent
+by SMS through notify, add information, rate the result. 适老化: one task per screen, large type.
+
+A verified case id is kept in the session for an hour; nothing else identifies the resident.
+"""
+
+import time
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from . import forms, services
+from .models import Case, Category
+
+SESSION_KEY = "cases_tracked"
+TRACK_TTL = 3600
+
+
+def _tracked(request) -> dict:
+    now = time.time()
+    data = {k: v for k, v in request.session.get(SESSION_KEY, {}).items() if v > now}
+    return data
+
+
+def _allow(request, case):
+    data = _tracked(request)
+    data[str(case.pk)] = time.time() + TRACK_TTL
+    request.session[SESSION_KEY] = data
+
+
+@never_cache
+def public_new(request):
+    form = forms.PublicCaseForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        text = d["description"]
+        try:
+            case = services.case_create(
+                title=text.splitlines()[0][:30],
+                description=text,
+                region=d["region"],
+                channel=Case.Channel.WEB,
+                category=d["category"] or Category.objects.get(code="other"),
+                reporter_name=d["name"],
+                reporter_phone=d["phone"],
+                location_text=d["location_text"],
+                photos=request.FILES.getlist("photos"),
+                idempotency_key=request.POST.get("idempotency_key") or None,
+            )
+        except services.CaseError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            _allow(request, case)
+            return redirect("cases:public_done", number=case.number)
+    import uuid
+
+    return render(request, "cases/public_new.html", {"form": form, "idempotency_key": uuid.uuid4().hex})
+
+
+@never_cache
+def public_done(request, number):
+    case = Case.objects.filter(number=number).first()
+    if case is None or str(case.pk) not in _tracked(request):
+        return redirect("cases:public_track")
+    return render(request, "cases/public_done.html", {"case": case})
+
+
+@never_cache
+def public_track(request):
+    """Step 1: number + phone → a code by SMS. Step 2: the code → the case page."""
+    pending_id = request.session.get("cases_pending")
+    track_form = forms.TrackForm(
+        request.POST if request.POST.get("step") == "find" else None, initial={"number": request.GET.get("number", "")}
+    )
+    code_form = forms.CodeForm(request.POST if request.POST.get("step") == "code" else None)
+    if request.method == "POST" and request.POST.get("step") == "find" and track_form.is_valid():
+        d = track_form.cleaned_data
+        case = Case.objects.filter(number=d["number"]).first()
+        if case is None or not case.phone_matches(d["phone"]):
+            track_form.add_error(None, _("编号或手机号不正确，请核对后再试。"))
+        else:
+            try:
+                services.tracking_code_send(case=case)
+            except services.CaseError as exc:
+                messages.error(request, exc.messages[0])
+            request.session["cases_pending"] = case.pk
+            return redirect("cases:public_track")
+    if request.method == "POST" and request.POST.get("step") == "code" and pending_id and code_form.is_valid():
+        case = Case.objects.filter(pk=pending_id).first()
+        try:
+            services.tracking_code_check(case=case, code=code_form.cleaned_data["code"])
+        except services.CaseError as exc:
+            code_form.add_error("code", exc.messages[0])
+        else:
+            _allow(request, case)
+            request.session.pop("cases_pending", None)
+            return redirect(reverse("cases:public_case") + f"?number={case.number}")
+    return render(
+        request,
+        "cases/public_track.html",
+        {"track_form": track_form, "code_form": code_form, "pending": bool(pending_id)},
+    )
+
+
+@never_cache
+def public_case(request):
+    number = (request.GET.get("number") or "").strip().upper()
+    case = Case.objects.filter(number=number).select_related("category", "merged_into").first()
+    if case is None or str(case.pk) not in _tracked(request):
+        return redirect("cases:public_track")
+    shown = case.merged_into if case.merged_into_id else case
+    info_form = forms.PublicInfoForm(request.POST or None, request.FILES or None) if request.POST.get(
+        "step") == "info" else forms.PublicInfoForm()  # fmt: skip
+    rate_form = forms.PublicRateForm(request.POST if request.POST.get("step") == "rate" else None)
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                if request.POST.get("step") == "info" and info_form.is_valid():
+                    services.case_add_info(
+                        case=shown,
+                        note=info_form.cleaned_data["note"],
+                        by=services.RESIDENT,
+                        photos=request.FILES.getlist("photos"),
+                    )
+                    messages.success(request, _("已收到您的补充，工作人员会看到。"))
+                    return redirect(request.get_full_path())
+                if request.POST.get("step") == "rate" and rate_form.is_valid():
+                    if case.merged_into_id:
+                        raise services.CaseError(_("您的诉求已并入另一件办理，请等待工作人员回访。"))
+                    services.case_visit(
+                        case=case,
+                        by=services.RESIDENT,
+                        verdict=rate_form.cleaned_data["verdict"],
+                        note=rate_form.cleaned_data["note"],
+                        channel="web",
+                    )
+                    messages.success(request, _("谢谢您的评价。"))
+                    return redirect(request.get_full_path())
+        except services.CaseError as exc:
+            messages.error(request, exc.messages[0])
+    return render(
+        request,
+        "cases/public_case.html",
+        {
+            "case": case,
+            "shown": shown,
+            "events": [e for e in shown.events.all() if e.is_public],
+            "photos": list(shown.attachments.all()),
+            "info_form": info_form,
+            "rate_form": rate_form,
+        },
+    )
