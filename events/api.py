@@ -1,3 +1,78 @@
-"""REST API of this app; scoped like its pages."""
+"""REST API of the queue: take a number (public, like the QR page) and call the next one (desk staff).
 
-urlpatterns: list = []
+Kiosks and the load test (bench/bench_queue.py) use these; they call the same services as the pages.
+"""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from rest_framework import permissions, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.response import Response
+
+from volunteers.selectors import is_staff
+
+from . import services
+from .models import Desk, QueueTicket
+from .selectors import get_desk_for_user
+
+
+class TakeIn(serializers.Serializer):
+    name = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    priority_reason = serializers.ChoiceField(
+        choices=[("", "")] + list(QueueTicket.PriorityReason.choices), required=False, default=""
+    )
+    # A stable id of the resident's device (kiosks send their own); one open ticket per id per desk.
+    client_id = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+
+class TicketOut(serializers.ModelSerializer):
+    label = serializers.CharField()
+
+    class Meta:
+        model = QueueTicket
+        fields = ["id", "number", "label", "status", "token", "issued_at", "priority"]
+
+
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([permissions.AllowAny])
+def take(request, desk_pk):
+    desk = get_object_or_404(Desk.objects.select_related("event__region"), pk=desk_pk)
+    data = TakeIn(data=request.data)
+    data.is_valid(raise_exception=True)
+    d = data.validated_data
+    try:
+        ticket = services.ticket_take(
+            desk=desk,
+            name=d["name"],
+            phone=d["phone"],
+            priority_reason=d["priority_reason"],
+            session_key=d["client_id"],
+        )
+    except services.AlreadyQueued as exc:
+        return Response({"detail": exc.messages[0], "ticket": TicketOut(exc.ticket).data}, status=409)
+    except ValidationError as exc:
+        return Response({"detail": "；".join(exc.messages)}, status=400)
+    return Response(TicketOut(ticket).data, status=status.HTTP_201_CREATED)
+
+
+@api_view(["POST"])
+@authentication_classes([TokenAuthentication, SessionAuthentication])
+@permission_classes([permissions.IsAuthenticated])
+def call_next(request, desk_pk):
+    if not is_staff(request.user):
+        return Response(status=404)
+    desk = get_desk_for_user(request.user, desk_pk)
+    ticket = services.ticket_call_next(desk=desk, by=request.user)
+    if ticket is None:
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    return Response(TicketOut(ticket).data)
+
+
+urlpatterns = [
+    path("events/desks/<int:desk_pk>/take/", take, name="events-take"),
+    path("events/desks/<int:desk_pk>/call-next/", call_next, name="events-call-next"),
+]

@@ -16,8 +16,8 @@ def get_event_for_user(user, pk) -> ServiceEvent:
 
 
 def get_desk_for_user(user, pk) -> Desk:
-    desk = get_object_or_404(Desk.objects.select_related("event", "topic"), pk=pk)
-    get_event_for_user(user, desk.event_id)
+    desk = get_object_or_404(Desk.objects.select_related("topic"), pk=pk)
+    desk.event = get_event_for_user(user, desk.event_id)
     return desk
 
 

@@ -241,7 +241,9 @@ def ticket_call_next(*, desk: Desk, by) -> QueueTicket | None:
             status=QueueTicket.Status.CALLED, called_at=now, last_called_at=now, call_count=1, called_by=by
         )
         if changed:
-            ticket.refresh_from_db()
+            # The row now holds exactly these values (the conditional update matched it): no re-read.
+            ticket.status, ticket.called_at, ticket.last_called_at = QueueTicket.Status.CALLED, now, now
+            ticket.call_count, ticket.called_by = 1, by
             ticket.desk = desk
             _notify_called(ticket)
             audit(actor=by, action="events.ticket.call", obj=ticket, region=desk.event.region)
