@@ -1,0 +1,208 @@
+"""Stories out of Minhu: Markdown with YAML front matter (Hexo/Jekyll) in a zip with its images, a
+printable PDF, and the monthly "我为群众办实事" summary.
+
+The front matter carries the fields of the subdistrict's existing Hexo posts (title, categories,
+author, date, headimg, thumbnail, comments), so an exported story drops into the same site.
+"""
+
+import calendar
+import datetime
+import io
+import os
+import zipfile
+from dataclasses import dataclass
+
+import yaml
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lib.pdf import Document
+
+from .models import Deed, Story
+from .sanitize import html_to_markdown, html_to_text, image_sources
+
+
+def _media_name(src: str) -> str | None:
+    """/media/stories/2025/06/a.jpg -> stories/2025/06/a.jpg (None for anything else)."""
+    media = "/" + settings.MEDIA_URL.lstrip("/")
+    if not src.startswith(media):
+        return None
+    name = src[len(media) :]
+    return name if name and ".." not in name else None
+
+
+def story_date(story: Story) -> datetime.datetime:
+    return timezone.localtime(story.published_at or story.approved_at or story.created_at)
+
+
+def post_filename(story: Story) -> str:
+    """Jekyll wants _posts/YYYY-MM-DD-slug.md; Hexo accepts the same."""
+    return f"{story_date(story):%Y-%m-%d}-story-{story.pk}.md"
+
+
+def front_matter(story: Story, *, head_image: str = "") -> dict:
+    matter = {
+        "title": story.title,
+        "categories": story.category_list or [_("我为群众办实事")],
+        "author": story.author_name or story.region.name,
+        "date": story_date(story).strftime("%Y-%m-%d %H:%M:%S %z"),
+        "comments": False,
+    }
+    if head_image:
+        matter["headimg"] = head_image
+        matter["thumbnail"] = head_image
+    if story.summary:
+        matter["excerpt"] = story.summary
+    return matter
+
+
+def markdown(story: Story, *, image_dir: str = "images") -> tuple[str, dict[str, str]]:
+    """(the Markdown text, {name in the zip: storage name}) with image links pointing beside it."""
+    images: dict[str, str] = {}
+
+    def rewrite(src: str) -> str:
+        name = _media_name(src)
+        if name is None:
+            return src
+        target = f"{image_dir}/{os.path.basename(name)}"
+        images[target] = name
+        return target
+
+    head = ""
+    if story.head_photo_id:
+        head = rewrite("/" + settings.MEDIA_URL.lstrip("/") + story.head_photo.image.name)
+    body = html_to_markdown(story.body, rewrite_src=rewrite)
+    matter = yaml.safe_dump(front_matter(story, head_image=head), allow_unicode=True, sort_keys=False)
+    return f"---\n{matter}---\n\n{body}", images
+
+
+def markdown_zip(story: Story) -> tuple[str, bytes]:
+    """A zip with ``<date>-story-<id>.md`` and ``images/…``; returns (zip filename, bytes)."""
+    text, images = markdown(story)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(post_filename(story), text)
+        for target, name in images.items():
+            if default_storage.exists(name):
+                with default_storage.open(name, "rb") as fh:
+                    zf.writestr(target, fh.read())
+    return post_filename(story).replace(".md", ".zip"), buffer.getvalue()
+
+
+def _local_path(name: str) -> str | None:
+    try:
+        return default_storage.path(name)
+    except NotImplementedError:
+        return None
+
+
+def story_pdf(story: Story) -> bytes:
+    pdf = Document(story.title, author=story.author_name or story.region.name)
+    pdf.title_line(story.title)
+    pdf.paragraph(f"{story.author_name or story.region.name} · {story_date(story):%Y年%m月%d日}", style="small")
+    if story.summary:
+        pdf.space()
+        pdf.paragraph(story.summary)
+    deed = story.deed
+    if deed:
+        pdf.space()
+        rows = [[_("项目"), deed.title], [_("状态"), deed.get_status_display()]]
+        if deed.finished_on:
+            rows.append([_("完成日期"), f"{deed.finished_on:%Y-%m-%d}"])
+        if deed.beneficiaries_count:
+            rows.append([_("受益"), f"{deed.beneficiaries_count} 人 {deed.beneficiaries_kind}".strip()])
+        pdf.table(rows, widths_mm=[30, 140], header=False)
+    pdf.space()
+    paragraphs = [p.strip() for p in html_to_text(story.body).split("\n") if p.strip()]
+    for para in paragraphs:
+        pdf.paragraph(para)
+        pdf.space(2)
+    for src in image_sources(story.body):
+        name = _media_name(src)
+        path = _local_path(name) if name else None
+        if path and os.path.exists(path):
+            pdf.image(path, width_mm=120)
+            pdf.space(2)
+    return pdf.render()
+
+
+@dataclass
+class MonthlySummary:
+    region: object
+    year: int
+    month: int
+    deeds: list
+    people_served: int
+    cases_behind: int
+    cost: object
+    stories_published: int
+
+    @property
+    def title(self) -> str:
+        return _("%(region)s %(y)s年%(m)s月“我为群众办实事”情况") % {
+            "region": self.region.name,
+            "y": self.year,
+            "m": self.month,
+        }
+
+
+def monthly_summary(region, year: int, month: int) -> MonthlySummary:
+    """Deeds finished in the month in the region's subtree, people served, cases behind them."""
+    first = datetime.date(year, month, 1)
+    last = datetime.date(year, month, calendar.monthrange(year, month)[1])
+    deeds = (
+        Deed.objects.in_region(region)
+        .filter(status=Deed.Status.DONE, finished_on__gte=first, finished_on__lte=last)
+        .annotate(case_count=Count("cases", distinct=True))
+        .prefetch_related("units")
+        .order_by("finished_on", "pk")
+    )
+    deeds = list(deeds)
+    ids = [d.pk for d in deeds]
+    totals = Deed.objects.filter(pk__in=ids).aggregate(cost=Sum("cost"))
+    cases_behind = Deed.cases.through.objects.filter(deed_id__in=ids).values("case_id").distinct().count()
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=timezone.get_current_timezone())
+    end = start + datetime.timedelta(days=(last - first).days + 1)
+    published = Story.objects.in_region(region).published().filter(published_at__gte=start, published_at__lt=end)
+    return MonthlySummary(
+        region=region,
+        year=year,
+        month=month,
+        deeds=deeds,
+        people_served=sum(d.beneficiaries_count for d in deeds),
+        cases_behind=cases_behind,
+        cost=totals["cost"],
+        stories_published=published.count(),
+    )
+
+
+def monthly_pdf(summary: MonthlySummary) -> bytes:
+    pdf = Document(summary.title)
+    pdf.title_line(summary.title)
+    pdf.paragraph(
+        _("本月完成实事 %(d)s 件，服务群众 %(p)s 人，回应群众诉求 %(c)s 件，发布宣传稿 %(s)s 篇。")
+        % {
+            "d": len(summary.deeds),
+            "p": summary.people_served,
+            "c": summary.cases_behind,
+            "s": summary.stories_published,
+        }
+    )
+    pdf.space()
+    rows = [[_("完成日期"), _("项目"), _("参与单位"), _("受益"), _("相关诉求"), _("居民评价")]]
+    for d in summary.deeds:
+        rows.append(
+            [
+                f"{d.finished_on:%m-%d}",
+                d.title,
+                "、".join(u.name for u in d.units.all()) or d.partners,
+                f"{d.beneficiaries_count} {d.beneficiaries_kind}".strip(),
+                str(d.case_count),
+                d.get_verdict_display(),
+            ]
+        )
+    pdf.table(rows, widths_mm=[18, 50, 40, 25, 18, 22])
+    return pdf.render()
