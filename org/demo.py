@@ -53,22 +53,24 @@ UNITS = [
 ]
 
 # One login per role (printed by demo_logins), plus a second worker and staff member in 天平街道 so
-# that scoping between the two subdistricts can be seen. Passwords are public: demo only.
+# that scoping between the two subdistricts can be seen. The password is public: demo only. One
+# password for all, because Argon2 is slow by design and each distinct password costs a hash.
+DEMO_PASSWORD = "minhu-demo-2022"
 # (username, password, role, region, unit or None, display name)
 DEMO_LOGINS = [
-    ("admin", "demo-admin-2022", Role.ADMIN, "黄浦区", None, "系统管理员"),
-    ("leader", "demo-leader-2022", Role.LEADER, "老西门街道", None, "孙主任"),
-    ("staff", "demo-staff-2022", Role.STAFF, "老西门街道", "老西门街道社区服务办", "赵磊"),
-    ("worker", "demo-worker-2022", Role.WORKER, "蓬莱路居委", "蓬莱路居委会", "王芳"),
-    ("partner", "demo-partner-2022", Role.PARTNER, "老西门街道", "老西门律师事务所", "吴律师"),
-    ("volunteer", "demo-volunteer-2022", Role.VOLUNTEER, "蓬莱路居委", None, "刘洋"),
-    ("resident", "demo-resident-2022", Role.RESIDENT, "蓬莱路居委", None, "张阿姨"),
+    ("admin", DEMO_PASSWORD, Role.ADMIN, "黄浦区", None, "系统管理员"),
+    ("leader", DEMO_PASSWORD, Role.LEADER, "老西门街道", None, "孙主任"),
+    ("staff", DEMO_PASSWORD, Role.STAFF, "老西门街道", "老西门街道社区服务办", "赵磊"),
+    ("worker", DEMO_PASSWORD, Role.WORKER, "蓬莱路居委", "蓬莱路居委会", "王芳"),
+    ("partner", DEMO_PASSWORD, Role.PARTNER, "老西门街道", "老西门律师事务所", "吴律师"),
+    ("volunteer", DEMO_PASSWORD, Role.VOLUNTEER, "蓬莱路居委", None, "刘洋"),
+    ("resident", DEMO_PASSWORD, Role.RESIDENT, "蓬莱路居委", None, "张阿姨"),
 ]
 EXTRA_LOGINS = [
-    ("staff_tianping", "demo-staff-2022", Role.STAFF, "天平街道", "天平街道社区服务办", "周敏"),
-    ("worker_tianping", "demo-worker-2022", Role.WORKER, "陕西南路居委", "陕西南路居委会", "陈静"),
-    ("worker_wenmiao", "demo-worker-2022", Role.WORKER, "文庙居委", "文庙居委会", "李军"),
-    ("renewal_staff", "demo-staff-2022", Role.STAFF, "老西门街道", "老西门街道旧改办", "钱伟"),
+    ("staff_tianping", DEMO_PASSWORD, Role.STAFF, "天平街道", "天平街道社区服务办", "周敏"),
+    ("worker_tianping", DEMO_PASSWORD, Role.WORKER, "陕西南路居委", "陕西南路居委会", "陈静"),
+    ("worker_wenmiao", DEMO_PASSWORD, Role.WORKER, "文庙居委", "文庙居委会", "李军"),
+    ("renewal_staff", DEMO_PASSWORD, Role.STAFF, "老西门街道", "老西门街道旧改办", "钱伟"),
 ]
 
 

@@ -30,6 +30,8 @@ class Command(BaseCommand):
             self.stdout.write("  " + "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)))
             if n == 0:
                 self.stdout.write("  " + "  ".join("-" * w for w in widths))
+        if not all:
+            self.stdout.write("天平街道等其他演示账号：python manage.py demo_logins --all")
 
 
 def _width(text: str) -> int:
