@@ -63,6 +63,11 @@ def test_filters_narrow_the_list(client_for, users, world):
     assert "没有符合条件的记录" in page
 
 
+def test_a_bad_date_is_explained_in_chinese(client_for, users, entries):
+    page = client_for(users["staff"]).get("/audit/", {"since": "2026-13-45"}).content.decode()
+    assert "起始日期：输入一个有效的日期。" in page and "没有符合条件的记录" in page
+
+
 def test_list_paginates_with_a_fixed_number_of_queries(client_for, users, world, django_assert_max_num_queries):
     for n in range(60):
         record(actor=users["worker"], action=f"test.action.{n}", obj=world.penglai)
