@@ -261,5 +261,10 @@ def public_list(request, region=None):
 def public_story(request, pk):
     story = get_object_or_404(Story.objects.published().select_related("region", "deed", "head_photo"), pk=pk)
     deed = story.deed
-    photos = deed.photos.all() if deed else []
+    # Before/after photos the story body does not already show, "before" first.
+    order = {"before": 0, "after": 1, "other": 2}
+    photos = sorted(
+        (p for p in (deed.photos.all() if deed else []) if p.image.url not in story.body),
+        key=lambda p: (order.get(p.kind, 3), p.pk),
+    )
     return render(request, "deeds/public_story.html", {"story": story, "deed": deed, "photos": photos})

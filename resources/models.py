@@ -240,8 +240,18 @@ class BookingSeries(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        days = "、".join(str(dict(WEEKDAYS)[d]) for d in self.weekdays)
-        return f"{self.resource} {days} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        return f"{self.resource} {self.pattern}"
+
+    @property
+    def pattern(self) -> str:
+        """ "周一至周五 16:30–18:00" or "周一、周三、周五 18:00–19:30"."""
+        names = dict(WEEKDAYS)
+        days = sorted(self.weekdays)
+        if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+            label = f"{names[days[0]]}至{names[days[-1]]}"
+        else:
+            label = "、".join(str(names[d]) for d in days)
+        return f"每{label} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
 
 class BookingQuerySet(models.QuerySet):

@@ -590,7 +590,7 @@ def series_create(
     )
     _notify(
         user,
-        _("【民呼】已为您预约%(r)s：%(s)s，共 %(n)s 次。") % {"r": resource.name, "s": str(series), "n": made},
+        _("【民呼】已为您预约%(r)s：%(s)s，共 %(n)s 次。") % {"r": resource.name, "s": series.pattern, "n": made},
         related=series,
         purpose="resources.series",
     )
@@ -668,7 +668,7 @@ def case_grant_resource(
         grant.series = series_create(
             resource=resource, user=user, by=by, now=now, purpose=note or case.title, **(series_kwargs or {})
         )
-        what = _("周期预约 %(s)s，共 %(n)s 次") % {"s": str(grant.series), "n": grant.series.bookings.count()}
+        what = _("周期预约 %(s)s，共 %(n)s 次") % {"s": grant.series.pattern, "n": grant.series.bookings.count()}
     elif kind == ResourceGrant.Kind.MEMBERSHIP:
         group = group or resource.allowed_groups.first()
         if group is None:
