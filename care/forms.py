@@ -46,3 +46,11 @@ class VisitForm(forms.Form):
         help_text=_("如：水管漏水、需要配助听器；可一键转为诉求"),
     )
     note = forms.CharField(label=_("备注"), max_length=300, required=False)
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    relation = forms.CharField(label=_("关系"), max_length=30, help_text=_("如：儿子、邻居"))
+    phone = forms.RegexField(
+        label=_("电话"), regex=r"^[0-9\- ]{7,20}$", error_messages={"invalid": _("请输入正确的电话号码。")}
+    )

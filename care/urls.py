@@ -15,6 +15,7 @@ urlpatterns = [
     path("recipients/<int:pk>/", views.recipient_detail, name="recipient"),
     path("recipients/<int:pk>/pause/", views.recipient_pause, name="recipient_pause"),
     path("recipients/<int:pk>/end/", views.recipient_end, name="recipient_end"),
+    path("recipients/<int:pk>/contacts/", views.contact_add, name="contact_add"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert"),
     path("alerts/<int:pk>/safe/", views.alert_safe, name="alert_safe"),
     path("alerts/steps/<int:pk>/ack/", views.step_ack, name="step_ack"),

@@ -6,6 +6,7 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 from audit.services import record_view
 
 from . import routing, selectors, services
-from .forms import AcknowledgeForm, EndForm, PauseForm, SafeForm, VisitForm
+from .forms import AcknowledgeForm, ContactForm, EndForm, PauseForm, SafeForm, VisitForm
 from .models import (
     CareRecipient,
     Delivery,
@@ -179,18 +180,12 @@ def round_sheet(request, pk):
 @staff_required
 @require_POST
 def round_plan(request, pk):
+    """Route optimisation runs in the task queue; the page shows the plan once it is written."""
+    from .tasks import plan_round
+
     rnd = selectors.get_round_for_user(request.user, pk)
-    try:
-        plan = services.round_plan(rnd=rnd, by=request.user, seconds=3.0)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        text = _("已排好路线：总路程 %(km).1f 公里。") % {"km": plan.distance_m / 1000}
-        if plan.unassigned or plan.no_coordinates:
-            text += _("有 %(n)s 处未能排入（时间窗或人手不足，或地址缺少坐标），请人工安排。") % {
-                "n": len(plan.unassigned) + len(plan.no_coordinates)
-            }
-        messages.success(request, text)
+    transaction.on_commit(functools.partial(plan_round, rnd.pk))
+    messages.success(request, _("已提交自动排路线，约几秒后刷新本页即可看到顺序和预计时间。"))
     return redirect("care:round", pk=rnd.pk)
 
 
@@ -227,6 +222,7 @@ def recipient_detail(request, pk):
         "plans": recipient.visit_plans.filter(is_active=True).select_related("visitor"),
         "pause_form": PauseForm(initial={"starts_on": _today(request)}),
         "end_form": EndForm(initial={"on": _today(request)}),
+        "contact_form": ContactForm(),
     }
     return render(request, "care/recipient_detail.html", context)
 
@@ -242,6 +238,19 @@ def recipient_pause(request, pk):
             messages.success(request, _("已暂停送餐。"))
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    return redirect("care:recipient", pk=pk)
+
+
+@staff_required
+@require_POST
+def contact_add(request, pk):
+    recipient = selectors.get_recipient_for_user(request.user, pk)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        services.contact_add(recipient=recipient, by=request.user, **form.cleaned_data)
+        messages.success(request, _("已添加紧急联系人。"))
     else:
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
     return redirect("care:recipient", pk=pk)

@@ -82,11 +82,14 @@ def test_worker_home_shows_rounds_open_alerts_and_home_panel(client_for, users, 
     assert "安全预警（无人应答）" not in worker.get(reverse("home")).content.decode()
 
 
-def test_round_plan_and_print_sheet(client_for, users, today_round):
+def test_round_plan_runs_as_a_task_and_print_sheet(client_for, users, today_round, django_capture_on_commit_callbacks):
     mine, other, a = today_round
     rnd = Delivery.objects.get(volunteer=mine).round
     worker = client_for(users["worker_tianping"])
-    worker.post(reverse("care:round_plan", args=[rnd.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        worker.post(reverse("care:round_plan", args=[rnd.pk]))
+    rnd.refresh_from_db()
+    assert rnd.status == "routed" and not Delivery.objects.filter(round=rnd, eta__isnull=True).exists()
     sheet = worker.get(reverse("care:round_sheet", args=[rnd.pk])).content.decode()
     assert "杨阿婆" in sheet and "<svg" in sheet and "310104" not in sheet
 
@@ -133,3 +136,15 @@ def test_visit_pairing_is_capped_at_five(users, make_recipient, make_volunteer):
         services.visit_plan_create(
             recipient=make_recipient("第六位", meal=False), visitor=visitor, by=users["worker_tianping"]
         )
+
+
+def test_worker_adds_an_emergency_contact_stored_encrypted_and_shown_masked(client_for, users, today_round):
+    mine, other, a = today_round
+    worker = client_for(users["worker_tianping"])
+    worker.post(reverse("care:contact_add", args=[a.pk]), {"name": "杨军", "relation": "儿子", "phone": "13911112222"})
+    contact = a.contacts.get()
+    assert contact.phone == "13911112222" and "13911112222" not in contact.phone_encrypted
+    page = worker.get(reverse("care:recipient", args=[a.pk])).content.decode()
+    assert "139****2222" in page and "13911112222" not in page
+    worker.post(reverse("care:contact_add", args=[a.pk]), {"name": "杨军", "relation": "儿子", "phone": "abc"})
+    assert a.contacts.count() == 1
