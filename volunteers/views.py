@@ -70,7 +70,10 @@ def volunteer_list(request):
     if q:
         volunteers = volunteers.filter(name__contains=q)
     page = Paginator(
-        volunteers.annotate(hours=Sum("records__hours", filter=Q(records__superseded_by__isnull=True))), 30
+        volunteers.annotate(hours=Sum("records__hours", filter=Q(records__superseded_by__isnull=True))).order_by(
+            "name", "id"
+        ),
+        30,
     ).get_page(request.GET.get("page"))
     pending = Volunteer.objects.visible_to(request.user).filter(status=Volunteer.Status.PENDING).count()
     return render(
