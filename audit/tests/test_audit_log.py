@@ -82,7 +82,7 @@ def test_list_paginates_with_a_fixed_number_of_queries(client_for, users, world,
 def test_htmx_filter_returns_only_the_table(client_for, users, entries):
     response = client_for(users["staff"]).get("/audit/", {"kind": "change"}, headers={"HX-Request": "true"})
     body = response.content.decode()
-    assert "<table>" in body and "<html" not in body
+    assert "<table" in body and "<html" not in body
 
 
 def test_export_is_an_excel_file_of_the_filtered_list_and_is_itself_recorded(client_for, users, entries):

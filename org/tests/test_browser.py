@@ -43,6 +43,7 @@ def test_staff_filters_the_audit_log_in_place(transactional_db, live_server, des
     login(page, live_server, "staff")  # writes a login entry
     page.goto(live_server.url + "/audit/")
     assert page.locator("text=共 2 条").is_visible()
+    page.click("summary:has-text('筛选条件')")
     page.select_option("#id_kind", "view")
     page.click("button:has-text('筛选')")
     page.wait_for_url("**/audit/?*kind=view*")  # htmx swapped the table and pushed the address
