@@ -72,3 +72,14 @@ def test_student_cannot_approve_through_the_page(client_for, piano_room, student
     assert response.status_code == 404
     pending.refresh_from_db()
     assert pending.status == Booking.Status.PENDING
+
+
+def test_home_panel_shows_the_next_booking_and_pending_requests(client_for, piano_room, student, staff_tp):
+    piano_room.requires_approval = True
+    piano_room.save()
+    start = tomorrow_at(10)
+    services.booking_create(
+        resource=piano_room, user=student, start=start, end=start + datetime.timedelta(hours=1), by=student
+    )
+    assert "免费琴房" in client_for(student).get("/").content.decode()
+    assert "1 个预约待审批" in client_for(staff_tp).get("/").content.decode()
