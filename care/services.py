@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -358,15 +358,19 @@ def alert_open(*, recipient, by, now=None, delivery=None, visit=None) -> SafetyA
     )
     if running:
         return running
-    alert = SafetyAlert.objects.create(
-        region=recipient.region,
-        recipient=recipient,
-        delivery=delivery,
-        visit=visit,
-        opened_at=now,
-        opened_by=by if getattr(by, "is_authenticated", False) else None,
-        next_step_at=now,
-    )
+    try:
+        with transaction.atomic():
+            alert = SafetyAlert.objects.create(
+                region=recipient.region,
+                recipient=recipient,
+                delivery=delivery,
+                visit=visit,
+                opened_at=now,
+                opened_by=by if getattr(by, "is_authenticated", False) else None,
+                next_step_at=now,
+            )
+    except IntegrityError:  # a second volunteer or visitor opened it a moment earlier: join that chain
+        return SafetyAlert.objects.get(recipient=recipient, status=SafetyAlert.Status.OPEN)
     record(actor=by, action="care.alert.open", obj=alert)
     _fire_next_step(alert, now)
     return alert
@@ -450,7 +454,7 @@ def escalation_advance(*, now=None) -> int:
     for pk in list(due):
         with transaction.atomic():
             alert = (
-                SafetyAlert.objects.select_for_update()
+                SafetyAlert.objects.select_for_update(of=("self",))
                 .filter(pk=pk, status=SafetyAlert.Status.OPEN, next_step_at__lte=now)
                 .select_related("recipient__resident", "recipient__worker")
                 .first()
