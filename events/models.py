@@ -131,6 +131,9 @@ class RosterEntry(models.Model):
         verbose_name_plural = _("排班")
         ordering = ["desk", "assignment__starts_at"]
 
+    def __str__(self) -> str:
+        return f"{self.desk} · {self.assignment.volunteer}"
+
 
 class TicketQuerySet(models.QuerySet):
     def waiting(self):

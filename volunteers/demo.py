@@ -110,11 +110,10 @@ def load(ctx: dict) -> None:
                 organisation=org, title=title, period=period, times_per_period=times, year=timezone.localdate().year
             )
             for month in range(1, min(timezone.localdate().month, 12) + 1):
-                if period == "month" or (period == "quarter" and month % 3 == 1):
-                    if rng.random() < 0.8:
-                        services.commitment_deliver(
-                            commitment=c, by=staff, note=title, date=datetime.date(c.year, month, rng.randint(1, 25))
-                        )
+                due = period == "month" or (period == "quarter" and month % 3 == 1)
+                if due and rng.random() < 0.8:
+                    date = min(datetime.date(c.year, month, rng.randint(1, 25)), timezone.localdate())
+                    services.commitment_deliver(commitment=c, by=staff, note=title, date=date)
         organisations[unit_name] = org
 
     volunteers = {}

@@ -381,6 +381,9 @@ class CommitmentDelivery(models.Model):
         verbose_name_plural = _("履约记录")
         ordering = ["-date"]
 
+    def __str__(self) -> str:
+        return f"{self.commitment} {self.date}"
+
 
 class AssignmentQuerySet(models.QuerySet):
     def open(self):
@@ -609,6 +612,9 @@ class ServiceCorrection(models.Model):
                 violation_error_message=_("这条记录已有待审核的更正申请。"),
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.record} → {self.hours}h"
 
 
 class ServiceCertificate(models.Model):

@@ -70,6 +70,8 @@ def rank_volunteers(
         m.distance_km = v.distance_km(latitude, longitude)
         if m.distance_km is not None:
             m.score -= min(KM_PENALTY * m.distance_km, MAX_KM_PENALTY)
+        else:  # no coordinates on file: neither rewarded nor ruled out
+            m.score -= MAX_KM_PENALTY / 2
         m.score -= LOAD_PENALTY * v.load
         m.score = round(m.score, 1)
         matches.append(m)
