@@ -7,7 +7,8 @@ which writes the audit log like the page's "查看完整信息" button.
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import include, path
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, routers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -31,6 +32,7 @@ def _service(fn, **kwargs):
         raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}) from None
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
     """A foreign key the caller may only point at rows they can see (others read as "does not exist")."""
 
@@ -42,6 +44,7 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
         return self.model.objects.visible_to(self.context["request"].user)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class RegionField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return services.assignable_regions(self.context["request"].user)

@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,6 +99,12 @@ class ResidentImporter(Importer):
         "居民导入模板：每行一位居民。地址（路、弄、号、室）相同的居民归为同一户。",
         "整份文件全部检查通过才会导入；任何一行有错，都不会导入任何数据，并列出出错的行号和原因。",
     ]
+
+    def result_url(self, job) -> str:
+        return reverse("people:resident_list")
+
+    def upload_url(self, job) -> str:
+        return reverse("people:import")
 
     def may_import(self, user, region, target_id=None) -> bool:
         return visible_regions(user, roles=PERSONAL_DATA_ROLES).filter(pk=region.pk).exists()

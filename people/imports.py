@@ -61,6 +61,14 @@ class Importer:
         """Write the plan (inside the job's transaction). Returns a summary such as {"居民": 120}."""
         raise NotImplementedError
 
+    def result_url(self, job: ImportJob) -> str:
+        """Where the status page sends staff after a successful import ("" for no link)."""
+        return ""
+
+    def upload_url(self, job: ImportJob) -> str:
+        """Where the status page sends staff to upload a corrected file."""
+        return ""
+
     def template_response(self):
         return xlsx.template_response(self.template_filename, self.columns, notes=self.notes)
 

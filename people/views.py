@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -250,5 +249,7 @@ def import_upload(request):
 @personal_data_required
 def import_status(request, pk):
     job = get_visible_or_404(ImportJob.objects.select_related("region", "created_by"), request.user, pk=pk)
+    importer = imports.get_importer(job.kind)
     template = "people/_import_progress.html" if request.headers.get("HX-Request") else "people/import_status.html"
-    return render(request, template, {"job": job, "list_url": reverse("people:resident_list")})
+    context = {"job": job, "result_url": importer.result_url(job), "upload_url": importer.upload_url(job)}
+    return render(request, template, context)
