@@ -126,3 +126,28 @@ def test_death_closes_a_running_alert_and_nothing_more_is_sent(stop, users):
     services.recipient_end(recipient=delivery.recipient, reason="death", on=DAY, by=users["worker_tianping"], now=t0)
     assert SafetyAlert.objects.get().status == SafetyAlert.Status.CLOSED
     assert services.escalation_advance(now=t0 + datetime.timedelta(hours=1)) == 0
+
+
+def test_no_answer_on_a_visit_starts_the_same_chain(make_recipient, make_volunteer, users):
+    visitor = make_volunteer("老伙伴")
+    person = make_recipient("顾阿婆", meal=False, contacts=[("顾明", "儿子", "13800000011")])
+    plan = services.visit_plan_create(recipient=person, visitor=visitor, by=users["worker_tianping"])
+    t0 = at(DAY, 15, 0)
+    visit = services.visit_record(recipient=person, visitor=visitor, plan=plan, state="no_answer", by=visitor, now=t0)
+    alert = SafetyAlert.objects.get(recipient=person)
+    assert alert.visit == visit and alert.steps.count() == 1
+    # a second no-answer while the chain runs joins it instead of starting another
+    assert services.alert_open(recipient=person, by=visitor, now=t0) == alert
+    services.escalation_advance(now=t0 + datetime.timedelta(minutes=10))
+    assert alert.steps.get(number=2).told.startswith("顾明（儿子）")
+
+
+def test_periodic_jobs_generate_todays_rounds_and_run_the_sweep(make_recipient):
+    from django.utils import timezone
+
+    from care import tasks
+
+    make_recipient("曹老伯")
+    tasks.generate_rounds()
+    assert Delivery.objects.filter(round__date=timezone.localdate()).count() == 1
+    tasks.escalate_safety_alerts()
