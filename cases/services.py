@@ -1118,22 +1118,28 @@ def tracking_code_send(*, case) -> TrackingCode:
     return row
 
 
-@transaction.atomic
 def tracking_code_check(*, case, code) -> bool:
-    row = (
-        TrackingCode.objects.select_for_update()
-        .filter(case=case, used_at__isnull=True, created_at__gte=_now() - CODE_TTL)
-        .order_by("-created_at")
-        .first()
-    )
-    if row is None:
-        raise CaseError(_("验证码已过期，请重新获取。"))
-    if row.attempts >= CODE_ATTEMPTS:
-        raise CaseError(_("验证码错误次数过多，请重新获取。"))
-    if crypto.lookup_hash(f"{case.pk}:{(code or '').strip()}") != row.code_hash:
-        TrackingCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
-        raise CaseError(_("验证码不正确。"))
-    TrackingCode.objects.filter(pk=row.pk).update(used_at=_now())
+    """True for the right code; otherwise CaseError. Wrong tries are counted (committed even though
+    the call fails), five of them void the code."""
+    error = None
+    with transaction.atomic():
+        row = (
+            TrackingCode.objects.select_for_update()
+            .filter(case=case, used_at__isnull=True, created_at__gte=_now() - CODE_TTL)
+            .order_by("-created_at")
+            .first()
+        )
+        if row is None:
+            error = _("验证码已过期，请重新获取。")
+        elif row.attempts >= CODE_ATTEMPTS:
+            error = _("验证码错误次数过多，请重新获取。")
+        elif crypto.lookup_hash(f"{case.pk}:{(code or '').strip()}") != row.code_hash:
+            TrackingCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+            error = _("验证码不正确。")
+        else:
+            TrackingCode.objects.filter(pk=row.pk).update(used_at=_now())
+    if error:
+        raise CaseError(error)
     return True
 
 

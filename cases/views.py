@@ -25,7 +25,7 @@ from . import forms, services
 from .deadlines import time_left_words
 from .filters import CaseFilter
 from .models import Case, CaseRequest, ConsentRound, SavedView
-from .selectors import get_case_for_user, inbox_for_region
+from .selectors import CappedPaginator, get_case_for_user, inbox_for_region
 
 PAGE_SIZE = 50
 
@@ -82,7 +82,7 @@ def _filtered(request):
     qs = (
         Case.objects.visible_to(request.user)
         .select_related("category", "region", "main_unit")
-        .order_by("-created_at", "-id")
+        .order_by("-id")  # newest first; the primary key follows intake order and is always indexed
     )
     return CaseFilter(request.GET or None, queryset=qs, user=request.user)
 
@@ -91,7 +91,8 @@ def _filtered(request):
 def case_list(request):
     _require_case_roles(request.user)
     f = _filtered(request)
-    page = Paginator(f.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(f.qs, PAGE_SIZE) if request.GET.get("q") else Paginator(f.qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

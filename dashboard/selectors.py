@@ -1,0 +1,92 @@
+"""Figures for leaders and staff: the three rates and the on-time rate (cases.metrics), for the
+regions a user may see in aggregate. The dashboard owns no data; it only reads."""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases import metrics
+from org.models import Region, Role
+
+SH = zoneinfo.ZoneInfo("Asia/Shanghai")
+DASHBOARD_ROLES = frozenset({Role.STAFF, Role.ADMIN, Role.LEADER})
+
+PERIODS = {
+    "month": _("本月"),
+    "quarter": _("本季度"),
+    "year": _("本年"),
+    "last12": _("近 12 个月"),
+}
+
+
+def dashboard_regions(user) -> list[Region]:
+    """The user's own regions held with a dashboard role (leaders see aggregates of these)."""
+    if not user.is_authenticated:
+        return []
+    regions = [m.region for m in user.memberships.select_related("region") if m.role in DASHBOARD_ROLES]
+    if user.is_superuser and not regions:
+        regions = list(Region.objects.filter(parent__isnull=True))
+    return sorted(set(regions), key=lambda r: r.path)
+
+
+def allowed_region(user, region_id) -> Region | None:
+    """A region under one of the user's dashboard regions, or None."""
+    roots = dashboard_regions(user)
+    if not region_id:
+        return roots[0] if roots else None
+    region = Region.objects.filter(pk=region_id).first()
+    if region and any(region.path.startswith(root.path) for root in roots):
+        return region
+    return None
+
+
+def period_bounds(period: str, now=None, start=None, end=None):
+    """[start, end) in Asia/Shanghai for a named period or explicit dates (end inclusive as a date)."""
+    now = timezone.localtime(now or timezone.now(), SH)
+    today = now.date()
+    if start or end:
+        s = datetime.datetime.combine(start or datetime.date(2000, 1, 1), datetime.time.min, tzinfo=SH)
+        e = datetime.datetime.combine((end or today) + datetime.timedelta(days=1), datetime.time.min, tzinfo=SH)
+        return s, e
+    if period == "month":
+        first = today.replace(day=1)
+    elif period == "quarter":
+        first = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+    elif period == "last12":
+        first = (today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
+    else:
+        first = today.replace(month=1, day=1)
+    s = datetime.datetime.combine(first, datetime.time.min, tzinfo=SH)
+    return s, datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min, tzinfo=SH)
+
+
+@dataclass
+class Figures:
+    region: Region
+    start: datetime.datetime
+    end: datetime.datetime
+    total: metrics.Rates
+    by_region: list = field(default_factory=list)
+    by_unit: list = field(default_factory=list)
+    by_category: list = field(default_factory=list)
+    by_month: list = field(default_factory=list)
+
+
+def headline(region, start, end, *, now=None) -> Figures:
+    """Totals and one row per sub-region: one aggregate query."""
+    qs = metrics.base_queryset(region=region, start=start, end=end)
+    rows = metrics.by_subregion(qs, region, now=now)
+    return Figures(region=region, start=start, end=end, total=metrics.add_up(rows), by_region=rows)
+
+
+def full(region, start, end, *, now=None) -> Figures:
+    """The whole dashboard: headline plus per unit, per category and per month."""
+    figures = headline(region, start, end, now=now)
+    qs = metrics.base_queryset(region=region, start=start, end=end)
+    figures.by_unit = sorted(metrics.by_unit(qs, now=now), key=lambda r: -r.received)
+    figures.by_category = sorted(metrics.by_category(qs, now=now), key=lambda r: -r.received)
+    figures.by_month = metrics.by_month(qs, now=now)
+    return figures

@@ -1,0 +1,65 @@
+"""The dashboard shows aggregates to leaders and staff of their regions, and exports them."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from cases import services
+
+
+@pytest.fixture
+def some_cases(world, users):
+    def make(region, title):
+        return services.case_create(
+            title=title, description=title, region=region, channel="desk", category="repair", by=users["staff"]
+        )
+
+    a = make(world.penglai_grid, "楼道灯坏了")
+    services.case_dispatch(case=a, unit=world.penglai_committee, by=users["staff"])
+    services.case_resolve(case=a, by=users["worker"], note="已修")
+    services.case_visit(case=a, by=users["worker"], verdict="satisfied")
+    make(world.wenmiao, "垃圾堆放")
+    make(world.shaanxi_grid, "陕西南路粪管")
+    return a
+
+
+def test_leader_sees_rates_of_own_subdistrict_without_case_details(client_for, users, some_cases):
+    text = client_for(users["leader"]).get(reverse("dashboard:index")).content.decode()
+    assert "老西门街道" in text and "满意率" in text and "100.0%" in text
+    assert "蓬莱路居委" in text and "文庙居委" in text
+    assert "陕西南路" not in text
+    assert some_cases.number not in text and "楼道灯坏了" not in text
+
+
+def test_leader_cannot_look_at_another_subdistrict(client_for, users, world, some_cases):
+    response = client_for(users["leader"]).get(reverse("dashboard:index"), {"region": world.tianping.pk})
+    assert response.status_code == 403
+
+
+def test_workers_and_residents_have_no_dashboard(client_for, users):
+    assert client_for(users["worker"]).get(reverse("dashboard:index")).status_code == 403
+    assert client_for(users["resident"]).get(reverse("dashboard:index")).status_code == 403
+
+
+def test_bad_dates_get_a_chinese_message(client_for, users, some_cases):
+    text = (
+        client_for(users["staff"])
+        .get(reverse("dashboard:index"), {"start": "2026-05-01", "end": "2026-04-01"})
+        .content.decode()
+    )
+    assert "开始日期不能晚于结束日期" in text
+
+
+def test_excel_export_of_the_figures(client_for, users, some_cases):
+    response = client_for(users["staff"]).get(reverse("dashboard:export"), {"period": "year"})
+    rows = list(load_workbook(io.BytesIO(response.content))["三率"].values)
+    assert rows[0][:3] == ("维度", "名称", "受理")
+    assert rows[1][:3] == ("合计", "合计", 2)
+    assert ("辖区", "蓬莱路居委") in [r[:2] for r in rows]
+
+
+def test_home_panel_shows_this_months_rates(client_for, users, some_cases):
+    text = client_for(users["leader"]).get(reverse("home")).content.decode()
+    assert "本月三率" in text

@@ -1,0 +1,98 @@
+"""The dashboard for leaders and staff: aggregates only (no resident or case detail)."""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEntry
+from audit.services import record
+from lib.xlsx import workbook_response
+
+from . import selectors
+from .selectors import PERIODS
+
+
+def _parse_date(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _context(request):
+    user = request.user
+    if not (user.is_superuser or user.has_role(*selectors.DASHBOARD_ROLES)):
+        raise PermissionDenied
+    region = selectors.allowed_region(user, request.GET.get("region"))
+    if region is None:
+        raise PermissionDenied
+    period = request.GET.get("period") if request.GET.get("period") in PERIODS else "month"
+    start_date, end_date = _parse_date(request.GET.get("start")), _parse_date(request.GET.get("end"))
+    error = ""
+    if start_date and end_date and start_date > end_date:
+        error = _("开始日期不能晚于结束日期，已按本月显示。")
+        start_date = end_date = None
+    start, end = selectors.period_bounds(period, start=start_date, end=end_date)
+    figures = selectors.full(region, start, end)
+    return {
+        "figures": figures,
+        "region": region,
+        "regions": selectors.dashboard_regions(user),
+        "children": list(region.children.all()),
+        "period": period,
+        "periods": PERIODS,
+        "start": start_date,
+        "end": end_date,
+        "error": error,
+        "is_leader_only": not (user.is_superuser or user.has_role("staff", "admin")),
+    }
+
+
+@login_required
+def index(request):
+    return render(request, "dashboard/index.html", _context(request))
+
+
+def _pct(value):
+    return "" if value is None else f"{value:.1f}%"
+
+
+@login_required
+def export(request):
+    """The same figures as the page, as an Excel sheet (aggregates only)."""
+    ctx = _context(request)
+    f = ctx["figures"]
+    headers = ["维度", "名称", "受理", "应响应", "按时响应", "响应率", "办结", "解决率", "按时办结", "按时办结率",
+               "已评价", "满意及基本满意", "满意率", "未回访", "超期在办"]  # fmt: skip
+
+    def row(kind, r):
+        return [
+            kind, r.label, r.received, r.due_response, r.responded_on_time, _pct(r.response_rate), r.resolved,
+            _pct(r.resolution_rate), r.resolved_on_time, _pct(r.on_time_rate), r.rated, r.satisfied,
+            _pct(r.satisfaction_rate), r.not_visited, r.overdue,
+        ]  # fmt: skip
+
+    rows = [row(_("合计"), f.total)]
+    rows += [row(_("辖区"), r) for r in f.by_region]
+    rows += [row(_("单位"), r) for r in f.by_unit]
+    rows += [row(_("分类"), r) for r in f.by_category]
+    rows += [row(_("月份"), r) for r in f.by_month]
+    record(
+        actor=request.user,
+        action="dashboard.export",
+        kind=AuditEntry.Kind.EXPORT,
+        region=ctx["region"],
+        detail={"period": ctx["period"]},
+        request=request,
+    )
+    name = f"三率统计-{ctx['region'].name}-{f.start:%Y%m%d}-{(f.end - datetime.timedelta(days=1)):%Y%m%d}.xlsx"
+    notes = [
+        f"辖区：{ctx['region'].full_name}",
+        f"期间：{f.start:%Y-%m-%d} 至 {(f.end - datetime.timedelta(days=1)):%Y-%m-%d}（按受理时间）",
+        "口径见 docs/cases-metrics.md：响应率=按时先行联系/应响应；解决率=已办结/受理；满意率=(满意+基本满意)/已评价；"
+        "按时办结率=时限内办结/已办结。已撤销和被合并的重复诉求不计。",
+    ]
+    return workbook_response(name, headers, rows, sheet_title="三率", notes=notes)
