@@ -11,7 +11,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.response import Response
 
-from volunteers.selectors import is_staff
+from org.models import STAFF_ROLES
 
 from . import services
 from .models import Desk, QueueTicket
@@ -63,9 +63,7 @@ def take(request, desk_pk):
 @authentication_classes([TokenAuthentication, SessionAuthentication])
 @permission_classes([permissions.IsAuthenticated])
 def call_next(request, desk_pk):
-    if not is_staff(request.user):
-        return Response(status=404)
-    desk = get_desk_for_user(request.user, desk_pk)
+    desk = get_desk_for_user(request.user, desk_pk, roles=STAFF_ROLES)
     ticket = services.ticket_call_next(desk=desk, by=request.user)
     if ticket is None:
         return Response(status=status.HTTP_204_NO_CONTENT)

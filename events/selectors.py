@@ -15,10 +15,10 @@ def get_event_for_user(user, pk) -> ServiceEvent:
     return get_visible_or_404(ServiceEvent.objects.select_related("organiser", "region"), user, pk=pk)
 
 
-def get_desk_for_user(user, pk) -> Desk:
-    desk = get_object_or_404(Desk.objects.select_related("topic"), pk=pk)
-    desk.event = get_event_for_user(user, desk.event_id)
-    return desk
+def get_desk_for_user(user, pk, *, roles=None) -> Desk:
+    """A desk of an event the user may see (with ``roles``: only through memberships with those roles)."""
+    events = ServiceEvent.objects.visible_to(user, roles=roles)
+    return get_object_or_404(Desk.objects.select_related("topic", "event__region").filter(event__in=events), pk=pk)
 
 
 def get_ticket_for_user(user, pk) -> QueueTicket:

@@ -155,7 +155,6 @@ def _normalise_phone(phone: str) -> str:
     return phone
 
 
-@transaction.atomic
 def ticket_take(
     *,
     desk: Desk,
@@ -169,51 +168,52 @@ def ticket_take(
     issued_at=None,
     transferred_from=None,
 ) -> QueueTicket:
-    """Give the next number at ``desk``. Raises AlreadyQueued if this person already waits there."""
+    """Give the next number at ``desk``. Raises AlreadyQueued if this person already waits there.
+
+    1. one transaction (a savepoint when called inside another, e.g. a transfer): bump the desk counter with
+       UPDATE … RETURNING, insert the ticket, write the audit entry;
+    2. if the insert hits the one-open-ticket-per-person constraint, the whole step rolls back — the counter
+       too, so numbers stay gapless — and the ticket the person already holds is returned in AlreadyQueued.
+    No read before the write: the constraints decide, which keeps this to a few round trips under load.
+    """
     phone = _normalise_phone(phone)
     key = person_key_for(resident=resident, phone=phone, session_key=session_key)
-    if key:
-        existing = QueueTicket.objects.filter(desk=desk, person_key=key, status__in=QueueTicket.OPEN_STATUSES).first()
-        if existing is not None:
-            raise AlreadyQueued(existing)
     if desk.event.status == ServiceEvent.Status.CLOSED:
         raise ValidationError(_("活动已结束，不能再取号。"))
-    number = _next_number(desk.pk)
-    if number is None:
-        raise ValidationError(_("这个咨询台已停止取号。"))
-    now = timezone.now()
-    ticket = QueueTicket(
-        desk=desk,
-        number=number,
-        issued_at=issued_at or now,
-        taken_at=now,
-        channel=channel,
-        name=name[:30],
-        phone_encrypted=crypto.encrypt(phone),
-        phone_masked=mask_phone(phone) if phone else "",
-        resident=resident,
-        person_key=key,
-        priority=bool(priority_reason),
-        priority_reason=priority_reason or "",
-        transferred_from=transferred_from,
-    )
     try:
         with transaction.atomic():
+            number = _next_number(desk.pk)
+            if number is None:
+                raise ValidationError(_("这个咨询台已停止取号。"))
+            now = timezone.now()
+            ticket = QueueTicket(
+                desk=desk,
+                number=number,
+                issued_at=issued_at or now,
+                taken_at=now,
+                channel=channel,
+                name=name[:30],
+                phone_encrypted=crypto.encrypt(phone),
+                phone_masked=mask_phone(phone) if phone else "",
+                resident=resident,
+                person_key=key,
+                priority=bool(priority_reason),
+                priority_reason=priority_reason or "",
+                transferred_from=transferred_from,
+            )
             ticket.save(force_insert=True)
+            audit(
+                actor=by,
+                action="events.ticket.take",
+                obj=ticket,
+                region=desk.event.region,
+                detail={"desk": desk.pk, "number": number, "channel": channel},
+            )
     except IntegrityError:
-        # A simultaneous request for the same person won the race (one open ticket per person per desk).
         existing = QueueTicket.objects.filter(desk=desk, person_key=key, status__in=QueueTicket.OPEN_STATUSES).first()
-        if existing is not None:
+        if key and existing is not None:
             raise AlreadyQueued(existing) from None
         raise
-    ticket.desk = desk
-    audit(
-        actor=by,
-        action="events.ticket.take",
-        obj=ticket,
-        region=desk.event.region,
-        detail={"desk": desk.pk, "number": number, "channel": channel},
-    )
     return ticket
 
 
@@ -226,29 +226,71 @@ def _flip(ticket: QueueTicket, from_statuses, **changes) -> QueueTicket:
     return ticket
 
 
+# Call-next in one statement on PostgreSQL: lock the first waiting ticket in call order (skipping rows another
+# caller holds) and flip it, returning the row. Who relies on this: ticket_call_next, bench/bench_queue.py.
+CALL_NEXT_SQL = """
+UPDATE events_queueticket SET status = 'called', called_at = %(now)s, last_called_at = %(now)s, call_count = 1,
+       called_by_id = %(by)s
+WHERE id = (
+    SELECT id FROM events_queueticket WHERE desk_id = %(desk)s AND status = 'waiting'
+    ORDER BY priority DESC, issued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+) AND status = 'waiting'
+RETURNING id, number, token, issued_at, priority, priority_reason, phone_encrypted, name, person_key
+"""
+
+
 @transaction.atomic
 def ticket_call_next(*, desk: Desk, by) -> QueueTicket | None:
     """Call the next waiting ticket at the desk (priority first, then original issue time); None if nobody waits."""
-    for _attempt in range(5):
-        queue = QueueTicket.objects.filter(desk=desk).waiting().in_call_order()
-        if connection.features.has_select_for_update_skip_locked:
-            queue = queue.select_for_update(skip_locked=True)
-        ticket = queue.first()
+    now = timezone.now()
+    by_id = by.pk if getattr(by, "is_authenticated", False) else None
+    ticket = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(CALL_NEXT_SQL, {"now": now, "by": by_id, "desk": desk.pk})
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        fields = [
+            "id",
+            "number",
+            "token",
+            "issued_at",
+            "priority",
+            "priority_reason",
+            "phone_encrypted",
+            "name",
+            "person_key",
+        ]
+        ticket = QueueTicket(
+            desk_id=desk.pk,
+            status=QueueTicket.Status.CALLED,
+            called_at=now,
+            last_called_at=now,
+            call_count=1,
+            called_by_id=by_id,
+            **dict(zip(fields, row, strict=True)),
+        )
+        ticket._state.adding = False
+    else:
+        # SQLite serialises writers (BEGIN IMMEDIATE): read the head of the queue, then flip it conditionally.
+        for _attempt in range(5):
+            head = QueueTicket.objects.filter(desk=desk).waiting().in_call_order().first()
+            if head is None:
+                return None
+            if QueueTicket.objects.filter(pk=head.pk, status=QueueTicket.Status.WAITING).update(
+                status=QueueTicket.Status.CALLED, called_at=now, last_called_at=now, call_count=1, called_by_id=by_id
+            ):
+                head.status, head.called_at, head.last_called_at, head.call_count = "called", now, now, 1
+                head.called_by_id = by_id
+                ticket = head
+                break
         if ticket is None:
             return None
-        now = timezone.now()
-        changed = QueueTicket.objects.filter(pk=ticket.pk, status=QueueTicket.Status.WAITING).update(
-            status=QueueTicket.Status.CALLED, called_at=now, last_called_at=now, call_count=1, called_by=by
-        )
-        if changed:
-            # The row now holds exactly these values (the conditional update matched it): no re-read.
-            ticket.status, ticket.called_at, ticket.last_called_at = QueueTicket.Status.CALLED, now, now
-            ticket.call_count, ticket.called_by = 1, by
-            ticket.desk = desk
-            _notify_called(ticket)
-            audit(actor=by, action="events.ticket.call", obj=ticket, region=desk.event.region)
-            return ticket
-    return None
+    ticket.desk = desk
+    _notify_called(ticket)
+    audit(actor=by, action="events.ticket.call", obj=ticket, region=desk.event.region)
+    return ticket
 
 
 def _notify_called(ticket: QueueTicket) -> None:
