@@ -1,3 +1,111 @@
-"""REST API of this app; scoped like its pages."""
+"""REST API for cases, scoped like the pages (``Case.objects.visible_to``); writes call
+``cases.services``. Intake accepts an ``Idempotency-Key`` header: the same request sent twice
+creates one case and answers 200 with it the second time (201 the first)."""
 
-urlpatterns: list = []
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import include, path
+from rest_framework import mixins, routers, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from org.models import STAFF_ROLES, Region, Role
+from org.scoping import visible_regions
+
+from . import services
+from .models import Case, CaseEvent, Category
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["at", "kind", "kind_display", "actor_name", "note"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    main_unit = serializers.StringRelatedField()
+    region = serializers.StringRelatedField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "number", "title", "description", "category", "region", "channel", "urgency", "status",
+            "status_display", "main_unit", "reporter_name", "reporter_phone_masked", "created_at",
+            "first_contact_due_at", "due_at", "resolved_at", "verdict", "version",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class CaseDetailSerializer(CaseSerializer):
+    events = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+    def get_events(self, case):
+        events = [e for e in case.events.all() if e.is_public or self.context.get("staff")]
+        return CaseEventSerializer(events, many=True).data
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all())
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+    channel = serializers.ChoiceField(choices=Case.Channel.choices, default=Case.Channel.API)
+    urgency = serializers.ChoiceField(choices=Case.Urgency.choices, default=Case.Urgency.NORMAL)
+    reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    location_text = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate_region(self, region):
+        if not visible_regions(self.context["request"].user).filter(pk=region.pk).exists():
+            raise ValidationError("该辖区不存在或不在您的范围内。")
+        return region
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """诉求：列表与详情按辖区和单位范围过滤；POST 受理一件诉求（可带 Idempotency-Key 头，重复请求只受理一次）。"""
+
+    def get_queryset(self):
+        return (
+            Case.objects.visible_to(self.request.user).select_related("category", "region", "main_unit").order_by("-id")
+        )
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return CaseCreateSerializer
+        return CaseDetailSerializer if self.action == "retrieve" else CaseSerializer
+
+    def get_serializer_context(self):
+        ctx = super().get_serializer_context()
+        user = self.request.user
+        ctx["staff"] = user.is_authenticated and (user.is_superuser or user.has_role(*STAFF_ROLES))
+        return ctx
+
+    def create(self, request, *args, **kwargs):
+        user = request.user
+        if not (user.is_superuser or user.has_role(*STAFF_ROLES, Role.PARTNER)):
+            raise PermissionDenied("您没有受理诉求的权限。")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key = (request.headers.get("Idempotency-Key") or "").strip()[:100] or None
+        if key:
+            key = f"api:{user.pk}:{key}"  # keys are per caller: two partners never collide
+            existing = Case.objects.filter(idempotency_key=key).first()
+            if existing:
+                return Response(CaseSerializer(existing).data, status=status.HTTP_200_OK)
+        try:
+            case = services.case_create(**serializer.validated_data, by=user, idempotency_key=key)
+        except DjangoValidationError as exc:
+            raise ValidationError({"detail": exc.messages}) from None
+        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+
+router = routers.DefaultRouter()
+router.register("cases", CaseViewSet, basename="case")
+urlpatterns = [path("", include(router.urls))]

@@ -2,7 +2,6 @@
 case number; the neighbourhood worker resolves it from the case page (htmx); the resident then
 follows it and rates the result."""
 
-
 import pytest
 from PIL import Image
 

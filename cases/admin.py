@@ -1,0 +1,51 @@
+"""Back office: staff edit the category tree (names, deadlines) and routing rules here. Cases
+themselves change only through the workflow pages (cases.services), so they are read-only."""
+
+from django.contrib import admin
+
+from .models import Case, CaseEvent, Category, RoutingRule
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "parent", "first_contact_days", "resolve_days", "complex_days", "rehandle_days",
+                    "is_active"]  # fmt: skip
+    list_editable = ["resolve_days", "is_active"]
+    list_filter = ["parent", "is_active"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["region", "category", "main_unit", "auto_dispatch"]
+    list_filter = ["auto_dispatch", "category"]
+    autocomplete_fields = []
+    filter_horizontal = ["co_units"]
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "actor_name", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "category", "region", "status", "main_unit", "created_at"]
+    list_filter = ["status", "channel", "category"]
+    search_fields = ["number", "title"]
+    inlines = [CaseEventInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
