@@ -152,6 +152,10 @@ def slot_grid(resource: Resource, *, days: int = 7, user=None, now=None) -> list
     """
     now = now or timezone.now()
     today = local(now).date()
+    # Hours and closed dates once (prefetched), not per day.
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects([resource], "hours", "closed")
     range_start = aware(today, datetime.time.min)
     range_end = range_start + datetime.timedelta(days=days)
     bookings = list(

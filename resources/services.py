@@ -16,6 +16,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,6 +167,7 @@ def booking_create(
     """Book [start, end) for ``user``. Confirmed at once unless the resource needs approval (then
     pending). Raises ValidationError with every broken rule, or the slot-taken message."""
     now = now or timezone.now()
+    prefetch_related_objects([resource], "hours", "closed", "allowed_groups", "allowed_regions")
     manager = is_manager(by, resource)
     if user != by and not manager:
         raise PermissionDenied

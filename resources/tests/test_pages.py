@@ -83,3 +83,15 @@ def test_home_panel_shows_the_next_booking_and_pending_requests(client_for, pian
     )
     assert "免费琴房" in client_for(student).get("/").content.decode()
     assert "1 个预约待审批" in client_for(staff_tp).get("/").content.decode()
+
+
+def test_free_slot_grid_costs_the_same_queries_for_one_day_or_fourteen(
+    piano_room, student, django_assert_max_num_queries
+):
+    from resources.selectors import slot_grid
+
+    with django_assert_max_num_queries(6):
+        slot_grid(piano_room, days=1, user=student)
+    piano_room.refresh_from_db()
+    with django_assert_max_num_queries(6):
+        slot_grid(piano_room, days=14, user=student)
