@@ -44,3 +44,49 @@ def test_worker_finds_a_resident_and_sees_the_masked_id(
     assert page.locator("[data-testid=id-full]").inner_text() == number  # swapped in place by htmx
     assert page.url.endswith(f"/people/{resident.pk}/")
     assert AuditEntry.objects.filter(kind="view", object_id=str(resident.pk), actor=world.users["worker"]).count() == 1
+
+
+def test_worker_imports_a_file_and_sees_the_bad_row_then_the_result(
+    transactional_db, live_server, desktop_page, world, tmp_path
+):
+    from people.models import Resident
+
+    from .conftest import xlsx_file
+
+    good = ["王建国", id_number(7), "", "蓬莱路第一网格", "蓬莱路", "121", "3", "201", "户主", "", ""]
+    bad = [
+        "李秀英",
+        id_number(8)[:-1] + ("0" if id_number(8)[-1] != "0" else "1"),
+        "",
+        "蓬莱路第一网格",
+        "蓬莱路",
+        "121",
+        "3",
+        "201",
+        "配偶",
+        "",
+        "",
+    ]
+    page = desktop_page
+    login(page, live_server, "worker")
+    page.goto(f"{live_server.url}/people/import/")
+    (tmp_path / "居民.xlsx").write_bytes(xlsx_file([good, bad]))
+    page.set_input_files("#id_file", str(tmp_path / "居民.xlsx"))
+    page.click("button:has-text('上传并检查')")
+    page.wait_for_selector("text=未导入任何数据")
+    assert page.locator("#import-progress tbody tr").inner_text().split() == [
+        "第",
+        "3",
+        "行",
+        "身份证号",
+        "身份证号校验位不正确",
+    ]
+    assert not Resident.objects.exists()
+
+    page.click("a:has-text('重新上传')")
+    (tmp_path / "居民.xlsx").write_bytes(xlsx_file([good, [*bad[:1], id_number(8), *bad[2:]]]))
+    page.set_input_files("#id_file", str(tmp_path / "居民.xlsx"))
+    page.click("button:has-text('上传并检查')")
+    page.wait_for_selector("[data-testid=import-status]:has-text('导入成功')")
+    assert "居民 2" in page.locator("#import-progress").inner_text()
+    assert Resident.objects.count() == 2
