@@ -13,5 +13,6 @@ urlpatterns = [
     path("waitlist/<int:pk>/<slug:action>/", views.waitlist_action, name="waitlist_action"),
     path("approvals/", views.approval_queue, name="approval_queue"),
     path("usage/", views.usage_report, name="usage_report"),
+    path("grant/", views.grant_start, name="grant_start"),
     path("grant/case/<int:case_pk>/", views.case_grant, name="case_grant"),
 ]

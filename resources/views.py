@@ -241,6 +241,19 @@ def series_new(request, pk):
 
 
 @role_required(*STAFF_ROLES)
+def grant_start(request):
+    """Find a case by its number (MH2025-000123) and go to its grant page."""
+    from cases.models import Case
+
+    number = (request.GET.get("number") or "").strip()
+    case = Case.objects.visible_to(request.user).filter(number=number).first() if number else None
+    if case is None:
+        messages.error(request, _("找不到编号为“%(n)s”的诉求（或您无权查看）。") % {"n": number})
+        return redirect("resources:resource_list")
+    return redirect("resources:case_grant", case_pk=case.pk)
+
+
+@role_required(*STAFF_ROLES)
 def case_grant(request, case_pk):
     from cases.selectors import get_case_for_user
 

@@ -67,3 +67,32 @@ def test_case_granted_a_standing_permission_lets_the_resident_book(
     )
     assert booking.status == Booking.Status.CONFIRMED
     assert CaseEvent.objects.filter(case=case, note__contains="长期使用资格").exists()
+
+
+def test_staff_grant_a_booking_through_the_pages(client_for, world, piano_room, staff_tp, tianping_resident):
+    from django.urls import reverse
+
+    from .test_pages import tomorrow_at
+
+    case = piano_case(world, staff_tp)
+    client = client_for(staff_tp)
+    start = client.get(reverse("resources:grant_start"), {"number": case.number})
+    assert start.url == reverse("resources:case_grant", args=[case.pk])
+    day = tomorrow_at(16).date()
+    response = client.post(
+        start.url,
+        {
+            "resource": piano_room.pk,
+            "user": "tp_resident",
+            "kind": "booking",
+            "date": day.isoformat(),
+            "start_time": "16:30",
+            "end_time": "18:00",
+            "note": "",
+            "resolve": "on",
+        },
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Case.Status.RESOLVED
+    assert Booking.objects.get(user=tianping_resident).status == Booking.Status.CONFIRMED

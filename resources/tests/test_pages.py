@@ -8,7 +8,12 @@ from resources.models import Booking
 
 
 def tomorrow_at(hour, minute=0):
+    """Tomorrow, or the next day that is not a statutory holiday (the room closes on holidays)."""
+    from resources.selectors import statutory_holiday
+
     day = timezone.localdate() + datetime.timedelta(days=1)
+    while statutory_holiday(day):
+        day += datetime.timedelta(days=1)
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
