@@ -15,7 +15,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # signing days are local days
 FEN = Decimal("0.01")
 AREA_STEP = Decimal("0.01")
 ZERO = Decimal("0")
@@ -367,9 +369,7 @@ def _amount(rate: Decimal, minimum: Decimal, S: Decimal) -> tuple[Decimal, str]:
 def _local_date(moment: datetime.datetime) -> datetime.date:
     if moment.tzinfo is None:
         return moment.date()
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    return moment.astimezone(SHANGHAI).date()
 
 
 def evaluate_item(item: dict, facts: Facts) -> Line:

@@ -11,7 +11,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,11 +25,14 @@ from .models import (
     Certificate,
     CompensationPlan,
     ConsultationEntry,
+    CoResident,
     Estimate,
+    HardshipPerson,
     Mediation,
     MediationSession,
     PlanItem,
     RenewalProject,
+    Room,
 )
 
 QUALIFYING_CO_RESIDENT = "同住人"  # person kind counted for per-person items from the co-resident facts
@@ -205,6 +208,22 @@ def _estimate_row(certificate, plan, result, *, by, kind, now) -> Estimate:
     )
 
 
+ESTIMATE_COLUMNS = [
+    "certificate_id", "plan_id", "kind", "building_area", "E", "E_share", "P", "T", "V", "G",
+    "items_total", "conditional_total", "total", "lines", "created_at", "created_by_id",
+]  # fmt: skip
+
+
+def _estimate_values(cert, plan, result, *, by, kind, now) -> tuple:
+    """One estimate as a row of ESTIMATE_COLUMNS (bulk paths: no model instance per certificate)."""
+    v = result.value
+    return (
+        cert.pk, plan.pk, kind, v.building_area.quantize(Decimal("0.0001"), ROUND_HALF_UP), v.E, v.E_share, v.P,
+        v.T, v.V, v.G, result.items_total, result.conditional_total, result.total,
+        [line.as_dict() for line in result.lines], now, by.pk if getattr(by, "is_authenticated", False) else None,
+    )  # fmt: skip
+
+
 @transaction.atomic
 def certificate_estimate(*, certificate: Certificate, by, plan: CompensationPlan | None = None) -> Estimate:
     """Compute and keep one estimate under the published plan (or the plan given)."""
@@ -228,13 +247,57 @@ def certificate_estimate(*, certificate: Certificate, by, plan: CompensationPlan
     return estimate
 
 
-def _certificates_with_facts(project):
-    return (
-        Certificate.objects.filter(project=project)
-        .select_related("project")
-        .prefetch_related("rooms", "hardship", "co_residents")
-        .order_by("pk")
-    )
+FACT_FIELDS = (
+    "project", "number", "kind", "house_type", "self_contained", "building_area", "unit_price",
+    "difficulty_persons", "had_affordable_housing", "choice", "signed_at", "moved_at",
+)  # fmt: skip
+
+
+def _certificates_with_facts(queryset):
+    """(certificate, rooms, hardship persons, co-residents) for each certificate, in four queries.
+
+    The related rows are read as plain tuples and grouped in Python: for 5,000 certificates this is several times
+    faster than building model instances through prefetch_related.
+    """
+    from types import SimpleNamespace
+
+    certificates = list(queryset.order_by("pk").only(*FACT_FIELDS))
+    ids = [c.pk for c in certificates]
+    rooms, hardship, people = {}, {}, {}
+    if ids:
+        for cid, area in (
+            Room.objects.filter(certificate__in=queryset).order_by("pk").values_list("certificate_id", "living_area")
+        ):
+            rooms.setdefault(cid, []).append(SimpleNamespace(living_area=area))
+        for cid, kind in HardshipPerson.objects.filter(certificate__in=queryset).values_list("certificate_id", "kind"):
+            hardship.setdefault(cid, []).append(SimpleNamespace(kind=kind))
+        flags = CoResident.objects.filter(certificate__in=queryset).values_list(
+            "certificate_id", "hukou_here", "lived_one_year", "welfare_housing_elsewhere"
+        )
+        for cid, hukou, lived, welfare in flags:
+            people.setdefault(cid, []).append(SimpleNamespace(qualifies=hukou and lived and not welfare))
+    for cert in certificates:
+        yield cert, rooms.get(cert.pk, []), hardship.get(cert.pk, []), people.get(cert.pk, [])
+
+
+def _bulk_insert(rows: list[tuple]) -> None:
+    """Write many estimates (rows of ESTIMATE_COLUMNS). On PostgreSQL through COPY: the itemised lines make each
+    row a few kilobytes of JSON, and COPY streams them without building one huge parameterised statement."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Estimate.objects.bulk_create(
+            (Estimate(**dict(zip(ESTIMATE_COLUMNS, r, strict=True))) for r in rows), batch_size=500
+        )
+        return
+    from psycopg.types.json import Jsonb
+
+    quoted = ", ".join(connection.ops.quote_name(c) for c in ESTIMATE_COLUMNS)
+    sql = f"COPY {connection.ops.quote_name(Estimate._meta.db_table)} ({quoted}) FROM STDIN"
+    lines_at = ESTIMATE_COLUMNS.index("lines")
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for r in rows:
+            copy.write_row(r[:lines_at] + (Jsonb(r[lines_at]),) + r[lines_at + 1 :])
 
 
 @transaction.atomic
@@ -244,34 +307,28 @@ def project_estimate(
     """Estimates for every certificate of the plot in one pass (the task queue runs this).
 
     Steps: 1. load certificates with rooms, hardship persons and co-residents in four queries; 2. compute each
-    with the same calculator as the single estimate; 3. write all estimates with one bulk insert. A certificate
-    whose data cannot be computed is reported by number and skipped; the rest are kept.
+    with the same calculator as the single estimate; 3. write all estimates in one bulk insert (COPY on
+    PostgreSQL). A certificate whose data cannot be computed is reported by number and skipped; the rest are kept.
     """
     plan = plan or project.published_plan()
     if plan is None:
         raise ValidationError(_("该地块尚未发布征收补偿方案，无法估算。"))
+    plan.project = project
     rules = plan.rules()
     now = timezone.now()
     rows, problems = [], []
-    queryset = _certificates_with_facts(project)
+    queryset = Certificate.objects.filter(project=project)
     if signed_only:
         queryset = queryset.filter(signed_at__isnull=False)
-    for cert in queryset:
+    for cert, rooms, hardship, people in _certificates_with_facts(queryset):
         cert.project = project
         try:
-            result = compute(
-                cert,
-                plan,
-                rules=rules,
-                rooms=list(cert.rooms.all()),
-                hardship=list(cert.hardship.all()),
-                co_residents=list(cert.co_residents.all()),
-            )
+            result = compute(cert, plan, rules=rules, rooms=rooms, hardship=hardship, co_residents=people)
         except compensation.CompensationError as exc:
             problems.append({"number": cert.number, "message": str(exc)})
             continue
-        rows.append(_estimate_row(cert, plan, result, by=by, kind=kind, now=now))
-    Estimate.objects.bulk_create(rows, batch_size=1000)
+        rows.append(_estimate_values(cert, plan, result, by=by, kind=kind, now=now))
+    _bulk_insert(rows)
     _audit(
         by,
         "renewal.project.estimate",
@@ -450,6 +507,26 @@ def not_signed(project: RenewalProject):
     )
 
 
+def not_signed_reasons(project: RenewalProject) -> list[dict]:
+    """[{"code", "label", "count"}] of the holdouts by reason (no reason recorded: code "none")."""
+    labels = dict(Certificate.Reason.choices)
+    rows = (
+        Certificate.objects.counted(project)
+        .filter(signed_at__isnull=True)
+        .values("not_signed_reason")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    return [
+        {
+            "code": r["not_signed_reason"] or "none",
+            "label": labels.get(r["not_signed_reason"], _("未登记原因")),
+            "count": r["n"],
+        }
+        for r in rows
+    ]
+
+
 # End of the signing period ------------------------------------------------------------------------------------------
 @transaction.atomic
 def signing_close(*, project: RenewalProject, by, at=None) -> dict:
@@ -486,21 +563,16 @@ def signing_close(*, project: RenewalProject, by, at=None) -> dict:
 
 
 def _settle(project, plan, by) -> int:
+    plan.project = project
     rules = plan.rules()
     now = timezone.now()
     rows = []
-    for cert in _certificates_with_facts(project).filter(signed_plan=plan):
+    queryset = Certificate.objects.filter(project=project, signed_plan=plan)
+    for cert, rooms, hardship, people in _certificates_with_facts(queryset):
         cert.project = project
-        result = compute(
-            cert,
-            plan,
-            rules=rules,
-            rooms=list(cert.rooms.all()),
-            hardship=list(cert.hardship.all()),
-            co_residents=list(cert.co_residents.all()),
-        )
-        rows.append(_estimate_row(cert, plan, result, by=by, kind=Estimate.Kind.SETTLEMENT, now=now))
-    Estimate.objects.bulk_create(rows, batch_size=1000)
+        result = compute(cert, plan, rules=rules, rooms=rooms, hardship=hardship, co_residents=people)
+        rows.append(_estimate_values(cert, plan, result, by=by, kind=Estimate.Kind.SETTLEMENT, now=now))
+    _bulk_insert(rows)
     return len(rows)
 
 

@@ -214,7 +214,14 @@ def _progress_context(request, project):
     office = _is_office(request.user, project)
     context = {"project": project, "p": services.progress(project), "office": office, "now": timezone.now()}
     if office:
-        context["waiting"] = services.not_signed(project)[:200]
+        # The holdouts, 50 a page, filtered by reason; the reason counts come from one grouped query.
+        reason = request.GET.get("reason", "")
+        waiting = services.not_signed(project)
+        if reason in Certificate.Reason.values or reason == "none":
+            waiting = waiting.filter(not_signed_reason="" if reason == "none" else reason)
+        context["waiting"] = Paginator(waiting, 50).get_page(request.GET.get("page"))
+        context["reason"] = reason
+        context["reasons"] = services.not_signed_reasons(project)
     return context
 
 
