@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -59,10 +60,21 @@ def resource_list(request):
 def resource_detail(request, pk):
     resource = get_resource_for_user(request.user, pk)
     days = slot_grid(resource, days=7, user=request.user)
+    manager = is_manager(request.user, resource)
+    bookings = []
+    if manager:  # the desk's view: who comes when, with check-in on their behalf
+        now = timezone.now()
+        bookings = (
+            resource.bookings.filter(
+                status__in=Booking.ACTIVE_STATUSES, end__gte=now, start__lt=now + datetime.timedelta(days=7)
+            )
+            .select_related("user", "resource")
+            .order_by("start")
+        )
     return render(
         request,
         "resources/resource_detail.html",
-        {"resource": resource, "days": days, "manager": is_manager(request.user, resource)},
+        {"resource": resource, "days": days, "manager": manager, "bookings": bookings},
     )
 
 
@@ -167,7 +179,10 @@ def booking_action(request, pk, action):
         raise Http404 from None
     else:
         messages.success(request, done)
-    return redirect(request.POST.get("next") or "resources:my_bookings")
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("resources:my_bookings")
 
 
 @require_POST

@@ -71,3 +71,21 @@ def test_monthly_page_and_pdf(client_for, world, users):
     assert "本月完成实事 0 件" in page.content.decode()
     pdf = client.get(reverse("deeds:monthly"), {"month": "2021-06", "region": world.laoximen.pk, "format": "pdf"})
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_public_list_query_count_does_not_grow_with_stories(
+    client, world, writer, reviewer, django_assert_max_num_queries
+):
+    from deeds import services
+
+    from .conftest import approve
+
+    for i in range(6):
+        story = write_story(writer, world, body=f"<p>第{i}件实事。</p>")
+        services.story_add_photo(story=story, upload=jpeg(), by=writer)
+        approve(story, writer, reviewer)
+        services.story_publish(story=story, by=writer)
+    client.logout()
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("deeds:public_list", args=[world.tianping.pk]))
+    assert page.content.decode().count('class="card story-card"') == 6

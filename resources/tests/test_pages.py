@@ -100,3 +100,19 @@ def test_free_slot_grid_costs_the_same_queries_for_one_day_or_fourteen(
     piano_room.refresh_from_db()
     with django_assert_max_num_queries(6):
         slot_grid(piano_room, days=14, user=student)
+
+
+def test_staff_see_who_booked_and_check_them_in(client_for, piano_room, student, staff_tp):
+    start = tomorrow_at(16)
+    booking = services.booking_create(
+        resource=piano_room, user=student, start=start, end=start + datetime.timedelta(hours=1), by=student
+    )
+    client = client_for(staff_tp)
+    page = client.get(reverse("resources:resource_detail", args=[piano_room.pk])).content.decode()
+    assert "林小琴" in page
+    response = client.post(
+        reverse("resources:booking_action", args=[booking.pk, "cancel"]), {"next": "https://evil.example/"}
+    )
+    assert response.url == reverse("resources:my_bookings")  # never off-site
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
