@@ -6,10 +6,12 @@ goes through ``visible_to`` or an access helper, so another neighbourhood's resi
 
 import datetime
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -178,8 +180,11 @@ def export(request):
     full = request.GET.get("full") == "1"
     if full and not may_export_full(request.user):
         raise PermissionDenied(_("只有系统管理员可以导出完整身份证号。"))
+    if residents.count() > EXPORT_LIMIT:
+        messages.error(request, _("符合条件的居民超过 %(n)d 人，请先按辖区或标签筛选后再导出。") % {"n": EXPORT_LIMIT})
+        return redirect(reverse("people:resident_list") + "?" + request.GET.urlencode())
     rows = []
-    for r in residents[:EXPORT_LIMIT]:
+    for r in residents:
         address = r.household.address if r.household_id else None
         rows.append(
             [

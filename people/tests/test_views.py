@@ -153,3 +153,14 @@ def test_import_page_lists_bad_rows(world, client_for):
     response = client.post(reverse("people:import"), {"region": world.penglai.pk, "file": upload}, follow=True)
     html = response.content.decode()
     assert "未导入任何数据" in html and "第 2 行" in html and "姓名不能为空。" in html
+
+
+def test_an_export_too_large_asks_to_narrow_the_list(world, make_resident, client_for, monkeypatch):
+    from people import views
+
+    monkeypatch.setattr(views, "EXPORT_LIMIT", 1)
+    make_resident("甲")
+    make_resident("乙")
+    response = client_for(world.users["worker"]).get(reverse("people:export"), {"q": ""}, follow=True)
+    assert "符合条件的居民超过 1 人，请先按辖区或标签筛选后再导出。" in response.content.decode()
+    assert not AuditEntry.objects.filter(kind="export").exists()
