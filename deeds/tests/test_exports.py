@@ -115,3 +115,13 @@ def test_monthly_summary_counts_deeds_people_and_cases(world, writer, deed):
     assert [d.title for d in summary.deeds] == ["粪管改道", "爱心餐"]
     assert summary.people_served == 32 and summary.cases_behind == 1
     assert monthly_summary(world.laoximen, 2021, 6).deeds == []
+
+
+def test_public_story_api_needs_no_login_and_lists_only_published(client, world, writer, reviewer):
+    story = published_story(world, writer, reviewer)
+    write_story(writer, world)
+    client.logout()
+    data = client.get("/api/public-stories/", {"region": world.tianping.pk}).json()
+    results = data["results"] if isinstance(data, dict) else data
+    assert [s["title"] for s in results] == [story.title]
+    assert client.get("/api/public-stories/", {"region": world.laoximen.pk}).json()["count"] == 0
