@@ -17,7 +17,7 @@ class PublicStorySerializer(serializers.ModelSerializer):
         fields = ["id", "title", "summary", "body", "categories", "author_name", "region", "published_at", "deed"]
         read_only_fields = fields
 
-    def get_deed(self, story):
+    def get_deed(self, story) -> dict | None:
         deed = story.deed
         if deed is None:
             return None

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import include, path
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, routers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -48,15 +49,30 @@ class BookingCreateSerializer(serializers.Serializer):
     attendees = serializers.IntegerField(min_value=1, default=1)
 
 
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    state = serializers.ChoiceField(choices=["free", "taken", "mine", "held", "past"])
+
+
+class DaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    closed = serializers.CharField(allow_null=True)
+    slots = SlotSerializer(many=True)
+
+
 def _as_api_error(exc: DjangoValidationError) -> ValidationError:
     return ValidationError({"detail": exc.messages})
 
 
-class ResourceViewSet(viewsets.ViewSet):
+class ResourceViewSet(viewsets.GenericViewSet):
     """共享资源：可预约的资源。
 
     /slots/ 返回未来 7 天的时段（free 可约、taken 已约、mine 我的、held 候补保留、past 已过）。
     """
+
+    serializer_class = ResourceSerializer
+    queryset = Resource.objects.none()  # for the schema; reads go through the access helpers
 
     def list(self, request):
         from .selectors import bookable_resources
@@ -69,6 +85,7 @@ class ResourceViewSet(viewsets.ViewSet):
         except Http404:
             raise NotFound from None
 
+    @extend_schema(responses=DaySerializer(many=True))
     @action(detail=True)
     def slots(self, request, pk=None):
         try:
@@ -87,10 +104,14 @@ class BookingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """我的预约：列表；POST 预约（规则不符时 400 并给出中文原因）；POST /{id}/cancel/ 取消。"""
 
     serializer_class = BookingSerializer
+    queryset = Booking.objects.none()  # for the schema; get_queryset scopes to the user
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Booking.objects.none()
         return Booking.objects.filter(user=self.request.user).select_related("resource").order_by("-start")
 
+    @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
     def create(self, request):
         data = BookingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
