@@ -689,3 +689,106 @@ class SavedView(models.Model):
 
 def source_ct(obj) -> ContentType:
     return ContentType.objects.get_for_model(obj)
+
+
+class Open311Client(models.Model):
+    """A partner system that writes to Minhu over Open311 GeoReport v2 (POST requests and
+    servicerequestupdates). Staff issue one key per system in the back office; the key is shown
+    once and only its SHA-256 digest is stored. Reads (GET) need no key."""
+
+    name = models.CharField(_("系统名称"), max_length=100, unique=True)
+    contact = models.CharField(_("对接联系人"), max_length=100, blank=True)
+    region = models.ForeignKey(
+        "org.Region",
+        verbose_name=_("受理辖区"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("该系统提交的诉求落在这个辖区；带 address_id 时取该地址所在网格（须在此辖区内）。"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受理账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("可选：以该账号的名义受理（办理记录和审计日志记为此账号）。"),
+    )
+    key_prefix = models.CharField(_("密钥前缀"), max_length=12, editable=False, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签发人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    KEY_PREFIX = "o311_"
+
+    class Meta:
+        verbose_name = _("Open311 接入系统")
+        verbose_name_plural = _("Open311 接入系统")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def digest(key: str) -> str:
+        import hashlib
+
+        return hashlib.sha256((key or "").encode()).hexdigest()
+
+    def issue_key(self) -> str:
+        """Give the client a fresh key (the old one stops working); returns it for showing once."""
+        import secrets
+
+        key = self.KEY_PREFIX + secrets.token_urlsafe(24)
+        self.key_hash = self.digest(key)
+        self.key_prefix = key[:10]
+        return key
+
+
+class Open311Attribute(models.Model):
+    """A question a service (category) asks over Open311 (the service definition's attributes):
+    e.g. 物业与设施报修 asks "设施类型" with values 路灯/下水道/电梯. Answers arrive as
+    ``attribute[code]`` and are written into the case description."""
+
+    class Datatype(models.TextChoices):
+        STRING = "string", _("短文本")
+        NUMBER = "number", _("数字")
+        DATETIME = "datetime", _("日期时间")
+        TEXT = "text", _("长文本")
+        SINGLE = "singlevaluelist", _("单选")
+        MULTI = "multivaluelist", _("多选")
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("分类"), on_delete=models.CASCADE, related_name="open311_attributes"
+    )
+    code = models.SlugField(_("编码"), max_length=50)
+    description = models.CharField(_("问题"), max_length=200)
+    datatype = models.CharField(_("数据类型"), max_length=20, choices=Datatype.choices, default=Datatype.STRING)
+    datatype_description = models.CharField(_("填写说明"), max_length=200, blank=True)
+    required = models.BooleanField(_("必填"), default=False)
+    variable = models.BooleanField(_("需要填写"), default=True, help_text=_("不勾选表示只是提示信息，无需回答。"))
+    order = models.PositiveSmallIntegerField(_("顺序"), default=1)
+    values = models.JSONField(
+        _("可选值"), default=list, blank=True, help_text=_('单选/多选的选项，如 [{"key": "lamp", "name": "路灯"}]。')
+    )
+
+    class Meta:
+        verbose_name = _("Open311 属性")
+        verbose_name_plural = _("Open311 属性")
+        ordering = ["category", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="open311_attribute_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} · {self.description}"
