@@ -792,3 +792,29 @@ class Open311Attribute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} · {self.description}"
+
+
+class Open311Request(models.Model):
+    """What a partner system sent with a case over Open311 beyond the case itself: the point on
+    the map, the address as typed, the media URL, the answers to the service's attributes, and the
+    token the client may look the request up by. Personal details (e-mail, phone, names) go to the
+    case's reporter fields only and never back out through the public GETs."""
+
+    case = models.OneToOneField(Case, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="open311")
+    client = models.ForeignKey(
+        Open311Client, verbose_name=_("接入系统"), on_delete=models.PROTECT, related_name="requests"
+    )
+    token = models.CharField(max_length=40, unique=True, editable=False)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    address_string = models.CharField(_("地址"), max_length=200, blank=True)
+    media_url = models.URLField(_("图片链接"), max_length=500, blank=True)
+    attributes = models.JSONField(_("属性"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Open311 提交")
+        verbose_name_plural = _("Open311 提交")
+
+    def __str__(self) -> str:
+        return f"{self.client} → {self.case_id}"
