@@ -1005,8 +1005,9 @@ def case_cancel(*, case, by, reason) -> Case:
 # residents: add information, consent rounds
 # ----------------------------------------------------------------------------------------------
 @transaction.atomic
-def case_add_info(*, case, note, by=None, photos=()) -> CaseEvent:
-    """居民补充: more information (and photos) from the resident; a paused clock restarts."""
+def case_add_info(*, case, note, by=None, photos=(), data=None) -> CaseEvent:
+    """居民补充: more information (and photos) from the resident; a paused clock restarts.
+    ``data`` is kept on the timeline entry (Open311 keeps the partner's update_id there)."""
     note = (note or "").strip()
     if not note and not photos:
         raise CaseError(_("请填写补充内容或上传照片。"))
@@ -1014,7 +1015,7 @@ def case_add_info(*, case, note, by=None, photos=()) -> CaseEvent:
         raise CaseError(_("诉求已结束，不能再补充。如有新情况请重新反映。"))
     if case.paused_at is not None and case.status in Case.HANDLING_STATUSES:
         case_resume(case=case, by=by, note=_("居民已补充信息，恢复计时。"))
-    event = _event(case, by=by, kind=K.INFO_ADDED, note=note)
+    event = _event(case, by=by, kind=K.INFO_ADDED, note=note, data=data)
     for upload in photos or ():
         attachment_add(case=case, file=upload, kind=Attachment.Kind.INFO, by=by, event=event)
     _audit(case, by, "add_info")

@@ -205,6 +205,12 @@ CARE_SAFETY_CASE_DUE_MINUTES = env_int("MINHU_CARE_CASE_DUE_MINUTES", 30)
 CARE_ROUNDS_DAYS_AHEAD = env_int("MINHU_CARE_DAYS_AHEAD", 7)
 CARE_ROUTE_SECONDS = env_int("MINHU_CARE_ROUTE_SECONDS", 3)
 
+# Open311 GeoReport v2 (/open311/v2/): categories whose requests anyone may read without a key
+# (public-space problems only: family, legal or medical needs are never listed), and the contact
+# line of the discovery document.
+OPEN311_PUBLIC_SERVICES = env_list("MINHU_OPEN311_PUBLIC_SERVICES", ["repair", "sanitation"])
+OPEN311_CONTACT = env_str("MINHU_OPEN311_CONTACT", "")
+
 # Security. Production mode (DEBUG off) turns on secure cookies and HSTS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
