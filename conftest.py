@@ -5,6 +5,12 @@ import shutil
 import uuid
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property tests assert behaviour, not speed: on a loaded 2-core CI machine a scheduling pause must not fail them.
+hypothesis_settings.register_profile("minhu", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("minhu")
 
 
 @pytest.fixture(autouse=True)
