@@ -49,3 +49,7 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Open311 partner systems and service attributes live in their own module.
+from . import open311_admin  # noqa: E402, F401

@@ -1,0 +1,396 @@
+"""Writes that come in over Open311 GeoReport v2 (cases/open311.py), and the issuing of partner
+keys. Each is atomic, goes through ``cases.services`` for the case itself (timeline, deadlines,
+routing, notifications) and writes the audit log in the same transaction.
+
+Idempotency: a POST that carries an ``Idempotency-Key`` header creates at most one case per
+(partner, key); the case's own ``idempotency_key`` column is the guard, so two concurrent
+retries also end with one case. Without the header every POST is a new case: Minhu does not
+guess duplicates from device_id + description (two residents reporting the same broken lamp
+through one app within minutes are two reporters, and staff merge true duplicates with 合并).
+A POSTed update is idempotent on the partner's ``update_id`` per case.
+"""
+
+import datetime
+import re
+import secrets
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import record
+
+from . import services
+from .models import Case, Category, Open311Attribute, Open311Client, Open311Request
+
+CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+LAST_USED_EVERY = datetime.timedelta(minutes=5)
+
+
+class Open311Error(Exception):
+    """A request Open311 refuses: ``status`` is the HTTP code, ``message`` the Chinese reason."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class PartnerActor:
+    """The actor for a partner system without a linked account: the timeline says which system
+    (and, for an update, which person there) acted; the audit log records the system in detail."""
+
+    is_authenticated = False
+    is_superuser = False
+
+    def __init__(self, client: Open311Client, person: str = ""):
+        self.client = client
+        self.person = person
+
+    def __str__(self) -> str:
+        name = f"Open311·{self.client.name}"
+        return f"{name}（{self.person}）" if self.person else name
+
+
+def actor_for(client: Open311Client, person: str = ""):
+    if client.user_id and client.user.is_active:
+        return client.user
+    return PartnerActor(client, person)
+
+
+# ----------------------------------------------------------------------------------------------
+# keys
+# ----------------------------------------------------------------------------------------------
+@transaction.atomic
+def client_issue_key(*, client: Open311Client, by) -> str:
+    """Issue (or re-issue) the client's key; saves the client and returns the key to show once."""
+    creating = client.pk is None
+    key = client.issue_key()
+    if creating and by is not None and getattr(by, "is_authenticated", False):
+        client.created_by = by
+    client.save()
+    record(
+        actor=by,
+        action="cases.open311client.issue_key",
+        obj=client,
+        region=client.region,
+        detail={"name": client.name, "key_prefix": client.key_prefix, "new": creating},
+    )
+    return key
+
+
+def client_for_key(key: str | None) -> Open311Client:
+    """The active client owning ``key``; Open311Error 403 otherwise."""
+    key = (key or "").strip()
+    if not key:
+        raise Open311Error(403, _("缺少 api_key：写入操作需要接入密钥（由街道工作人员在后台签发）。"))
+    client = (
+        Open311Client.objects.select_related("region", "user")
+        .filter(key_hash=Open311Client.digest(key), is_active=True)
+        .first()
+    )
+    if client is None:
+        raise Open311Error(403, _("api_key 无效或已停用。"))
+    now = timezone.now()
+    if client.last_used_at is None or now - client.last_used_at > LAST_USED_EVERY:
+        # bookkeeping, not a state change: at most one write per client every few minutes
+        Open311Client.objects.filter(pk=client.pk).update(last_used_at=now)
+        client.last_used_at = now
+    return client
+
+
+# ----------------------------------------------------------------------------------------------
+# names, places, attributes
+# ----------------------------------------------------------------------------------------------
+def join_name(first: str | None, last: str | None) -> str:
+    """One name from Open311's first_name/last_name. Chinese names are family name first with no
+    space (张 + 三 → 张三); a whole name sent in either field alone (张三 or 欧阳娜娜) is kept as it
+    is; Latin names are "first last"."""
+    first = (first or "").strip()
+    last = (last or "").strip()
+    if not first or not last:
+        return first or last
+    if CJK_RE.search(first) or CJK_RE.search(last):
+        if first.startswith(last):  # the whole name in first_name and the family name again in last_name
+            return first
+        return f"{last}{first}"
+    return f"{first} {last}"
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(first_name, last_name) of a whole name, for clients that need both fields. A Chinese name
+    without a space keeps the whole name as first_name (family names may be two characters:
+    欧阳, 司马), so nothing is cut wrongly; "Zhang San" splits at the first space."""
+    name = (name or "").strip()
+    if not name:
+        return "", ""
+    if " " in name and not CJK_RE.search(name):
+        first, last = name.split(" ", 1)
+        return first, last.strip()
+    return name, ""
+
+
+def _decimal(value, name: str, low: int, high: int) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise Open311Error(400, _("%(name)s 不是有效的数字：%(value)s") % {"name": name, "value": value}) from None
+    if not number.is_finite() or not (low <= number <= high):
+        raise Open311Error(400, _("%(name)s 超出范围：%(value)s") % {"name": name, "value": value})
+    return number.quantize(Decimal("0.000001"))
+
+
+def _region_for(client: Open311Client, *, address, lat, long):
+    """The address's own region, else the region of the nearest known address within about 150 m of
+    the point (inside the client's region), else the client's region."""
+    if address is not None:
+        return address.region
+    if lat is not None and long is not None:
+        from people.models import Address
+
+        d = Decimal("0.0015")
+        near = list(
+            Address.objects.filter(
+                region__path__startswith=client.region.path,
+                latitude__range=(lat - d, lat + d),
+                longitude__range=(long - d, long + d),
+            )
+            .select_related("region")
+            .only("latitude", "longitude", "region")[:50]
+        )
+        if near:
+            best = min(near, key=lambda a: (a.latitude - lat) ** 2 + (a.longitude - long) ** 2)
+            return best.region
+    return client.region
+
+
+def check_attributes(category: Category, answers: dict[str, list[str]]) -> list[tuple[Open311Attribute, list[str]]]:
+    """Validate ``attribute[code]`` answers against the service definition; returns the answered
+    attributes in order. Unknown codes are kept by the caller but not checked."""
+    answered = []
+    for attr in category.open311_attributes.all():
+        if not attr.variable:
+            continue
+        values = [v.strip() for v in answers.get(attr.code, []) if v.strip()]
+        if not values:
+            if attr.required:
+                raise Open311Error(
+                    400, _("缺少必填属性 attribute[%(code)s]（%(q)s）。") % {"code": attr.code, "q": attr.description}
+                )
+            continue
+        if attr.datatype == Open311Attribute.Datatype.NUMBER:
+            for v in values:
+                _decimal(v, f"attribute[{attr.code}]", -(10**12), 10**12)
+        if attr.datatype in (Open311Attribute.Datatype.SINGLE, Open311Attribute.Datatype.MULTI):
+            keys = {str(opt.get("key")) for opt in attr.values or []}
+            bad = [v for v in values if v not in keys]
+            if bad:
+                raise Open311Error(
+                    400,
+                    _("attribute[%(code)s] 的取值 %(bad)s 不在可选值之内。")
+                    % {"code": attr.code, "bad": "、".join(bad)},
+                )
+            if attr.datatype == Open311Attribute.Datatype.SINGLE and len(values) > 1:
+                raise Open311Error(400, _("attribute[%(code)s] 只能选一个值。") % {"code": attr.code})
+        answered.append((attr, values))
+    return answered
+
+
+def _answer_text(attr: Open311Attribute, values: list[str]) -> str:
+    names = {str(opt.get("key")): str(opt.get("name") or opt.get("key")) for opt in attr.values or []}
+    return "、".join(names.get(v, v) for v in values)
+
+
+# ----------------------------------------------------------------------------------------------
+# POST requests
+# ----------------------------------------------------------------------------------------------
+def existing_for_key(client: Open311Client, idempotency_key: str | None) -> Case | None:
+    if not idempotency_key:
+        return None
+    return Case.objects.filter(idempotency_key=case_key(client, idempotency_key)).first()
+
+
+def case_key(client: Open311Client, idempotency_key: str) -> str:
+    return f"open311:{client.pk}:{idempotency_key}"[:100]
+
+
+@transaction.atomic
+def request_create(
+    *,
+    client: Open311Client,
+    service_code: str | None,
+    description: str | None = None,
+    lat=None,
+    long=None,
+    address_string: str | None = None,
+    address_id=None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    phone: str | None = None,
+    media_url: str | None = None,
+    attributes: dict[str, list[str]] | None = None,
+    media=None,
+    idempotency_key: str | None = None,
+) -> tuple[Case, bool]:
+    """Create a case from a POSTed service request. Returns (case, created); a replay of an
+    Idempotency-Key answers with the first case and created False."""
+    if not service_code:
+        raise Open311Error(400, _("缺少 service_code。"))
+    category = Category.objects.filter(code=service_code, is_active=True).first()
+    if category is None:
+        raise Open311Error(404, _("没有编码为 %(code)s 的服务（service_code）。") % {"code": service_code})
+    existing = existing_for_key(client, idempotency_key)
+    if existing is not None:
+        return existing, False
+    if (lat is None) != (long is None):
+        raise Open311Error(400, _("lat 和 long 必须同时提供。"))
+    if lat is not None:
+        lat = _decimal(lat, "lat", -90, 90)
+        long = _decimal(long, "long", -180, 180)
+    address = None
+    if address_id is not None:
+        from people.models import Address
+
+        try:
+            address = (
+                Address.objects.select_related("region")
+                .filter(region__path__startswith=client.region.path)
+                .get(pk=int(address_id))
+            )
+        except (Address.DoesNotExist, ValueError, TypeError):
+            message = _("address_id %(id)s 不存在或不在本系统的受理辖区内。") % {"id": address_id}
+            raise Open311Error(400, message) from None
+        if lat is None and address.latitude is not None:
+            lat, long = address.latitude, address.longitude
+    address_string = (address_string or "").strip()[:200]
+    if lat is None and address is None and not address_string:
+        raise Open311Error(400, _("缺少位置：请提供 lat/long、address_string 或 address_id 之一。"))
+    media_url = (media_url or "").strip()
+    if media_url and (not re.match(r"^https?://", media_url) or len(media_url) > 500):
+        raise Open311Error(400, _("media_url 必须是 http(s) 链接，且不超过 500 个字符。"))
+    answers = {k: list(v) for k, v in (attributes or {}).items()}
+    answered = check_attributes(category, answers)
+
+    description = (description or "").strip()
+    title_hint = " ".join(answers.pop("title", [])).strip()
+    lines = [description] if description else []
+    extra = [f"{attr.description}：{_answer_text(attr, values)}" for attr, values in answered]
+    if extra:
+        lines.append("\n".join(extra))
+    if not lines:
+        lines.append(_("%(service)s（经 Open311 反映，未填写描述）") % {"service": category.name})
+    full = "\n\n".join(lines)
+    title = title_hint or (description.splitlines()[0] if description else category.name)
+    if len(title) > 40:
+        title = title[:39] + "…"
+
+    region = _region_for(client, address=address, lat=lat, long=long)
+    by = actor_for(client)
+    try:
+        case = services.case_create(
+            title=title,
+            description=full,
+            region=region,
+            channel=Case.Channel.OPEN311,
+            by=by,
+            category=category,
+            reporter_name=join_name(first_name, last_name)[:50],
+            reporter_phone=(phone or "").strip()[:20],
+            address=address,
+            location_text=address_string or (address.text if address else ""),
+            idempotency_key=case_key(client, idempotency_key) if idempotency_key else None,
+            photos=[media] if media is not None else (),
+        )
+    except ValidationError as exc:  # workflow (CaseError) and attachment checks, in Chinese
+        raise Open311Error(400, " ".join(exc.messages)) from None
+    if idempotency_key and Open311Request.objects.filter(case=case).exists():
+        return case, False  # a concurrent retry with the same key won the race
+    Open311Request.objects.create(
+        case=case,
+        client=client,
+        token=secrets.token_hex(16),
+        latitude=lat,
+        longitude=long,
+        address_string=address_string,
+        media_url=media_url,
+        attributes=answers,
+    )
+    record(
+        actor=by,
+        action="cases.case.open311_create",
+        obj=case,
+        region=case.region,
+        detail={"client": client.name, "service_code": category.code},
+    )
+    return case, True
+
+
+# ----------------------------------------------------------------------------------------------
+# POST servicerequestupdates
+# ----------------------------------------------------------------------------------------------
+CLOSING_WORDS = {"closed", "fixed", "not_responsible", "no_further_action", "duplicate", "internal_referral"}
+
+
+@transaction.atomic
+def update_create(
+    *,
+    client: Open311Client,
+    case: Case,
+    description: str | None,
+    update_id: str | None = None,
+    status: str | None = None,
+    updated_datetime=None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    media_url: str | None = None,
+    media=None,
+):
+    """Append a partner's update to the case's timeline as 居民补充 (through case_add_info, so a
+    paused clock restarts). The partner's status is recorded, never applied: a case closes only
+    through its handler's resolution and the resident's verdict. Returns (event, created)."""
+    from .models import CaseEvent
+
+    # one writer per case at a time, so a retried update cannot slip in twice
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    update_id = (update_id or "").strip()[:100]
+    if update_id:
+        done = CaseEvent.objects.filter(
+            case=case, data__open311_client=client.pk, data__open311_update_id=update_id
+        ).first()
+        if done is not None:
+            return done, False
+    media_url = (media_url or "").strip()
+    if media_url and (not re.match(r"^https?://", media_url) or len(media_url) > 500):
+        raise Open311Error(400, _("media_url 必须是 http(s) 链接，且不超过 500 个字符。"))
+    note = (description or "").strip()
+    status = (status or "").strip().lower()
+    if status in CLOSING_WORDS:
+        note = (note + "\n" if note else "") + _("（对方系统标记为“%(s)s”；本平台以办理单位办结和居民回访为准。）") % {
+            "s": status
+        }
+    if not note and media is None and not media_url:
+        raise Open311Error(400, _("请提供 description、media 或 media_url。"))
+    if not note:
+        note = _("补充了图片。")
+    data = {"open311_client": client.pk, "open311_update_id": update_id, "open311_status": status}
+    if media_url:
+        data["media_url"] = media_url
+    if updated_datetime is not None:
+        data["open311_updated_datetime"] = updated_datetime.isoformat()
+    by = actor_for(client, join_name(first_name, last_name)[:50])
+    try:
+        event = services.case_add_info(
+            case=case, note=note, by=by, photos=[media] if media is not None else (), data=data
+        )
+    except ValidationError as exc:
+        raise Open311Error(400, " ".join(exc.messages)) from None
+    record(
+        actor=by,
+        action="cases.case.open311_update",
+        obj=case,
+        region=case.region,
+        detail={"client": client.name, "update_id": update_id},
+    )
+    return event, True
