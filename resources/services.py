@@ -390,6 +390,17 @@ def waitlist_join(*, resource: Resource, user, start, end, by, purpose: str = ""
         raise ValidationError(_("该资源仅向指定人员开放，您暂不能预约。如有需要请联系管理人员。"))
     if start >= end or start < now:
         raise ValidationError(_("请选择一个尚未开始的时段。"))
+    if (
+        _is_free(resource, start, end)
+        and not WaitlistEntry.objects.filter(
+            resource=resource,
+            status=WaitlistEntry.Status.OFFERED,
+            offer_expires_at__gt=now,
+            start__lt=end,
+            end__gt=start,
+        ).exists()
+    ):
+        raise ValidationError(_("该时段现在空闲，可以直接预约。"))
     if WaitlistEntry.objects.filter(
         resource=resource,
         user=user,

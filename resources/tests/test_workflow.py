@@ -223,3 +223,20 @@ def test_check_in_keeps_the_booking_and_counts_as_used(piano_room, student):
     services.booking_release(booking=booking, by=student, now=at("2025-09-22", "17:35"))
     figures = usage(piano_room, start=datetime.date(2025, 9, 22), end=datetime.date(2025, 9, 28))
     assert figures.hours_booked == 2.0 and figures.hours_used == 1.5 and figures.people == 1
+
+
+def test_waitlist_is_refused_for_a_free_slot_but_not_one_held_for_someone(piano_room, student, student2):
+    start, end = at("2025-09-23", "16:00"), at("2025-09-23", "17:00")
+    with pytest.raises(ValidationError) as free:
+        services.waitlist_join(resource=piano_room, user=student2, start=start, end=end, by=student2, now=NOW)
+    assert "空闲，可以直接预约" in " ".join(free.value.messages)
+    assert not WaitlistEntry.objects.exists()
+
+    # taken, then freed while someone waits: the slot is held for that person's offer, so a third may queue
+    taken = services.booking_create(resource=piano_room, user=student, start=start, end=end, by=student, now=NOW)
+    first = services.waitlist_join(resource=piano_room, user=student2, start=start, end=end, by=student2, now=NOW)
+    services.booking_cancel(booking=taken, by=student, now=NOW)
+    first.refresh_from_db()
+    assert first.status == WaitlistEntry.Status.OFFERED
+    again = services.waitlist_join(resource=piano_room, user=student, start=start, end=end, by=student, now=NOW)
+    assert again.status == WaitlistEntry.Status.WAITING
