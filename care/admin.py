@@ -1,25 +1,38 @@
-"""Back office for care data. State changes (pauses, ending a service, alerts) go through the pages,
-which call care.services; here staff fix reference data: kitchens, volunteers, subscriptions."""
+"""Back office for care data. Recipients, their contacts and their meal subscriptions are read-only
+here: enrolling, editing, pausing, ordering meals and ending a service go through the care pages,
+which call care.services (region from the resident, audit, rounds regenerated). Here staff keep
+reference data: kitchens, volunteers, rounds' windows, visit pairings."""
 
 from django.contrib import admin
 
 from .models import CareRecipient, CareVolunteer, EmergencyContact, Kitchen, MealRound, MealSubscription, VisitPlan
 
 
-class ContactInline(admin.TabularInline):
+class ReadOnlyAdmin:
+    """View only: the care pages are where these change, through care.services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ContactInline(ReadOnlyAdmin, admin.TabularInline):
     model = EmergencyContact
     fields = ["order", "name", "relation", "phone_masked"]
-    readonly_fields = ["phone_masked"]
+    readonly_fields = fields
     extra = 0
 
 
 @admin.register(CareRecipient)
-class CareRecipientAdmin(admin.ModelAdmin):
+class CareRecipientAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["resident", "region", "living", "status", "worker"]
     list_filter = ["status", "living"]
     search_fields = ["resident__name"]
-    raw_id_fields = ["resident", "worker"]
-    readonly_fields = ["status", "end_reason", "ended_on"]
     inlines = [ContactInline]
 
 
@@ -35,7 +48,7 @@ class CareVolunteerAdmin(admin.ModelAdmin):
 
 
 @admin.register(MealSubscription)
-class MealSubscriptionAdmin(admin.ModelAdmin):
+class MealSubscriptionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["recipient", "kitchen", "meal", "weekdays", "price", "subsidy", "volunteer", "starts_on", "ends_on"]
     raw_id_fields = ["recipient", "volunteer"]
 

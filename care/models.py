@@ -257,6 +257,9 @@ class MealSubscription(models.Model):
     )
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    # Per-stop time window inside the kitchen's (e.g. insulin at 11:15: the meal must come 11:00–11:20).
+    window_start = models.TimeField(_("本人送达开始"), null=True, blank=True)
+    window_end = models.TimeField(_("本人送达截止"), null=True, blank=True, help_text=_("不填则按助餐点送餐时段"))
 
     class Meta:
         verbose_name = _("助餐订餐")
@@ -271,6 +274,12 @@ class MealSubscription(models.Model):
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
                 name="care_subscription_dates",
                 violation_error_message=_("结束日期不能早于开始日期。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(window_start__isnull=True, window_end__isnull=True)
+                | Q(window_start__lt=models.F("window_end")),
+                name="care_subscription_window",
+                violation_error_message=_("本人送达时段须同时填写，且开始早于截止。"),
             ),
         ]
 
@@ -401,6 +410,9 @@ class Delivery(models.Model):
         related_name="care_deliveries",
     )
     seq = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    # This stop's own window (copied from the subscription when the round is generated); None = the round's.
+    window_start = models.TimeField(_("本人送达开始"), null=True, blank=True)
+    window_end = models.TimeField(_("本人送达截止"), null=True, blank=True)
     eta = models.DateTimeField(_("预计送达"), null=True, blank=True)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
@@ -420,7 +432,13 @@ class Delivery(models.Model):
                 fields=["round", "recipient"],
                 name="care_delivery_unique",
                 violation_error_message=_("同一轮次已有此人。"),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(window_start__isnull=True, window_end__isnull=True)
+                | Q(window_start__lt=models.F("window_end")),
+                name="care_delivery_window",
+                violation_error_message=_("本人送达时段须同时填写，且开始早于截止。"),
+            ),
         ]
         indexes = [
             # the volunteer's phone page: my stops today
@@ -431,8 +449,28 @@ class Delivery(models.Model):
         return f"{self.round} → {self.recipient}"
 
     @property
+    def window(self) -> tuple[datetime.time, datetime.time]:
+        """This stop's delivery window: its own if set, else the round's."""
+        if self.window_start and self.window_end:
+            return self.window_start, self.window_end
+        return self.round.window_start, self.round.window_end
+
+    @property
+    def has_own_window(self) -> bool:
+        return bool(self.window_start and self.window_end)
+
+    @property
+    def window_label(self) -> str:
+        start, end = self.window
+        return f"{start:%H:%M}–{end:%H:%M}"
+
+    @property
+    def deadline(self) -> datetime.datetime:
+        return self.round.at(self.window[1])
+
+    @property
     def is_late(self) -> bool:
-        return bool(self.delivered_at and self.delivered_at > self.round.at(self.round.window_end))
+        return bool(self.delivered_at and self.delivered_at > self.deadline)
 
 
 class SafetyAlertQuerySet(RegionScopedQuerySet):

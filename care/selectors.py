@@ -74,6 +74,8 @@ def stops_for_volunteer(user, day: datetime.date):
             "id",
             "seq",
             "eta",
+            "window_start",
+            "window_end",
             "state",
             "delivered_at",
             "note",
@@ -111,14 +113,15 @@ def stops_for_volunteer(user, day: datetime.date):
 
 # Figures ------------------------------------------------------------------------------------------
 def _deadline(d: Delivery) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(d.round.date, d.round.window_end))
+    """The end of the stop's own window if it has one, else of the round's."""
+    return d.deadline
 
 
 def delivery_figures(deliveries, *, now=None) -> dict:
     """准时送达率 per volunteer, per route (kitchen · meal) and per month, and the missed and late ones.
 
-    On time: confirmed (the person seen or not) by the end of the round's window. Missed: still not
-    confirmed after the window closed. Cancelled stops do not count.
+    On time: confirmed (the person seen or not) by the end of the stop's window (its own, else the
+    round's). Missed: still not confirmed after the window closed. Cancelled stops do not count.
     """
     now = now or timezone.now()
     rows = deliveries.exclude(state=Delivery.State.CANCELLED).select_related(

@@ -24,6 +24,7 @@ from .models import (
     EmergencyContact,
     EscalationStep,
     Kitchen,
+    Meal,
     MealRound,
     MealSubscription,
     Pause,
@@ -53,9 +54,40 @@ def _today(today):
 
 
 # Recipients ----------------------------------------------------------------------------------------
+# What staff may edit on a recipient's page; status, end reason and dates change only through
+# pause_add / pause_end / recipient_end.
+RECIPIENT_FIELDS = (
+    "living",
+    "mobility",
+    "care_level",
+    "low_salt",
+    "low_sugar",
+    "soft",
+    "liquid",
+    "halal",
+    "allergies",
+    "key_holder",
+    "door_note",
+    "worker",
+    "consent",
+    "consent_date",
+    "note",
+)
+
+
+def _check_fields(fields) -> None:
+    unknown = sorted(set(fields) - set(RECIPIENT_FIELDS))
+    if unknown:
+        raise TypeError(f"not editable on a care recipient: {', '.join(unknown)}")
+
+
 @transaction.atomic
 def recipient_create(*, resident, by, contacts=(), **fields) -> CareRecipient:
-    """Enrol a resident. ``contacts``: (name, relation, phone) in the order they are to be called."""
+    """Enrol a resident, with their consent. The region is the resident's, never typed in.
+    ``contacts``: (name, relation, phone) in the order they are to be called."""
+    _check_fields(fields)
+    if not fields.get("consent"):
+        raise ValidationError(_("须经本人（或监护人）同意后才能纳入关爱服务。"))
     if CareRecipient.objects.filter(resident=resident).exists():
         raise ValidationError(_("该居民已是关爱对象。"))
     recipient = CareRecipient(resident=resident, region=resident.region, **fields)
@@ -65,6 +97,28 @@ def recipient_create(*, resident, by, contacts=(), **fields) -> CareRecipient:
         contact_add(recipient=recipient, name=name, relation=relation, phone=phone, order=order, by=by)
     record(actor=by, action="care.recipient.create", obj=recipient)
     return recipient
+
+
+@transaction.atomic
+def recipient_update(*, recipient, by, **fields) -> CareRecipient:
+    """Change the recipient's facts (diet, mobility, key holder, responsible worker …).
+    Only the fields that differ are written; the audit entry names them."""
+    _check_fields(fields)
+    current = CareRecipient.objects.select_for_update().get(pk=recipient.pk)
+    if current.status == CareRecipient.Status.ENDED:
+        raise ValidationError(_("该关爱对象的服务已结束，不能修改。"))
+    if "consent" in fields and not fields["consent"]:
+        raise ValidationError(_("本人不再同意接受服务时，请“结束服务”并选择“本人不再需要”。"))
+    changed = sorted(name for name, value in fields.items() if getattr(current, name) != value)
+    for name in changed:
+        setattr(current, name, fields[name])
+    if changed:
+        current.full_clean(exclude=["resident", "region"])
+        current.save(update_fields=changed)
+        record(actor=by, action="care.recipient.update", obj=current, detail={"fields": changed})
+    for name in RECIPIENT_FIELDS:
+        setattr(recipient, name, getattr(current, name))
+    return current
 
 
 @transaction.atomic
@@ -80,6 +134,154 @@ def contact_add(*, recipient, name, relation, phone, by, order=None) -> Emergenc
     return contact
 
 
+@transaction.atomic
+def contact_update(*, contact, by, name, relation, phone="") -> EmergencyContact:
+    """Correct a contact; an empty ``phone`` keeps the stored number (the page shows it masked only)."""
+    if not (name or "").strip():
+        raise ValidationError(_("紧急联系人须填写姓名。"))
+    contact = EmergencyContact.objects.select_for_update().get(pk=contact.pk)
+    contact.name, contact.relation = name.strip(), (relation or "").strip()
+    fields = ["name", "relation"]
+    if (phone or "").strip():
+        contact.set_phone(phone)
+        fields += ["phone_encrypted", "phone_masked"]
+    contact.save(update_fields=fields)
+    record(
+        actor=by,
+        action="care.contact.update",
+        obj=contact.recipient,
+        detail={"order": contact.order, "phone_changed": "phone_masked" in fields},
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_remove(*, contact, by) -> None:
+    """Remove a contact; the others keep their order, renumbered 1, 2, …"""
+    recipient = contact.recipient
+    EmergencyContact.objects.filter(pk=contact.pk).delete()
+    _renumber(recipient, list(recipient.contacts.order_by("order", "id")))
+    record(actor=by, action="care.contact.remove", obj=recipient, detail={"name": contact.name})
+
+
+@transaction.atomic
+def contact_move(*, contact, by, up: bool) -> None:
+    """Call this contact one place earlier (``up``) or later in the escalation chain."""
+    recipient = contact.recipient
+    ordered = list(EmergencyContact.objects.select_for_update().filter(recipient=recipient).order_by("order", "id"))
+    at = next(i for i, c in enumerate(ordered) if c.pk == contact.pk)
+    other = at - 1 if up else at + 1
+    if not 0 <= other < len(ordered):
+        return
+    ordered[at], ordered[other] = ordered[other], ordered[at]
+    _renumber(recipient, ordered)
+    record(
+        actor=by,
+        action="care.contact.reorder",
+        obj=recipient,
+        detail={"order": [c.name for c in ordered]},
+    )
+
+
+def _renumber(recipient, ordered) -> None:
+    for number, c in enumerate(ordered, start=1):
+        if c.order != number:
+            EmergencyContact.objects.filter(pk=c.pk).update(order=number)
+            c.order = number
+
+
+# Meal subscriptions ---------------------------------------------------------------------------------
+def _check_window(kitchen, meal, start, end) -> None:
+    if (start is None) != (end is None):
+        raise ValidationError(_("本人送达时段须同时填写开始和截止时间。"))
+    if start is None:
+        return
+    if start >= end:
+        raise ValidationError(_("送达开始时间须早于截止时间。"))
+    opens, closes = kitchen.window(meal)
+    if start < opens or end > closes:
+        raise ValidationError(
+            _("本人送达时段须在助餐点的送餐时段 %(a)s–%(b)s 之内。")
+            % {"a": opens.strftime("%H:%M"), "b": closes.strftime("%H:%M")}
+        )
+
+
+@transaction.atomic
+def subscription_add(
+    *,
+    recipient,
+    kitchen,
+    by,
+    starts_on,
+    meal=Meal.LUNCH,
+    weekdays="1234567",
+    price=0,
+    subsidy=0,
+    volunteer=None,
+    ends_on=None,
+    window_start=None,
+    window_end=None,
+    today=None,
+) -> MealSubscription:
+    """Order meals for a recipient; rounds of the coming week pick the new subscription up at once."""
+    if recipient.status == CareRecipient.Status.ENDED:
+        raise ValidationError(_("该关爱对象的服务已结束。"))
+    weekdays = "".join(sorted(set(str(weekdays)) & set("1234567")))
+    if not weekdays:
+        raise ValidationError(_("请至少选择一个送餐日。"))
+    _check_window(kitchen, meal, window_start, window_end)
+    sub = MealSubscription(
+        recipient=recipient,
+        kitchen=kitchen,
+        meal=meal,
+        weekdays=weekdays,
+        price=price,
+        subsidy=subsidy,
+        volunteer=volunteer,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        window_start=window_start,
+        window_end=window_end,
+    )
+    sub.full_clean()
+    sub.save()
+    record(
+        actor=by,
+        action="care.subscription.add",
+        obj=recipient,
+        detail={"kitchen": kitchen.pk, "meal": meal, "weekdays": weekdays, "from": str(starts_on)},
+    )
+    today = _today(today)
+    rounds_generate(start=max(today, starts_on), end=today + datetime.timedelta(days=6), kitchens=[kitchen])
+    return sub
+
+
+@transaction.atomic
+def subscription_end(*, subscription, last_day, by) -> MealSubscription:
+    """No more meals of this subscription after ``last_day``; stops already generated after it are withdrawn."""
+    recipient = subscription.recipient
+    withdrawn = Delivery.objects.filter(
+        recipient=recipient,
+        round__kitchen=subscription.kitchen,
+        round__meal=subscription.meal,
+        round__date__gt=last_day,
+        state=Delivery.State.PENDING,
+    ).delete()[0]
+    if last_day < subscription.starts_on:
+        subscription.delete()  # withdrawn before its first meal: nothing to keep
+    else:
+        subscription.ends_on = last_day
+        subscription.save(update_fields=["ends_on"])
+    record(
+        actor=by,
+        action="care.subscription.end",
+        obj=recipient,
+        detail={"last_day": str(last_day), "withdrawn": withdrawn},
+    )
+    return subscription
+
+
+# Pauses ---------------------------------------------------------------------------------------------
 @transaction.atomic
 def pause_add(*, recipient, starts_on, ends_on, reason, by, requested_by=Pause.RequestedBy.WORKER, today=None) -> Pause:
     """Pause meals (e.g. in hospital). Deliveries already generated in the pause are withdrawn."""
@@ -110,11 +312,17 @@ def pause_add(*, recipient, starts_on, ends_on, reason, by, requested_by=Pause.R
 
 @transaction.atomic
 def pause_end(*, pause, last_day, by, today=None) -> Pause:
-    """The person is back: the pause ends after ``last_day``; later rounds pick them up again."""
+    """The person is back: the pause ends after ``last_day`` (the day before they eat again) and the
+    coming week's rounds pick them up at once."""
     if last_day < pause.starts_on - datetime.timedelta(days=1):
-        raise ValidationError(_("结束日期不能早于暂停开始日期。"))
-    pause.ends_on = last_day
-    pause.save(update_fields=["ends_on"])
+        raise ValidationError(_("恢复日期不能早于暂停开始日期。"))
+    if pause.recipient.status == CareRecipient.Status.ENDED:
+        raise ValidationError(_("该关爱对象的服务已结束。"))
+    if last_day < pause.starts_on:
+        pause.delete()  # called off before it began: no pause at all
+    else:
+        pause.ends_on = last_day
+        pause.save(update_fields=["ends_on"])
     refresh_status(recipient=pause.recipient, today=today)
     record(actor=by, action="care.recipient.resume", obj=pause.recipient, detail={"last_day": str(last_day)})
     rounds_generate(start=last_day + datetime.timedelta(days=1), end=_today(today) + datetime.timedelta(days=6))
@@ -277,6 +485,8 @@ def rounds_generate(*, start, end, kitchens=None, by=None) -> dict:
                     recipient_id=sub.recipient_id,
                     volunteer_id=volunteer,
                     seq=load[(rnd.pk, volunteer)],
+                    window_start=sub.window_start,
+                    window_end=sub.window_end,
                 )
             )
     Delivery.objects.bulk_create(deliveries, batch_size=2000)
@@ -593,7 +803,9 @@ def round_problem(rnd):
     from . import routing
 
     deliveries = list(
-        rnd.deliveries.filter(state=Delivery.State.PENDING).select_related("recipient__resident__household__address")
+        rnd.deliveries.filter(state=Delivery.State.PENDING).select_related(
+            "round", "recipient__resident__household__address"
+        )
     )
     usual = dict(
         MealSubscription.objects.filter(
@@ -606,12 +818,20 @@ def round_problem(rnd):
             Q(kitchen=rnd.kitchen) | Q(user_id__in={d.volunteer_id for d in deliveries})
         )
     }
-    length = (
-        datetime.datetime.combine(rnd.date, rnd.window_end) - datetime.datetime.combine(rnd.date, rnd.window_start)
-    ).seconds // 60
-    window = (DEPART_BEFORE_MIN, DEPART_BEFORE_MIN + length)
+
+    def minutes(t: datetime.time) -> int:
+        """Minutes after the departure from the kitchen (DEPART_BEFORE_MIN before the round's window)."""
+        since_open = datetime.datetime.combine(rnd.date, t) - datetime.datetime.combine(rnd.date, rnd.window_start)
+        return DEPART_BEFORE_MIN + int(since_open.total_seconds()) // 60
+
     stops, unplaceable = [], []
+    latest = minutes(rnd.window_end)
     for d in deliveries:
+        # the stop's own window (e.g. insulin at 11:15), kept inside the round's
+        start, end = d.window
+        window = (max(DEPART_BEFORE_MIN, minutes(start)), min(latest, minutes(end)))
+        if window[0] > window[1]:
+            window = (DEPART_BEFORE_MIN, latest)
         address = d.recipient.address
         if address is None or address.latitude is None or address.longitude is None:
             unplaceable.append(d)
@@ -630,7 +850,7 @@ def round_problem(rnd):
         depot=(float(rnd.kitchen.latitude), float(rnd.kitchen.longitude)),
         stops=stops,
         vehicles=vehicles,
-        horizon=window[1] + 60,
+        horizon=latest + 60,
     )
     return problem, unplaceable
 

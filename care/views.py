@@ -18,12 +18,28 @@ from django.views.decorators.http import require_POST
 from audit.services import record_view
 
 from . import routing, selectors, services
-from .forms import AcknowledgeForm, ContactForm, EndForm, PauseForm, SafeForm, VisitForm
+from .forms import (
+    AcknowledgeForm,
+    ContactEditForm,
+    ContactForm,
+    EndForm,
+    EnrolContactsForm,
+    PauseForm,
+    RecipientForm,
+    ResumeForm,
+    SafeForm,
+    SubscriptionEndForm,
+    SubscriptionForm,
+    VisitForm,
+)
 from .models import (
     CareRecipient,
     Delivery,
+    EmergencyContact,
     EscalationStep,
     MealRound,
+    MealSubscription,
+    Pause,
     SafetyAlert,
     VisitPlan,
     VisitRecord,
@@ -44,6 +60,10 @@ def staff_required(view):
 
 def _error_text(exc: ValidationError) -> str:
     return "；".join(exc.messages)
+
+
+def _form_errors(form) -> str:
+    return "；".join(e for errs in form.errors.values() for e in errs)
 
 
 def _today(request):
@@ -208,6 +228,154 @@ def recipient_list(request):
 
 
 @staff_required
+def recipient_new(request):
+    """Enrolment, step 1: find the resident (in the worker's own regions, not yet enrolled)."""
+    from people.models import Resident
+
+    q = (request.GET.get("q") or "").strip()
+    found = []
+    if q:
+        found = (
+            Resident.objects.visible_to(request.user)
+            .filter(name__contains=q, care__isnull=True)
+            .select_related("household__address", "region")
+            .order_by("name", "id")[:30]
+        )
+    return render(request, "care/recipient_new.html", {"q": q, "found": found})
+
+
+@staff_required
+def recipient_enrol(request, resident_pk):
+    """Enrolment, step 2: the person's facts, consent and emergency contacts, through care.services."""
+    from people.services import get_resident_for_user
+
+    resident = get_resident_for_user(request.user, resident_pk)
+    if CareRecipient.objects.filter(resident=resident).exists():
+        messages.info(request, _("该居民已是关爱对象。"))
+        return redirect("care:recipient", pk=resident.care.pk)
+    form = RecipientForm(request.POST or None, region=resident.region, initial={"worker": request.user.pk})
+    contacts = EnrolContactsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and contacts.is_valid():
+        try:
+            recipient = services.recipient_create(
+                resident=resident, by=request.user, contacts=contacts.contacts(), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("已纳入关爱服务。下一步可为其订餐或安排探访。"))
+            return redirect("care:recipient", pk=recipient.pk)
+    return render(request, "care/recipient_form.html", {"resident": resident, "form": form, "contacts": contacts})
+
+
+@staff_required
+def recipient_edit(request, pk):
+    recipient = selectors.get_recipient_for_user(request.user, pk)
+    if recipient.status == CareRecipient.Status.ENDED:
+        messages.error(request, _("该关爱对象的服务已结束，不能修改。"))
+        return redirect("care:recipient", pk=pk)
+    form = RecipientForm(request.POST or None, instance=recipient, region=recipient.region)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recipient_update(recipient=recipient, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("care:recipient", pk=pk)
+    return render(request, "care/recipient_form.html", {"recipient": recipient, "form": form})
+
+
+def _contact_for(user, pk) -> EmergencyContact:
+    contact = get_object_or_404(EmergencyContact.objects.select_related("recipient"), pk=pk)
+    selectors.get_recipient_for_user(user, contact.recipient_id)  # out of scope answers 404 too
+    return contact
+
+
+@staff_required
+def contact_edit(request, pk):
+    contact = _contact_for(request.user, pk)
+    form = ContactEditForm(request.POST or None, initial={"name": contact.name, "relation": contact.relation})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_update(contact=contact, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("已更新紧急联系人。"))
+            return redirect("care:recipient", pk=contact.recipient_id)
+    return render(request, "care/contact_form.html", {"contact": contact, "form": form})
+
+
+@staff_required
+@require_POST
+def contact_remove(request, pk):
+    contact = _contact_for(request.user, pk)
+    services.contact_remove(contact=contact, by=request.user)
+    messages.success(request, _("已删除紧急联系人 %(name)s。") % {"name": contact.name})
+    return redirect("care:recipient", pk=contact.recipient_id)
+
+
+@staff_required
+@require_POST
+def contact_move(request, pk):
+    contact = _contact_for(request.user, pk)
+    services.contact_move(contact=contact, by=request.user, up=request.POST.get("direction") != "down")
+    return redirect("care:recipient", pk=contact.recipient_id)
+
+
+@staff_required
+@require_POST
+def pause_resume(request, pk):
+    pause = get_object_or_404(Pause.objects.select_related("recipient"), pk=pk)
+    selectors.get_recipient_for_user(request.user, pause.recipient_id)
+    form = ResumeForm(request.POST)
+    if form.is_valid():
+        try:
+            last_day = form.cleaned_data["resume_on"] - datetime.timedelta(days=1)
+            services.pause_end(pause=pause, last_day=last_day, by=request.user)
+            messages.success(request, _("已恢复送餐。"))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, _form_errors(form))
+    return redirect("care:recipient", pk=pause.recipient_id)
+
+
+@staff_required
+@require_POST
+def subscription_add(request, pk):
+    recipient = selectors.get_recipient_for_user(request.user, pk)
+    form = SubscriptionForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.subscription_add(recipient=recipient, by=request.user, **form.service_kwargs())
+            messages.success(request, _("已订餐，未来 7 天的送餐已生成。"))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, _form_errors(form))
+    return redirect("care:recipient", pk=pk)
+
+
+@staff_required
+@require_POST
+def subscription_end(request, pk):
+    sub = get_object_or_404(MealSubscription.objects.select_related("recipient", "kitchen"), pk=pk)
+    selectors.get_recipient_for_user(request.user, sub.recipient_id)
+    form = SubscriptionEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.subscription_end(subscription=sub, last_day=form.cleaned_data["last_day"], by=request.user)
+            messages.success(request, _("已停止该订餐。"))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, _form_errors(form))
+    return redirect("care:recipient", pk=sub.recipient_id)
+
+
+@staff_required
 def recipient_detail(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     record_view(actor=request.user, obj=recipient, request=request)
@@ -223,6 +391,8 @@ def recipient_detail(request, pk):
         "pause_form": PauseForm(initial={"starts_on": _today(request)}),
         "end_form": EndForm(initial={"on": _today(request)}),
         "contact_form": ContactForm(),
+        "subscription_form": SubscriptionForm(user=request.user, initial={"starts_on": _today(request)}),
+        "today": _today(request),
     }
     return render(request, "care/recipient_detail.html", context)
 
@@ -239,7 +409,7 @@ def recipient_pause(request, pk):
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
     return redirect("care:recipient", pk=pk)
 
 
@@ -252,7 +422,7 @@ def contact_add(request, pk):
         services.contact_add(recipient=recipient, by=request.user, **form.cleaned_data)
         messages.success(request, _("已添加紧急联系人。"))
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
     return redirect("care:recipient", pk=pk)
 
 
@@ -268,7 +438,7 @@ def recipient_end(request, pk):
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
     return redirect("care:recipient", pk=pk)
 
 
