@@ -415,6 +415,12 @@ class Certificate(models.Model):
         indexes = [
             # progress page: counts per plot by signing state
             models.Index(fields=["project", "plot", "holder_kind"], name="renewal_cert_progress_idx"),
+            # progress page: the holdouts by reason, 50 a page in (reason, number) order, and their counts
+            models.Index(
+                fields=["project", "holder_kind", "not_signed_reason", "number"],
+                condition=Q(signed_at__isnull=True),
+                name="renewal_cert_holdout_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -446,24 +446,30 @@ def _ratio(part: int, whole: int) -> Decimal:
 
 
 def progress(project: RenewalProject) -> dict:
-    """Live counts and ratios per plot and overall, in one grouped query."""
-    counted = Certificate.objects.counted(project)
+    """Live counts and ratios per plot and overall, and the unit certificates, in one grouped query."""
+    counted = Q() if project.count_unit_certificates else Q(holder_kind=Certificate.HolderKind.RESIDENT)
     rows = (
-        counted.values("plot_id", "plot__name")
+        Certificate.objects.filter(project=project)
+        .values("plot_id", "plot__name")
         .annotate(
-            total=Count("id"),
-            voted=Count("id", filter=~Q(round1_vote="")),
-            agreed=Count("id", filter=Q(round1_vote=Certificate.Vote.YES)),
-            signed=Count("id", filter=Q(signed_at__isnull=False)),
-            cash=Count("id", filter=Q(choice=Certificate.Choice.CASH)),
-            moved=Count("id", filter=Q(moved_at__isnull=False)),
-            handed=Count("id", filter=Q(handed_over_at__isnull=False)),
+            total=Count("id", filter=counted),
+            voted=Count("id", filter=counted & ~Q(round1_vote="")),
+            agreed=Count("id", filter=counted & Q(round1_vote=Certificate.Vote.YES)),
+            signed=Count("id", filter=counted & Q(signed_at__isnull=False)),
+            cash=Count("id", filter=counted & Q(choice=Certificate.Choice.CASH)),
+            moved=Count("id", filter=counted & Q(moved_at__isnull=False)),
+            handed=Count("id", filter=counted & Q(handed_over_at__isnull=False)),
+            units=Count("id", filter=Q(holder_kind=Certificate.HolderKind.UNIT)),
         )
         .order_by("plot__name")
     )
     keys = ("total", "voted", "agreed", "signed", "cash", "moved", "handed")
     plots, overall = [], dict.fromkeys(keys, 0)
+    units = 0
     for row in rows:
+        units += row["units"]
+        if not row["total"]:
+            continue  # a sub-plot of unit certificates only, when they do not count
         entry = {k: row[k] for k in keys}
         entry["name"] = row["plot__name"] or _("未分子地块")
         entry["round1_ratio"] = _ratio(row["agreed"], row["total"])
@@ -483,7 +489,6 @@ def progress(project: RenewalProject) -> dict:
     overall["signatures_needed"] = max(0, needed - overall["signed"])
     now = timezone.now()
     remaining = project.signing_end - now if project.signing_end and project.signing_end > now else None
-    units = Certificate.objects.filter(project=project, holder_kind=Certificate.HolderKind.UNIT).count()
     return {"plots": plots, "overall": overall, "remaining": remaining, "unit_certificates": units}
 
 

@@ -32,7 +32,13 @@ DISCLAIMER = "以征收补偿协议和结算单为准；不构成法律或税务
 
 
 def _is_office(user, project) -> bool:
-    return RenewalProject.objects.visible_to(user, roles=OFFICE_ROLES).filter(pk=project.pk).exists()
+    """An office membership on the project's region or above it; one query (the region's path lists its
+    ancestors' paths as prefixes)."""
+    if user.is_superuser:
+        return True
+    parts = [p for p in project.region.path.split(".") if p]
+    prefixes = [".".join(parts[: i + 1]) + "." for i in range(len(parts))]
+    return Membership.objects.filter(user=user, role__in=list(OFFICE_ROLES), region__path__in=prefixes).exists()
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -216,12 +222,18 @@ def _progress_context(request, project):
     if office:
         # The holdouts, 50 a page, filtered by reason; the reason counts come from one grouped query.
         reason = request.GET.get("reason", "")
+        reasons = services.not_signed_reasons(project)
         waiting = services.not_signed(project)
         if reason in Certificate.Reason.values or reason == "none":
             waiting = waiting.filter(not_signed_reason="" if reason == "none" else reason)
-        context["waiting"] = Paginator(waiting, 50).get_page(request.GET.get("page"))
+        else:
+            reason = ""
+        paginator = Paginator(waiting, 50)
+        # the grouped reason counts already say how many there are: no separate COUNT(*)
+        paginator.count = sum(r["count"] for r in reasons if not reason or r["code"] == reason)
+        context["waiting"] = paginator.get_page(request.GET.get("page"))
         context["reason"] = reason
-        context["reasons"] = services.not_signed_reasons(project)
+        context["reasons"] = reasons
     return context
 
 

@@ -79,6 +79,9 @@ def test_living_area_per_room_with_rounding(tmp_path):
     assert out["building_area"] == "28.65"
 
 
+SHACK = {"tenure": "public", "house_type": "简屋", "building_area": 2, "plot_average_price": 1}
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -88,6 +91,17 @@ def test_living_area_per_room_with_rounding(tmp_path):
         ({"tenure": "public", "house_type": "简屋", "building_area": "abc", "plot_average_price": 1}, "不是有效的数字"),
         ({"tenure": "public", "house_type": "简屋", "building_area": 2}, "plot_average_price"),
         ({"tenure": "public", "house_type": "简屋", "building_area": 2, "plot_average_price": 1, "k": 1}, "无法识别"),
+        (
+            {"tenure": "public", "house_type": "简屋", "building_area": 2, "living_area": 2, "plot_average_price": 1},
+            "二者取一",
+        ),
+        ({**SHACK, "area_rounding": "x"}, "面积取整方式"),
+        ({**SHACK, "difficulty_persons": 2.5, "conversion_price": 20000}, "整数"),
+        ({**SHACK, "type_area": 16}, "15"),
+        ({**SHACK, "subsidy_coefficient": "0.31"}, "0.30"),
+        ({"tenure": "public", "house_type": "简屋", "living_area": [], "plot_average_price": 1}, "不能为空"),
+        ({"tenure": "public", "house_type": "简屋", "living_area": [8, -1], "plot_average_price": 1}, "应大于0"),
+        ([1, 2], "JSON 对象"),
     ],
 )
 def test_bad_input_is_a_chinese_message(tmp_path, data, message):
@@ -109,3 +123,20 @@ def test_exit_status_two_and_message_on_stderr(tmp_path):
     assert proc.returncode == 2
     assert "输入不是有效的 JSON" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_optional_keys_given_as_null_take_their_defaults(tmp_path):
+    base = {"tenure": "public", "house_type": "旧式里弄", "building_area": 20, "plot_average_price": 50000}
+    nulls = {"unit_price": None, "subsidy_coefficient": None, "type_area": None, "area_rounding": None}
+    nulls |= {"difficulty_persons": None, "conversion_price": None}
+    assert run(tmp_path, {**base, **nulls}) == run(tmp_path, base)
+    assert run(tmp_path, base)["V"] == "1850000.00"  # 0.8 × 1,000,000 + 300,000 (k 0.30) + 750,000 (t 15)
+
+
+def test_missing_option_or_file_is_a_chinese_message_with_status_two(tmp_path):
+    with pytest.raises(CommandError, match="--input") as info:
+        call_command("renewal_estimate")
+    assert info.value.returncode == 2
+    with pytest.raises(CommandError, match="找不到输入文件") as info:
+        call_command("renewal_estimate", "--input", str(tmp_path / "missing.json"))
+    assert info.value.returncode == 2

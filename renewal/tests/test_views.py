@@ -119,3 +119,19 @@ def test_mediation_becomes_a_case_linked_to_the_certificate(users, plan, certifi
     assert m.outcome == "agreed" and m.agreement == "按四份均分"
     notes = list(case.events.values_list("note", flat=True))
     assert any("调解会谈" in n for n in notes) and any("达成调解协议" in n for n in notes)
+
+
+def test_holdout_list_counts_and_filters_by_reason(client_for, users, plan, project, django_assert_max_num_queries):
+    for i in range(3):
+        services.not_signed_set(certificate=make_certificate(project, f"HP-F{i}"), reason="family", by=users["staff"])
+    make_certificate(project, "HP-N1")
+    client = client_for(users["staff"])
+    url = reverse("renewal:progress", args=[project.pk])
+    with django_assert_max_num_queries(12):
+        page = client.get(url)
+    assert page.context["waiting"].paginator.count == 4
+    family = client.get(url, {"reason": "family"})
+    assert family.context["waiting"].paginator.count == 3
+    assert [c.number for c in family.context["waiting"]] == ["HP-F0", "HP-F1", "HP-F2"]
+    unknown = client.get(url, {"reason": "nonsense"})
+    assert unknown.context["reason"] == "" and unknown.context["waiting"].paginator.count == 4

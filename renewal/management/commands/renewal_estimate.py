@@ -13,7 +13,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lib.compensation import DEFAULT_SUBSIDY_COEFFICIENT, DEFAULT_TYPE_AREA, CompensationError, value_compensation
+from lib.compensation import (
+    AREA_ROUNDING_MODES,
+    DEFAULT_SUBSIDY_COEFFICIENT,
+    DEFAULT_TYPE_AREA,
+    CompensationError,
+    value_compensation,
+)
 
 KEYS = {
     "tenure",
@@ -40,15 +46,24 @@ class Command(BaseCommand):
     requires_migrations_checks = False
 
     def add_arguments(self, parser):
-        parser.add_argument("--input", required=True, help="输入的 JSON 文件路径（“-”表示标准输入）")
+        # Not ``required=True``: argparse would answer a missing option in English.
+        parser.add_argument("--input", help="输入的 JSON 文件路径（“-”表示标准输入）")
 
-    def handle(self, *args, input, **options):
+    def handle(self, *args, input=None, **options):
+        if not input:
+            raise _fail("请用 --input 指定输入的 JSON 文件，例如：python manage.py renewal_estimate --input 户.json")
         try:
             text = self.stdin.read() if input == "-" else Path(input).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise _fail(
-                f"无法读取输入文件“{input}”：{exc.strerror if isinstance(exc, OSError) else '不是UTF-8文本'}"
-            ) from None
+        except FileNotFoundError:
+            raise _fail(f"找不到输入文件“{input}”") from None
+        except IsADirectoryError:
+            raise _fail(f"“{input}”是目录，不是文件") from None
+        except PermissionError:
+            raise _fail(f"没有权限读取输入文件“{input}”") from None
+        except UnicodeDecodeError:
+            raise _fail(f"输入文件“{input}”不是 UTF-8 编码的文本") from None
+        except OSError:
+            raise _fail(f"无法读取输入文件“{input}”") from None
         try:
             data = json.loads(text, parse_float=str, parse_int=str)
         except json.JSONDecodeError as exc:
@@ -61,6 +76,11 @@ class Command(BaseCommand):
         for key in ("tenure", "house_type", "plot_average_price"):
             if data.get(key) in (None, ""):
                 raise _fail(f"缺少必填字段 {key}")
+        # JSON null for an optional key means "not given": its default applies.
+        data = {key: value for key, value in data.items() if value is not None}
+        rounding = data.get("area_rounding") or "none"
+        if rounding not in AREA_ROUNDING_MODES:
+            raise _fail(f"面积取整方式“{rounding}”无效（可选：none、per_room、total）")
         living = data.get("living_area")
         if living is not None and not isinstance(living, list):
             living = [living]
@@ -74,7 +94,7 @@ class Command(BaseCommand):
                 unit_price=data.get("unit_price"),
                 subsidy_coefficient=data.get("subsidy_coefficient", DEFAULT_SUBSIDY_COEFFICIENT),
                 type_area=data.get("type_area", DEFAULT_TYPE_AREA),
-                area_rounding=data.get("area_rounding") or "none",
+                area_rounding=rounding,
                 difficulty_persons=data.get("difficulty_persons"),
                 conversion_price=data.get("conversion_price"),
             )
