@@ -427,6 +427,33 @@ def case_create(
 
 
 @transaction.atomic
+def case_categorize(*, case, category, by, note="") -> Case:
+    """改分类: the dispatcher (or insight's suggestion, see insight.services) sets another category
+    on an open case. The suggested unit follows the new category's routing rule; deadlines stay as
+    set at intake. Written as an internal timeline entry with the old and new category."""
+    _require(can_dispatch(by, case))
+    category = resolve_category(category)
+    if category.pk == case.category_id:
+        return case
+    if not case.is_open:
+        raise CaseError(_("诉求已经结束，不能再改分类。"))
+    old = case.category
+    rule = find_routing_rule(category, case.region)
+    change = _("分类由“%(a)s”改为“%(b)s”。") % {"a": old.name, "b": category.name}
+    _bump(
+        case,
+        by=by,
+        kind=K.NOTE,
+        note=f"{note} {change}".strip(),
+        data={"category_from": old.code, "category_to": category.code},
+        changes={"category": category, "suggested_unit": rule.main_unit if rule else None},
+        is_public=False,
+    )
+    _audit(case, by, "categorize", category=category.code, previous=old.code)
+    return case
+
+
+@transaction.atomic
 def case_log(*, case, by, note, kind="note", data=None, is_public=True) -> CaseEvent:
     """Append a timeline entry without changing the status (e.g. "资源已批准")."""
     note = (note or "").strip()

@@ -211,6 +211,19 @@ CARE_ROUTE_SECONDS = env_int("MINHU_CARE_ROUTE_SECONDS", 3)
 OPEN311_PUBLIC_SERVICES = env_list("MINHU_OPEN311_PUBLIC_SERVICES", ["repair", "sanitation"])
 OPEN311_CONTACT = env_str("MINHU_OPEN311_CONTACT", "")
 
+# Insight (docs/insight.md): category suggestions, similar cases, hot spots. A model trained on the
+# deployment's own cases takes over from the keyword rules once MINHU_INSIGHT_MIN_CASES dispatched
+# cases exist; it auto-dispatches only above the threshold at which its held-out suggestions were
+# MINHU_INSIGHT_TARGET_PRECISION correct.
+MINHU_INSIGHT_MIN_CASES = env_int("MINHU_INSIGHT_MIN_CASES", 200)
+MINHU_INSIGHT_TARGET_PRECISION = float(env_str("MINHU_INSIGHT_TARGET_PRECISION", "0.97"))
+MINHU_INSIGHT_AUTO_DISPATCH = env_bool("MINHU_INSIGHT_AUTO_DISPATCH", True)
+MINHU_INSIGHT_SUGGEST_ON_CREATE = env_bool("MINHU_INSIGHT_SUGGEST_ON_CREATE", True)
+MINHU_INSIGHT_MAX_TRAIN = env_int("MINHU_INSIGHT_MAX_TRAIN", 200_000)
+MINHU_INSIGHT_SIMILAR_DAYS = env_int("MINHU_INSIGHT_SIMILAR_DAYS", 30)
+MINHU_INSIGHT_HOTSPOT_DAYS = env_int("MINHU_INSIGHT_HOTSPOT_DAYS", 7)
+MINHU_INSIGHT_HOTSPOT_MIN = env_int("MINHU_INSIGHT_HOTSPOT_MIN", 3)
+
 # Security. Production mode (DEBUG off) turns on secure cookies and HSTS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,46 @@
+"""Jobs of insight (huey). Operator notes: docs/insight.md and docs/operations.md."""
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from . import services
+
+log = logging.getLogger(__name__)
+
+
+@db_task()
+def suggest_case(case_id: int) -> int | None:
+    """After a case is created: store its category suggestion (and auto-dispatch when allowed)."""
+    from cases.models import Case
+
+    case = Case.objects.select_related("category", "region").filter(pk=case_id).first()
+    if case is None:
+        return None
+    return services.suggest_for_case(case=case).pk
+
+
+@db_task()
+def train_routing_model(user_id: int | None = None) -> int | None:
+    """Train a new model version on demand (the button on the insight page)."""
+    from org.models import User
+
+    by = User.objects.filter(pk=user_id).first() if user_id else None
+    try:
+        return services.routing_train(by=by).version
+    except services.NotEnoughCases as exc:
+        log.info("routing model not trained: %s", exc.messages[0])
+        return None
+
+
+@db_periodic_task(crontab(hour="3", minute="10"))
+def nightly_routing_train() -> int | None:
+    """Nightly: retrain on the cases dispatched so far (staff corrections included)."""
+    return train_routing_model.call_local()
+
+
+@db_periodic_task(crontab(minute="15"))
+def refresh_hotspots() -> int:
+    """Hourly: find the hot spots of the last MINHU_INSIGHT_HOTSPOT_DAYS days."""
+    return services.hotspots_refresh()

@@ -1,0 +1,62 @@
+"""Fixtures of the insight tests: the default categories and keyword rules, routing rules over the
+test world, a case maker, and a clean in-process model cache around every test."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+
+from cases import services as case_services
+from cases.models import Category, RoutingRule
+from insight import services
+from insight.models import KeywordRule
+
+
+@pytest.fixture(autouse=True)
+def _fresh_model_cache():
+    services.forget_active()
+    yield
+    services.forget_active()
+
+
+@pytest.fixture
+def categories(db):
+    if not Category.objects.filter(code="other").exists():
+        importlib.import_module("cases.migrations.0002_default_categories").forwards(apps, None)
+    if not KeywordRule.objects.exists():
+        importlib.import_module("insight.migrations.0002_default_keywords").forwards(apps, None)
+
+
+@pytest.fixture
+def rules(world, categories):
+    """Repair, sanitation, legal and elderly cases of 蓬莱路居委 have a unit; only repair,
+    sanitation and legal dispatch by themselves."""
+    made = {}
+    for code, unit, auto in [
+        ("repair", world.penglai_committee, True),
+        ("sanitation", world.penglai_committee, True),
+        ("legal", world.partner_unit, True),
+        ("elderly", world.laoximen_office, False),
+    ]:
+        made[code] = RoutingRule.objects.create(
+            category=Category.objects.get(code=code), region=world.penglai, main_unit=unit, auto_dispatch=auto
+        )
+    return made
+
+
+@pytest.fixture
+def make_case(world, users, categories):
+    def make(**kwargs):
+        defaults = {
+            "title": "楼道灯坏了",
+            "description": "蓬莱路100弄3号楼道灯不亮，老人晚上下楼不方便。",
+            "region": world.penglai_grid,
+            "channel": "web",
+            "category": "other",
+            "by": None,
+            "reporter_name": "张阿姨",
+        }
+        defaults.update(kwargs)
+        return case_services.case_create(**defaults)
+
+    return make
