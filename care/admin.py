@@ -1,7 +1,8 @@
-"""Back office for care data. Recipients, their contacts and their meal subscriptions are read-only
+"""Back office for care data. Recipients, their contacts, their meal subscriptions and visit pairings are read-only
 here: enrolling, editing, pausing, ordering meals and ending a service go through the care pages,
 which call care.services (region from the resident, audit, rounds regenerated). Here staff keep
-reference data: kitchens, volunteers, rounds' windows, visit pairings."""
+reference data: kitchens, volunteers and rounds' windows. Visit pairings are read-only too: the
+page enforces the pairing limit (about five people per visitor)."""
 
 from django.contrib import admin
 
@@ -62,6 +63,6 @@ class MealRoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(VisitPlan)
-class VisitPlanAdmin(admin.ModelAdmin):
+class VisitPlanAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["recipient", "visitor", "every_days", "next_due", "is_active"]
     raw_id_fields = ["recipient", "visitor"]

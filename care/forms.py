@@ -197,3 +197,15 @@ class SubscriptionForm(forms.Form):
 
 class SubscriptionEndForm(forms.Form):
     last_day = forms.DateField(label=_("最后一天送餐"), widget=DateInput)
+
+
+class VisitPlanForm(forms.Form):
+    visitor = forms.ModelChoiceField(label=_("结对探访人"), queryset=CareVolunteer.objects.none())
+    every_days = forms.IntegerField(label=_("探访周期（天）"), min_value=1, max_value=60, initial=7)
+    first_due = forms.DateField(label=_("首次探访日期"), widget=DateInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visitor"].queryset = (
+            CareVolunteer.objects.visible_to(user).filter(is_active=True).select_related("user")
+        )

@@ -728,6 +728,10 @@ def _close_case(case_id, *, by, note):
 @transaction.atomic
 def visit_plan_create(*, recipient, visitor, by, every_days=7, first_due=None) -> VisitPlan:
     """Pair a visitor with a person; a volunteer takes about five (老伙伴计划)."""
+    if recipient.status == CareRecipient.Status.ENDED:
+        raise ValidationError(_("该关爱对象的服务已结束。"))
+    if every_days < 1:
+        raise ValidationError(_("周期至少 1 天。"))
     limit = CareVolunteer.objects.filter(user=visitor).values_list("visit_partners", flat=True).first() or 5
     if VisitPlan.objects.filter(visitor=visitor, is_active=True).count() >= limit:
         raise ValidationError(_("%(name)s 已结对 %(n)s 人，达到上限。") % {"name": visitor, "n": limit})
@@ -741,6 +745,16 @@ def visit_plan_create(*, recipient, visitor, by, every_days=7, first_due=None) -
         next_due=first_due or timezone.localdate(),
     )
     record(actor=by, action="care.visit_plan.create", obj=plan)
+    return plan
+
+
+@transaction.atomic
+def visit_plan_end(*, plan, by) -> VisitPlan:
+    """Unpair: the visitor frees a place (a person now has meals, or the pairing changes)."""
+    if not VisitPlan.objects.filter(pk=plan.pk, is_active=True).update(is_active=False):
+        raise ValidationError(_("该探访安排已停止。"))
+    plan.is_active = False
+    record(actor=by, action="care.visit_plan.end", obj=plan)
     return plan
 
 

@@ -31,6 +31,7 @@ from .forms import (
     SubscriptionEndForm,
     SubscriptionForm,
     VisitForm,
+    VisitPlanForm,
 )
 from .models import (
     CareRecipient,
@@ -376,6 +377,40 @@ def subscription_end(request, pk):
 
 
 @staff_required
+@require_POST
+def visit_plan_add(request, pk):
+    recipient = selectors.get_recipient_for_user(request.user, pk)
+    form = VisitPlanForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.visit_plan_create(
+                recipient=recipient,
+                visitor=form.cleaned_data["visitor"].user,
+                by=request.user,
+                every_days=form.cleaned_data["every_days"],
+                first_due=form.cleaned_data["first_due"],
+            )
+            messages.success(request, _("已安排结对探访。"))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, _form_errors(form))
+    return redirect("care:recipient", pk=pk)
+
+
+@staff_required
+@require_POST
+def visit_plan_end(request, pk):
+    plan = get_object_or_404(VisitPlan.objects.visible_to(request.user), pk=pk)
+    try:
+        services.visit_plan_end(plan=plan, by=request.user)
+        messages.success(request, _("已停止该结对探访。"))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("care:recipient", pk=plan.recipient_id)
+
+
+@staff_required
 def recipient_detail(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     record_view(actor=request.user, obj=recipient, request=request)
@@ -392,6 +427,7 @@ def recipient_detail(request, pk):
         "end_form": EndForm(initial={"on": _today(request)}),
         "contact_form": ContactForm(),
         "subscription_form": SubscriptionForm(user=request.user, initial={"starts_on": _today(request)}),
+        "visit_plan_form": VisitPlanForm(user=request.user, initial={"first_due": _today(request)}),
         "today": _today(request),
     }
     return render(request, "care/recipient_detail.html", context)

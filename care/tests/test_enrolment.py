@@ -295,3 +295,25 @@ def test_back_office_cannot_add_or_change_recipients(client, users, make_recipie
     change = client.get(f"/admin/care/carerecipient/{person.pk}/change/")
     assert change.status_code == 200 and 'name="key_holder"' not in change.content.decode()
     assert client.get("/admin/care/mealsubscription/add/").status_code == 403
+
+
+def test_pair_a_visitor_on_the_page_within_the_limit_and_unpair(client_for, users, make_recipient, make_volunteer):
+    visitor = make_volunteer("老伙伴甲")
+    people = [make_recipient(f"空巢老人{i}", meal=False) for i in range(6)]
+    worker = client_for(users["worker_tianping"])
+    today = timezone.localdate().isoformat()
+    form = {"visitor": visitor.care_volunteer.pk, "every_days": "7", "first_due": today}
+    for person in people[:5]:
+        worker.post(reverse("care:visit_plan_add", args=[person.pk]), form)
+    assert visitor.care_visit_plans.filter(is_active=True).count() == 5
+    refused = worker.post(reverse("care:visit_plan_add", args=[people[5].pk]), form, follow=True).content.decode()
+    assert "达到上限" in refused
+    plan = visitor.care_visit_plans.get(recipient=people[0])
+    assert client_for(users["worker"]).post(reverse("care:visit_plan_end", args=[plan.pk])).status_code == 404
+    worker = client_for(users["worker_tianping"])
+    worker.post(reverse("care:visit_plan_end", args=[plan.pk]))
+    worker.post(reverse("care:visit_plan_add", args=[people[5].pk]), form)
+    assert set(visitor.care_visit_plans.filter(is_active=True).values_list("recipient", flat=True)) == {
+        p.pk for p in people[1:]
+    }
+    assert AuditEntry.objects.filter(action="care.visit_plan.end").exists()
