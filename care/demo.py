@@ -10,7 +10,7 @@ from django.utils import timezone
 from org.models import Membership, Role, User
 
 from . import services
-from .models import CareRecipient, CareVolunteer, Kitchen, MealSubscription
+from .models import CareRecipient, CareVolunteer, Kitchen
 
 PARTY_MEMBERS = [  # (username, name, mode) — fictional
     ("care_vol1", "沈建华", "walk"),
@@ -82,14 +82,19 @@ def load(ctx: dict) -> None:
             consent_date=datetime.date(today.year, 3, 15),
             **DIETS[i],
         )
-        MealSubscription.objects.create(
+        # the diabetic one injects insulin at 11:30: her lunch must come by 11:20
+        window = (datetime.time(11, 0), datetime.time(11, 20)) if DIETS[i].get("low_sugar") else (None, None)
+        services.subscription_add(
             recipient=recipient,
             kitchen=kitchen,
+            by=worker,
             weekdays="1234567",
             price=Decimal("15.00"),
             subsidy=Decimal("7.00"),
             volunteer=volunteers[i % len(volunteers)],
             starts_on=datetime.date(today.year, 3, 15),
+            window_start=window[0],
+            window_end=window[1],
         )
         recipients.append(recipient)
     for j, resident in enumerate(chosen[8:]):  # no meals: weekly visits (老伙伴计划)

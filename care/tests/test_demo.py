@@ -24,3 +24,6 @@ def test_demo_has_eight_people_five_volunteers_and_a_routed_lunch_today(db):
     stops = Delivery.objects.filter(round=lunch)
     assert stops.count() == 8 and not stops.filter(volunteer__isnull=True).exists()
     assert VisitPlan.objects.filter(is_active=True).count() == 2
+    insulin = stops.get(window_end__isnull=False)
+    assert insulin.recipient.low_sugar and insulin.window_label == "11:00–11:20"
+    assert insulin.eta.astimezone(timezone.get_current_timezone()).time() <= insulin.window_end
