@@ -76,17 +76,13 @@ class Figures:
 
 
 def headline(region, start, end, *, now=None) -> Figures:
-    """Totals and one row per sub-region: one aggregate query."""
-    qs = metrics.base_queryset(region=region, start=start, end=end)
-    rows = metrics.by_subregion(qs, region, now=now)
-    return Figures(region=region, start=start, end=end, total=metrics.add_up(rows), by_region=rows)
+    """Totals and one row per sub-region (cases.metrics.summary: one aggregate query)."""
+    parts = metrics.summary(region, start, end, now=now, detail=False)
+    return Figures(region=region, start=start, end=end, **parts)
 
 
 def full(region, start, end, *, now=None) -> Figures:
-    """The whole dashboard: headline plus per unit, per category and per month."""
-    figures = headline(region, start, end, now=now)
-    qs = metrics.base_queryset(region=region, start=start, end=end)
-    figures.by_unit = sorted(metrics.by_unit(qs, now=now), key=lambda r: -r.received)
-    figures.by_category = sorted(metrics.by_category(qs, now=now), key=lambda r: -r.received)
-    figures.by_month = metrics.by_month(qs, now=now)
-    return figures
+    """The whole dashboard: totals and the per-region, per-unit, per-category and per-month tables
+    (on PostgreSQL one aggregate query over the monthly figures; cases.metrics.summary)."""
+    parts = metrics.summary(region, start, end, now=now, detail=True)
+    return Figures(region=region, start=start, end=end, **parts)
