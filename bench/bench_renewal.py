@@ -8,6 +8,7 @@ Run: BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_renewal .venv/b
 """
 
 import datetime
+import os
 import random
 import time
 
@@ -177,6 +178,7 @@ def main():
     from renewal.tasks import project_estimate_task
 
     setup_test_environment()
+    load_before = os.getloadavg()[0]
     t = time.perf_counter()
     project, staff = build()
     build_s = time.perf_counter() - t
@@ -204,7 +206,8 @@ def main():
     fast_s, slow_s = common.median(fast.samples), slow.samples[0] * N / NAIVE_SAMPLE
     rows = [
         f"{N:,} certificates (3 sub-plots, ~60 % with per-room 居住面积, co-residents, 6 plan items); "
-        f"building the data took {build_s:.1f} s.",
+        f"building the data took {build_s:.1f} s. The machine is shared: 1-minute load average "
+        f"{load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end of the run (2 cores).",
         "",
         "| figure | target | this code | baseline (same run) |",
         "| --- | --- | --- | --- |",
