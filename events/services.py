@@ -180,27 +180,29 @@ def ticket_take(
     key = person_key_for(resident=resident, phone=phone, session_key=session_key)
     if desk.event.status == ServiceEvent.Status.CLOSED:
         raise ValidationError(_("活动已结束，不能再取号。"))
+    # Everything but the number is prepared before the counter row is locked: the lock is held until
+    # commit, and other phones at this desk wait for it (docs/events.md, "Correctness under load").
+    now = timezone.now()
+    ticket = QueueTicket(
+        desk=desk,
+        issued_at=issued_at or now,
+        taken_at=now,
+        channel=channel,
+        name=name[:30],
+        phone_encrypted=crypto.encrypt(phone),
+        phone_masked=mask_phone(phone) if phone else "",
+        resident=resident,
+        person_key=key,
+        priority=bool(priority_reason),
+        priority_reason=priority_reason or "",
+        transferred_from=transferred_from,
+    )
     try:
         with transaction.atomic():
             number = _next_number(desk.pk)
             if number is None:
                 raise ValidationError(_("这个咨询台已停止取号。"))
-            now = timezone.now()
-            ticket = QueueTicket(
-                desk=desk,
-                number=number,
-                issued_at=issued_at or now,
-                taken_at=now,
-                channel=channel,
-                name=name[:30],
-                phone_encrypted=crypto.encrypt(phone),
-                phone_masked=mask_phone(phone) if phone else "",
-                resident=resident,
-                person_key=key,
-                priority=bool(priority_reason),
-                priority_reason=priority_reason or "",
-                transferred_from=transferred_from,
-            )
+            ticket.number = number
             ticket.save(force_insert=True)
             audit(
                 actor=by,
