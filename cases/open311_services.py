@@ -206,12 +206,6 @@ def _answer_text(attr: Open311Attribute, values: list[str]) -> str:
 # ----------------------------------------------------------------------------------------------
 # POST requests
 # ----------------------------------------------------------------------------------------------
-def existing_for_key(client: Open311Client, idempotency_key: str | None) -> Case | None:
-    if not idempotency_key:
-        return None
-    return Case.objects.filter(idempotency_key=case_key(client, idempotency_key)).first()
-
-
 def case_key(client: Open311Client, idempotency_key: str) -> str:
     return f"open311:{client.pk}:{idempotency_key}"[:100]
 
@@ -241,9 +235,6 @@ def request_create(
     category = Category.objects.filter(code=service_code, is_active=True).first()
     if category is None:
         raise Open311Error(404, _("没有编码为 %(code)s 的服务（service_code）。") % {"code": service_code})
-    existing = existing_for_key(client, idempotency_key)
-    if existing is not None:
-        return existing, False
     if (lat is None) != (long is None):
         raise Open311Error(400, _("lat 和 long 必须同时提供。"))
     if lat is not None:
@@ -306,7 +297,8 @@ def request_create(
     except ValidationError as exc:  # workflow (CaseError) and attachment checks, in Chinese
         raise Open311Error(400, " ".join(exc.messages)) from None
     if idempotency_key and Open311Request.objects.filter(case=case).exists():
-        return case, False  # a concurrent retry with the same key won the race
+        # case_create answered a replay (or a concurrent retry that won) with the first case
+        return case, False
     Open311Request.objects.create(
         case=case,
         client=client,
