@@ -575,7 +575,7 @@ class Cluster:
 
     @property
     def topic(self) -> str:
-        return topic_of([c.title for c in self.cases])
+        return topic_of([c.title for c in self.cases], [f"{c.title} {c.description}" for c in self.cases])
 
     @property
     def category(self):
@@ -596,8 +596,10 @@ def heat_score(*, count: int, previous: int, urgent: int, repeat_reporters: int)
     return round(count * (1 + 0.5 * urgency) * (1 + 0.5 * min(growth, 2.0)) + repeat_reporters, 2)
 
 
-def topic_of(titles: list[str]) -> str:
-    """Two words most titles share ("粪管 堵塞"); the shortest title when they share none."""
+def topic_of(titles: list[str], texts: list[str] | None = None) -> str:
+    """What a cluster is about, in a few characters ("粪管堵塞"): the words at least half of the titles
+    share; else the most repeated title words, completed by the concept most texts share (堵塞, 漏水 …);
+    else the shortest title."""
     import logging as _logging
 
     import jieba
@@ -606,11 +608,23 @@ def topic_of(titles: list[str]) -> str:
     counts: Counter = Counter()
     for t in titles:
         stripped = similarity._strip_places(t)
-        words = {w for w in jieba.lcut(stripped) if len(w) >= 2 and w not in similarity.FILLER}
-        counts.update(words)
-    common = [w for w, n in counts.most_common() if n * 2 >= len(titles)][:2]
-    if common:
-        return "".join(common)[:30]
+        counts.update({w for w in jieba.lcut(stripped) if len(w) >= 2 and w not in similarity.FILLER})
+    ranked = counts.most_common()
+    words = [w for w, n in ranked if n * 2 >= len(titles)][:2]
+    if len(words) < 2:
+        words += [w for w, n in ranked if n >= 2 and w not in words][: 2 - len(words)]
+    if len(words) < 2:
+        concepts: Counter = Counter()
+        for text in texts or titles:
+            concepts.update(k[1:] for k in similarity.bag(text) if k.startswith("#"))
+        shared = [
+            c
+            for c, n in concepts.most_common()
+            if n * 2 >= len(titles) and not any(c in w or w in similarity.CONCEPTS[c] for w in words)
+        ]
+        words += shared[: 2 - len(words)]
+    if words:
+        return "".join(words)[:30]
     return min(titles, key=len)[:30] if titles else ""
 
 

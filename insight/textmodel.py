@@ -34,12 +34,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+#: Above this many training texts the linear SVM is fitted by SGD instead of liblinear.
+LARGE = 20_000
 #: When a record has a single text field, its first sentence (at most this many characters) plays the title.
 HEAD_CHARS = 40
 
@@ -117,9 +120,18 @@ class TextClassifier:
             raise ValueError("训练数据至少需要两个不同的分类。")
         self.vectorizers_ = self._vectorizers(len(docs))
         self.keyword_lists_ = _clean_keywords(self.keywords)
+        self.matcher_ = None
         blocks = [v.fit_transform(b) for v, b in zip(self.vectorizers_, self._blocks(docs), strict=True)]
         X = hstack(blocks + self._keyword_block(docs)).tocsr()
-        self.svm_ = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=0)
+        if len(docs) > LARGE:
+            # liblinear's time grows faster than linearly; SGD on the same hinge loss is linear in the
+            # number of cases and as accurate at this size (docs/insight.md, bench "routing").
+            self.svm_ = SGDClassifier(
+                loss="hinge", alpha=0.5 / len(docs), max_iter=5, tol=None, class_weight=self.class_weight,
+                random_state=0,
+            )  # fmt: skip
+        else:
+            self.svm_ = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=0)
         self.svm_.fit(X, labels)
         self.classes_ = [str(c) for c in self.svm_.classes_]
         return self
@@ -132,7 +144,9 @@ class TextClassifier:
         lists = getattr(self, "keyword_lists_", None)
         if not lists:
             return []
-        return [csr_matrix(self.keyword_weight * keyword_scores(docs, lists))]
+        if getattr(self, "matcher_", None) is None:
+            self.matcher_ = KeywordMatcher(lists)
+        return [csr_matrix(self.keyword_weight * self.matcher_.scores(docs))]
 
     def decision(self, docs: Sequence[Doc]) -> np.ndarray:
         scores = self.svm_.decision_function(self.transform(docs))
@@ -166,18 +180,47 @@ def _clean_keywords(keywords) -> list[list[str]]:
     return out
 
 
+class KeywordMatcher:
+    """Finds which keywords of several lists occur in a text, with one regular-expression scan.
+
+    At every position the longest keyword starting there is found (a lookahead, so matches may
+    overlap); any other keyword starting at that position is a prefix of it, so adding the keywords
+    contained in each match gives exactly the set of keywords that occur. Scanning once per text
+    instead of testing each keyword keeps 100,000 texts × a few hundred keywords within seconds.
+    """
+
+    def __init__(self, lists: Sequence[Sequence[str]]):
+        self.lists = [list(terms) for terms in lists]
+        terms = sorted({t for terms in self.lists for t in terms}, key=lambda t: (-len(t), t))
+        self.owners: dict[str, list[int]] = {}
+        for j, terms_j in enumerate(self.lists):
+            for t in terms_j:
+                self.owners.setdefault(t, []).append(j)
+        self.inside = {t: [u for u in terms if u != t and u in t] for t in terms}
+        self.pattern = re.compile("(?=(" + "|".join(re.escape(t) for t in terms) + "))") if terms else None
+
+    def found(self, text: str) -> set[str]:
+        if self.pattern is None:
+            return set()
+        hits = set(self.pattern.findall(text))
+        for t in list(hits):
+            hits.update(self.inside[t])
+        return hits
+
+    def scores(self, docs: Sequence[Doc]) -> np.ndarray:
+        """docs × lists: log(1 + matched keywords), a keyword in the title counting double."""
+        out = np.zeros((len(docs), len(self.lists)), dtype=np.float32)
+        for r, doc in enumerate(docs):
+            for t in self.found(doc.body):
+                weight = 2 if t in doc.head else 1
+                for j in self.owners[t]:
+                    out[r, j] += weight
+        return np.log1p(out)
+
+
 def keyword_scores(docs: Sequence[Doc], lists: Sequence[Sequence[str]]) -> np.ndarray:
     """docs × lists: log(1 + matched keywords), a keyword in the title counting double."""
-    out = np.zeros((len(docs), len(lists)), dtype=np.float32)
-    for r, doc in enumerate(docs):
-        head, body = doc.head, doc.body
-        for j, terms in enumerate(lists):
-            s = 0
-            for t in terms:
-                if t in body:
-                    s += 2 if t in head else 1
-            out[r, j] = s
-    return np.log1p(out)
+    return KeywordMatcher(lists).scores(docs)
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
