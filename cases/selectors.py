@@ -23,6 +23,9 @@ def get_case_for_user(user, pk, *, for_update=False) -> Case:
 
 
 INBOX_PAGE = 50
+INBOX_FIELDS = (
+    "id", "number", "title", "created_at", "status", "category__name", "region__name", "suggested_unit__name",
+)  # fmt: skip
 
 
 def inbox_for_region(region, *, limit=INBOX_PAGE) -> dict:
@@ -33,10 +36,16 @@ def inbox_for_region(region, *, limit=INBOX_PAGE) -> dict:
     waiting = Case.objects.filter(status=Case.Status.NEW, region_path__startswith=region.path)
     # ids first (an index-only scan on PostgreSQL: case_inbox_cover), then the rows themselves
     ids = list(waiting.order_by("created_at", "id").values_list("id", flat=True)[:limit])
-    cases = list(
-        Case.objects.filter(pk__in=ids)
-        .select_related("category", "suggested_unit", "region")
-        .order_by("created_at", "id")
+    # then those rows with only what the inbox shows (no description, search text or phone)
+    cases = (
+        list(
+            Case.objects.filter(pk__in=ids)
+            .select_related("category", "suggested_unit", "region")
+            .only(*INBOX_FIELDS)
+            .order_by("created_at", "id")
+        )
+        if ids
+        else []
     )
     requests = list(
         CaseRequest.objects.filter(state=CaseRequest.State.PENDING, case__region_path__startswith=region.path)

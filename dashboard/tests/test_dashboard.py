@@ -63,3 +63,29 @@ def test_excel_export_of_the_figures(client_for, users, some_cases):
 def test_home_panel_shows_this_months_rates(client_for, users, some_cases):
     text = client_for(users["leader"]).get(reverse("home")).content.decode()
     assert "本月三率" in text
+
+
+def test_dashboard_query_count_is_fixed(client_for, users, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(region, category, unit):
+        case = services.case_create(
+            title="楼道灯坏了", description="楼道灯坏了", region=region, channel="desk", category=category,
+            by=users["staff"],
+        )  # fmt: skip
+        services.case_dispatch(case=case, unit=unit, by=users["staff"])
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client_for(users["staff"]).get(url, {"period": "year"}).status_code == 200
+        return len(ctx)
+
+    add(world.penglai_grid, "repair", world.penglai_committee)
+    count(reverse("dashboard:index"))  # the first request fills per-process caches (content types …)
+    few = [count(reverse("dashboard:index")), count(reverse("dashboard:export"))]
+    add(world.wenmiao, "legal", world.partner_unit)
+    add(world.penglai, "meals", world.laoximen_office)
+    add(world.laoximen, "family", world.penglai_committee)
+    many = [count(reverse("dashboard:index")), count(reverse("dashboard:export"))]
+    assert few == many and max(many) <= 22
