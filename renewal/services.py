@@ -280,24 +280,26 @@ def _certificates_with_facts(queryset):
         yield cert, rooms.get(cert.pk, []), hardship.get(cert.pk, []), people.get(cert.pk, [])
 
 
-def _bulk_insert(rows: list[tuple]) -> None:
-    """Write many estimates (rows of ESTIMATE_COLUMNS). On PostgreSQL through COPY: the itemised lines make each
-    row a few kilobytes of JSON, and COPY streams them without building one huge parameterised statement."""
-    if not rows:
-        return
+def _bulk_insert(rows) -> int:
+    """Write many estimates (an iterable of ESTIMATE_COLUMNS rows); returns how many. On PostgreSQL through COPY:
+    the itemised lines make each row a few kilobytes of JSON, and COPY streams them without building one huge
+    parameterised statement. ``rows`` may be a generator: the server then parses and stores the rows already
+    sent while the next ones are being computed."""
     if connection.vendor != "postgresql":
-        Estimate.objects.bulk_create(
-            (Estimate(**dict(zip(ESTIMATE_COLUMNS, r, strict=True))) for r in rows), batch_size=500
-        )
-        return
+        estimates = [Estimate(**dict(zip(ESTIMATE_COLUMNS, r, strict=True))) for r in rows]
+        Estimate.objects.bulk_create(estimates, batch_size=500)
+        return len(estimates)
     from psycopg.types.json import Jsonb
 
     quoted = ", ".join(connection.ops.quote_name(c) for c in ESTIMATE_COLUMNS)
     sql = f"COPY {connection.ops.quote_name(Estimate._meta.db_table)} ({quoted}) FROM STDIN"
     lines_at = ESTIMATE_COLUMNS.index("lines")
+    count = 0
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for r in rows:
             copy.write_row(r[:lines_at] + (Jsonb(r[lines_at]),) + r[lines_at + 1 :])
+            count += 1
+    return count
 
 
 @transaction.atomic
@@ -308,7 +310,8 @@ def project_estimate(
 
     Steps: 1. load certificates with rooms, hardship persons and co-residents in four queries; 2. compute each
     with the same calculator as the single estimate; 3. write all estimates in one bulk insert (COPY on
-    PostgreSQL). A certificate whose data cannot be computed is reported by number and skipped; the rest are kept.
+    PostgreSQL), fed as they are computed so that the database stores rows while Python computes the next ones.
+    A certificate whose data cannot be computed is reported by number and skipped; the rest are kept.
     """
     plan = plan or project.published_plan()
     if plan is None:
@@ -316,29 +319,33 @@ def project_estimate(
     plan.project = project
     rules = plan.rules()
     now = timezone.now()
-    rows, problems = [], []
+    problems = []
     queryset = Certificate.objects.filter(project=project)
     if signed_only:
         queryset = queryset.filter(signed_at__isnull=False)
-    for cert, rooms, hardship, people in _certificates_with_facts(queryset):
-        cert.project = project
-        try:
-            result = compute(cert, plan, rules=rules, rooms=rooms, hardship=hardship, co_residents=people)
-        except compensation.CompensationError as exc:
-            problems.append({"number": cert.number, "message": str(exc)})
-            continue
-        rows.append(_estimate_values(cert, plan, result, by=by, kind=kind, now=now))
-    _bulk_insert(rows)
+    facts = list(_certificates_with_facts(queryset))  # read everything before COPY takes the connection
+
+    def rows():
+        for cert, rooms, hardship, people in facts:
+            cert.project = project
+            try:
+                result = compute(cert, plan, rules=rules, rooms=rooms, hardship=hardship, co_residents=people)
+            except compensation.CompensationError as exc:
+                problems.append({"number": cert.number, "message": str(exc)})
+                continue
+            yield _estimate_values(cert, plan, result, by=by, kind=kind, now=now)
+
+    count = _bulk_insert(rows())
     _audit(
         by,
         "renewal.project.estimate",
         project,
         project,
         plan_version=plan.version,
-        count=len(rows),
+        count=count,
         problems=len(problems),
     )
-    return {"count": len(rows), "problems": problems, "plan_version": plan.version}
+    return {"count": count, "problems": problems, "plan_version": plan.version}
 
 
 # The two rounds -----------------------------------------------------------------------------------------------------

@@ -138,3 +138,38 @@ def test_progress_reports_unit_certificates_apart_unless_the_plot_counts_them(pl
     assert p["unit_certificates"] == 1 and p["overall"]["total"] == 4
     assert sorted(row["name"] for row in p["plots"]) == sorted(["沿街商铺", "一期"])
     assert p["overall"]["round2_ratio"] == D("0.2500")
+
+
+def test_whole_plot_estimate_matches_the_single_estimate_and_reports_bad_rows(
+    plan, project, users, client_for, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from renewal.models import CoResident, HardshipPerson
+
+    by_rooms = make_certificate(project, "HP-1", rooms=[12.5, 6.2])
+    private = make_certificate(project, "HP-2", kind=Certificate.Kind.PROPERTY, unit_price=D("52000"))
+    CoResident.objects.create(certificate=by_rooms, name="李某", relation="子女")
+    HardshipPerson.objects.create(certificate=private, name="王某", kind="重病")
+    # 新工房 成套 without the lift cannot convert 居住面积: reported by number, the others are kept
+    make_certificate(project, "HP-3", house_type="新工房 成套", rooms=[20])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(users["staff"]).post(reverse("renewal:project_estimate", args=[project.pk]))
+    assert Estimate.objects.count() == 2
+    result = services.project_estimate(project=project, by=users["staff"])
+    assert result["count"] == 2 and result["plan_version"] == plan.version
+    assert [p["number"] for p in result["problems"]] == ["HP-3"] and "电梯" in result["problems"][0]["message"]
+    for cert in (by_rooms, private):
+        cert.refresh_from_db()  # as the household page loads it
+        whole = Estimate.objects.filter(certificate=cert).latest("id")
+        single = services.certificate_estimate(certificate=cert, by=users["staff"])
+        single.refresh_from_db()
+        assert (whole.building_area, whole.V, whole.G, whole.items_total, whole.total) == (
+            single.building_area,
+            single.V,
+            single.G,
+            single.items_total,
+            single.total,
+        )
+        assert whole.lines == single.lines and whole.plan == plan
