@@ -13,6 +13,7 @@ nothing here is a plot constant.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -89,7 +90,14 @@ def house_type(name: str) -> HouseType | None:
 
 
 def resolve_house_type(name: str) -> tuple[str, HouseType | None, bool]:
-    """(display name, table row or None when ambiguous, self_contained). Raises CompensationError if unknown."""
+    """(display name, table row or None when ambiguous, self_contained). Raises CompensationError if unknown.
+    Cached for text names: a plot has a handful of house types and a whole-plot estimate asks thousands of times."""
+    if isinstance(name, str):
+        return _resolve_house_type_cached(name)
+    return _resolve_house_type(name)  # e.g. a list from a JSON file: refused below with the usual message
+
+
+def _resolve_house_type(name) -> tuple[str, HouseType | None, bool]:
     key = _squash(name or "")
     if key in _BY_KEY:
         row = _BY_KEY[key]
@@ -102,6 +110,9 @@ def resolve_house_type(name: str) -> tuple[str, HouseType | None, bool]:
         return str(name).strip(), None, contained
     known = "、".join(HOUSE_TYPES)
     raise CompensationError(f"房屋类型“{name}”不在折算系数表中（可选：{known}）")
+
+
+_resolve_house_type_cached = functools.lru_cache(maxsize=256)(_resolve_house_type)
 
 
 # Recognised floor area S ----------------------------------------------------------------------------------------
@@ -170,10 +181,13 @@ def _dec(value, what: str, *, allow_none=False, positive=False, nonnegative=True
         raise CompensationError(f"缺少{what}")
     if isinstance(value, bool):
         raise CompensationError(f"{what}应为数字")
-    try:
-        d = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise CompensationError(f"{what}“{value}”不是有效的数字") from None
+    if type(value) is Decimal:
+        d = value  # already exact (the model fields): no round trip through str
+    else:
+        try:
+            d = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            raise CompensationError(f"{what}“{value}”不是有效的数字") from None
     if not d.is_finite():
         raise CompensationError(f"{what}“{value}”不是有效的数字")
     if positive and d <= 0:
@@ -372,13 +386,23 @@ def _local_date(moment: datetime.datetime) -> datetime.date:
     return moment.astimezone(SHANGHAI).date()
 
 
+@functools.lru_cache(maxsize=1024)
+def _rule_decimal(text: str) -> Decimal:
+    """A number of a plan rule ("300.00"): rules are plain data, parsed again for every certificate otherwise."""
+    return Decimal(text)
+
+
+def _rule_number(value) -> Decimal:
+    return _rule_decimal(str(value or 0))
+
+
 def evaluate_item(item: dict, facts: Facts) -> Line:
     """One plan item for one certificate. ``item`` is plain data (see renewal.models.PlanItem.as_rule)."""
     kind = item["kind"]
     name = item["name"]
     code = item.get("code") or name
-    rate = Decimal(str(item.get("rate") or 0))
-    minimum = Decimal(str(item.get("minimum") or 0))
+    rate = _rule_number(item.get("rate"))
+    minimum = _rule_number(item.get("minimum"))
     S = facts.S
     conditions: list[str] = []
     pending = False
@@ -442,7 +466,7 @@ def evaluate_item(item: dict, facts: Facts) -> Line:
             return Line(code, name, "未设置时间档", ZERO.quantize(FEN), "excluded")
         if moment is None:
             best = tiers[0]
-            value, f = _amount(Decimal(str(best.get("rate") or 0)), Decimal(str(best.get("minimum") or 0)), S)
+            value, f = _amount(_rule_number(best.get("rate")), _rule_number(best.get("minimum")), S)
             conditions.append(f"{best['until']} 前{basis_label}")
             formula = f"{best['until']} 前{basis_label}：{f}"
             pending = True
@@ -451,20 +475,20 @@ def evaluate_item(item: dict, facts: Facts) -> Line:
             tier = next((tr for tr in tiers if day <= _as_date(tr["until"])), None)
             if tier is None:
                 return Line(code, name, f"{basis_label}日 {day} 晚于最后一档", ZERO.quantize(FEN), "excluded")
-            value, f = _amount(Decimal(str(tier.get("rate") or 0)), Decimal(str(tier.get("minimum") or 0)), S)
+            value, f = _amount(_rule_number(tier.get("rate")), _rule_number(tier.get("minimum")), S)
             formula = f"{basis_label}日 {day}（{tier['until']} 前档）：{f}"
     elif kind == "ratio_steps":
-        steps = sorted(item.get("steps") or [], key=lambda s: Decimal(str(s["ratio"])))
+        steps = sorted(item.get("steps") or [], key=lambda s: _rule_number(s["ratio"]))
         if not steps:
             return Line(code, name, "未设置比例档", ZERO.quantize(FEN), "excluded")
         if facts.final_ratio is None:
             top = steps[-1]
-            value, f = _amount(Decimal(str(top.get("rate") or 0)), Decimal(str(top.get("minimum") or 0)), S)
+            value, f = _amount(_rule_number(top.get("rate")), _rule_number(top.get("minimum")), S)
             conditions.append(f"最终签约比例达到 {_pct(Decimal(str(top['ratio'])))}")
             formula = f"最高档：{f}"
             pending = True
         else:
-            reached = [s for s in steps if facts.final_ratio >= Decimal(str(s["ratio"]))]
+            reached = [s for s in steps if facts.final_ratio >= _rule_number(s["ratio"])]
             if not reached:
                 return Line(
                     code,
@@ -474,7 +498,7 @@ def evaluate_item(item: dict, facts: Facts) -> Line:
                     "excluded",
                 )
             step = reached[-1]
-            value, f = _amount(Decimal(str(step.get("rate") or 0)), Decimal(str(step.get("minimum") or 0)), S)
+            value, f = _amount(_rule_number(step.get("rate")), _rule_number(step.get("minimum")), S)
             formula = f"最终签约比例 {_pct(facts.final_ratio)} ≥ {_pct(Decimal(str(step['ratio'])))}：{f}"
     else:
         raise CompensationError(f"未知的补偿项目类型“{kind}”")

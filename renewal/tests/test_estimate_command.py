@@ -96,6 +96,7 @@ SHACK = {"tenure": "public", "house_type": "简屋", "building_area": 2, "plot_a
             "二者取一",
         ),
         ({**SHACK, "area_rounding": "x"}, "面积取整方式"),
+        ({**SHACK, "house_type": ["简屋"]}, "不在折算系数表中"),
         ({**SHACK, "difficulty_persons": 2.5, "conversion_price": 20000}, "整数"),
         ({**SHACK, "type_area": 16}, "15"),
         ({**SHACK, "subsidy_coefficient": "0.31"}, "0.30"),
