@@ -34,7 +34,11 @@ CUTOFF = "(SELECT at FROM cases_figures_cutoff)"
 
 def contribution(r: str, cutoff: str, sign: str = "") -> str:
     """The key and the counts (each 0 or 1, times ``sign``) one case row ``r`` contributes."""
-    counts = [
+    return ", ".join([key(r)] + [f"{sign}{c} AS {name}" for c, name in zip(counts(r, cutoff), COUNTS, strict=True)])
+
+
+def counts(r: str, cutoff: str) -> list[str]:
+    return [
         "1",
         f"({r}.first_contacted_at IS NOT NULL)::int",
         f"coalesce({r}.first_contacted_at IS NULL AND {r}.first_contact_due_at < {cutoff}, false)::int",
@@ -46,7 +50,30 @@ def contribution(r: str, cutoff: str, sign: str = "") -> str:
         f"({r}.verdict = 'not_visited')::int",
         f"coalesce({r}.status IN {CLOCK} AND {r}.paused_at IS NULL AND {r}.due_at < {cutoff}, false)::int",
     ]
-    return ", ".join([key(r)] + [f"{sign}{c} AS {name}" for c, name in zip(counts, COUNTS, strict=True)])
+
+
+def rows_of(r: str) -> str:
+    """WHERE clause: the three rows (one a level) a case row ``r`` counts in."""
+    levels = ", ".join(f"({n}, substr({r}.region_path, 1, {n * 6}))" for n in (2, 3, 4))
+    return (
+        f"(level, region_path) IN ({levels}) "
+        f"AND month = (date_trunc('month', {r}.created_at AT TIME ZONE 'Asia/Shanghai'))::date "
+        f"AND main_unit_id = coalesce({r}.main_unit_id, 0) AND category_id = {r}.category_id"
+    )
+
+
+def same_rows(a: str, b: str) -> str:
+    return (
+        f"{a}.region_path = {b}.region_path AND {a}.category_id = {b}.category_id "
+        f"AND {a}.main_unit_id IS NOT DISTINCT FROM {b}.main_unit_id "
+        f"AND date_trunc('month', {a}.created_at AT TIME ZONE 'Asia/Shanghai') "
+        f"= date_trunc('month', {b}.created_at AT TIME ZONE 'Asia/Shanghai')"
+    )
+
+
+def shift(op: str, vector: str) -> str:
+    """SET clause adding (``op`` "+") or taking away ("-") the count array ``vector`` (PL/pgSQL)."""
+    return ", ".join(f"{c} = {c} {op} {vector}[{i}]" for i, c in enumerate(COUNTS, start=1))
 
 
 def key(r: str) -> str:
@@ -102,22 +129,37 @@ CREATE = [
     f"(level, region_path varchar_pattern_ops, month, main_unit_id, category_id) INCLUDE ({', '.join(COUNTS)})",
     "CREATE TABLE cases_figures_cutoff (id integer PRIMARY KEY CHECK (id = 1), at timestamptz NOT NULL)",
     "INSERT INTO cases_figures_cutoff VALUES (1, now())",
+    # The common write (a step of the workflow) keeps the case in the same rows: one UPDATE of three
+    # rows by the difference. Otherwise the old rows lose the case and the new rows gain it.
     f"""CREATE FUNCTION cases_monthly_figures_apply() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
         cutoff timestamptz := {CUTOFF};
+        old_counts integer[];
+        new_counts integer[];
     BEGIN
-        INSERT INTO cases_monthly_figures AS f ({COLUMNS})
-        SELECT {", ".join(KEY)}, {SUMS}
-        FROM (
-            SELECT {contribution("OLD", "cutoff", "-")} FROM {LEVELS}
-            WHERE TG_OP <> 'INSERT' AND OLD.status NOT IN {EXCLUDED}
-            UNION ALL
-            SELECT {contribution("NEW", "cutoff")} FROM {LEVELS}
-            WHERE TG_OP <> 'DELETE' AND NEW.status NOT IN {EXCLUDED}
-        ) delta
-        GROUP BY {", ".join(KEY)}
-        HAVING {" OR ".join(f"sum({c}) <> 0" for c in COUNTS)}
-        {UPSERT};
+        IF TG_OP <> 'INSERT' AND OLD.status NOT IN {EXCLUDED} THEN
+            old_counts := ARRAY[{", ".join(counts("OLD", "cutoff"))}];
+        END IF;
+        IF TG_OP <> 'DELETE' AND NEW.status NOT IN {EXCLUDED} THEN
+            new_counts := ARRAY[{", ".join(counts("NEW", "cutoff"))}];
+        END IF;
+        IF old_counts IS NOT NULL AND new_counts IS NOT NULL AND {same_rows("OLD", "NEW")} THEN
+            IF old_counts = new_counts THEN
+                RETURN NULL;
+            END IF;
+            UPDATE cases_monthly_figures
+            SET {", ".join(f"{c} = {c} + new_counts[{i}] - old_counts[{i}]" for i, c in enumerate(COUNTS, 1))}
+            WHERE {rows_of("NEW")};
+            RETURN NULL;
+        END IF;
+        IF old_counts IS NOT NULL THEN
+            UPDATE cases_monthly_figures SET {shift("-", "old_counts")} WHERE {rows_of("OLD")};
+        END IF;
+        IF new_counts IS NOT NULL THEN
+            INSERT INTO cases_monthly_figures AS f ({COLUMNS})
+            SELECT {key("NEW")}, {", ".join(f"new_counts[{i}]" for i in range(1, len(COUNTS) + 1))} FROM {LEVELS}
+            {UPSERT};
+        END IF;
         RETURN NULL;
     END $$""",
     """CREATE FUNCTION cases_monthly_figures_clear() RETURNS trigger LANGUAGE plpgsql AS $$

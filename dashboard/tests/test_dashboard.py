@@ -89,3 +89,16 @@ def test_dashboard_query_count_is_fixed(client_for, users, world):
     add(world.laoximen, "family", world.penglai_committee)
     many = [count(reverse("dashboard:index")), count(reverse("dashboard:export"))]
     assert few == many and max(many) <= 22
+
+
+def test_cutoff_job_moves_the_cutoff_on_postgres_only(db):
+    from django.db import connection
+
+    from dashboard.tasks import advance_figures_cutoff
+
+    moved = advance_figures_cutoff.call_local()
+    assert moved is (connection.vendor == "postgresql")
+    if moved:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT now() - at < interval '1 minute' FROM cases_figures_cutoff")
+            assert cursor.fetchone()[0]
