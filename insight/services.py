@@ -106,6 +106,7 @@ def forget_active() -> None:
     (after training, switching versions or editing keywords)."""
     _active.update(checked=-1e9, meta=None)
     _keywords.update(at=-1e9)
+    _rules.clear()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -158,12 +159,30 @@ def suggest_text(*, title: str, description: str, region=None) -> Suggested:
             continue
         item = {"code": code, "name": cat.name, "confidence": round(float(confidence), 4), "category_id": cat.pk}
         if region is not None:
-            rule = case_services.find_routing_rule(cat, region)
-            item["unit_id"] = rule.main_unit_id if rule else None
-            item["unit"] = rule.main_unit.name if rule else ""
-            item["auto"] = bool(rule and rule.auto_dispatch)
+            item.update(_rule_for(cat, region))
         top.append(item)
     return Suggested(source=source, model=meta if model is not None else None, top=top, threshold=threshold)
+
+
+_rules: dict = {}
+
+
+def _rule_for(category: Category, region) -> dict:
+    """The unit the routing rules give, as shown next to a suggestion; kept ACTIVE_TTL seconds per
+    process (accepting a suggestion looks the rule up afresh, see ``_apply``)."""
+    key = (category.pk, region.pk)
+    hit = _rules.get(key)
+    if hit is None or time.monotonic() - hit[0] > ACTIVE_TTL:
+        rule = case_services.find_routing_rule(category, region)
+        value = {
+            "unit_id": rule.main_unit_id if rule else None,
+            "unit": rule.main_unit.name if rule else "",
+            "auto": bool(rule and rule.auto_dispatch),
+        }
+        if len(_rules) > 10_000:
+            _rules.clear()
+        hit = _rules[key] = (time.monotonic(), value)
+    return dict(hit[1])
 
 
 def may_auto_dispatch(case: Case, suggested: Suggested) -> bool:
@@ -223,18 +242,6 @@ def suggest_for_case(*, case: Case, by=None) -> Suggestion:
                 auto_dispatched=True, accepted=True, final_category=category, decided_at=timezone.now()
             )
             suggestion.refresh_from_db()
-    record(
-        actor=by,
-        action="insight.suggestion.create",
-        obj=case,
-        region=case.region,
-        detail={
-            "source": suggested.source,
-            "version": suggested.model.version if suggested.model else None,
-            "top": [t["code"] for t in suggested.top],
-            "auto_dispatched": suggestion.auto_dispatched,
-        },
-    )
     return suggestion
 
 

@@ -109,3 +109,21 @@ def test_model_page_and_retrain_button(
     assert model.trained_by == users["staff"] and model.n_cases == 20
     page = staff.get("/insight/").content.decode()
     assert "模型 v1" in page and "暂不自动派单" in page
+
+
+def test_api_suggests_for_a_text_and_a_case_in_scope(client_for, users, make_case, rules, world):
+    staff = client_for(users["staff"])
+    answer = staff.post(
+        "/api/insight/suggest/",
+        {"title": "下水道堵了", "description": "底楼下水道堵塞，污水倒灌", "region": world.penglai_grid.pk},
+        content_type="application/json",
+    ).json()
+    assert answer["source"] == "keywords" and answer["version"] is None
+    assert answer["top"][0]["code"] == "repair" and answer["top"][0]["unit"] == "蓬莱路居委会"
+    a = make_case(title="粪管堵塞", description="底楼粪管堵了，污水倒灌。", location_text="蓬莱路100弄11号")
+    b = make_case(title="下水道反水", description="11号楼下水道反水。", location_text="蓬莱路100弄11号")
+    body = staff.get(f"/api/insight/cases/{b.pk}/suggestion/").json()
+    assert [s["number"] for s in body["similar"]] == [a.number]
+    assert client_for(users["staff_tianping"]).get(f"/api/insight/cases/{b.pk}/suggestion/").status_code == 404
+    assert client_for(users["resident"]).post("/api/insight/suggest/", {"title": "x"}).status_code == 403
+    assert client_for(users["leader"]).get("/api/insight/hotspots/").json() == []
