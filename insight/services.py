@@ -107,6 +107,7 @@ def forget_active() -> None:
     _active.update(checked=-1e9, meta=None)
     _keywords.update(at=-1e9)
     _rules.clear()
+    _needs.clear()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -483,11 +484,34 @@ def similar_candidates(*, region, around=None, exclude_pk=None, days=None):
         Case.objects.filter(region_path__startswith=area.path, created_at__gte=start, created_at__lte=end)
         .filter(Q(status__in=Case.OPEN_STATUSES) | Q(closed_at__gte=start) | Q(resolved_at__gte=start))
         .exclude(status__in=[Case.Status.CANCELLED, Case.Status.MERGED])
-        .select_related("category", "address", "region")
+        .select_related("category", "address")
+        .only(*CANDIDATE_FIELDS)
     )
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    return qs.order_by("-created_at")[:500]
+    return qs.order_by("-created_at")[:MAX_CANDIDATES]
+
+
+MAX_CANDIDATES = 500
+CANDIDATE_FIELDS = (
+    "id", "number", "title", "description", "location_text", "region_id", "status", "created_at",
+    "category__code", "category__name", "address__road", "address__lane", "address__number",
+    "address__latitude", "address__longitude",
+)  # fmt: skip
+#: pk → (Need, bag) of cases already compared in this process: title and description never change
+_needs: dict = {}
+
+
+def _need_and_bag(case: Case):
+    key = (case.title, case.location_text, case.address_id, case.category_id)
+    hit = _needs.get(case.pk)
+    if hit is None or hit[0] != key:
+        need = need_of(case)
+        hit = (key, need, similarity.bag(need.text))
+        if len(_needs) > 50_000:
+            _needs.clear()
+        _needs[case.pk] = hit
+    return hit[1], hit[2]
 
 
 @dataclass
@@ -509,16 +533,13 @@ def similar_cases(*, need: similarity.Need, region, user=None, around=None, excl
     cases ``user`` may see when a user is given."""
     qs = similar_candidates(region=region, around=around, exclude_pk=exclude_pk)
     if user is not None:
-        qs = (
-            Case.objects.visible_to(user)
-            .filter(pk__in=[c.pk for c in qs])
-            .select_related("category", "address", "region")
-        )
+        visible = Case.objects.visible_to(user).filter(pk__in=list(qs.values_list("pk", flat=True)))
+        qs = visible.select_related("category", "address").only(*CANDIDATE_FIELDS)
     mine = similarity.bag(need.text)
     found = []
     for other in qs:
-        other_need = need_of(other)
-        score, why = similarity.same_issue_score(need, other_need, bags=(mine, similarity.bag(other_need.text)))
+        other_need, other_bag = _need_and_bag(other)
+        score, why = similarity.same_issue_score(need, other_need, bags=(mine, other_bag))
         if score >= 0.5:
             found.append(Similar(other, score, why["text"], why["place"]))
     found.sort(key=lambda s: (-s.score, -s.case.pk))

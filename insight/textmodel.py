@@ -151,7 +151,52 @@ class TextClassifier:
             self.matcher_ = KeywordMatcher(lists)
         return [csr_matrix(self.keyword_weight * self.matcher_.scores(docs))]
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("fast_", None)  # rebuilt on first use
+        return state
+
+    def _decision_one(self, doc: Doc) -> np.ndarray:
+        """Decision values of one text without sklearn's per-call overhead (a suggestion must take
+        well under 10 ms): the same TF-IDF (sublinear tf, idf, l2 norm per block) and keyword block,
+        dotted with the classifier's weights. Equal to ``decision`` up to float rounding (tested)."""
+        fast = getattr(self, "fast_", None)
+        if fast is None:
+            fast = self.fast_ = {
+                "analyzers": [v.build_analyzer() for v in self.vectorizers_],
+                "coef": np.asarray(self.svm_.coef_, dtype=np.float64),
+                "intercept": np.asarray(self.svm_.intercept_, dtype=np.float64),
+            }
+        texts = [block[0] for block in self._blocks([doc])]
+        cols, vals, offset = [], [], 0
+        for v, analyze, text in zip(self.vectorizers_, fast["analyzers"], texts, strict=True):
+            vocab = v.vocabulary_
+            counts: dict[int, int] = {}
+            for token in analyze(text):
+                j = vocab.get(token)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            if counts:
+                idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+                val = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * v.idf_[idx]
+                norm = math.sqrt(float(val @ val))
+                cols.append(idx + offset)
+                vals.append(val / norm if norm else val)
+            offset += len(v.idf_)
+        lists = getattr(self, "keyword_lists_", None)
+        if lists:
+            if getattr(self, "matcher_", None) is None:
+                self.matcher_ = KeywordMatcher(lists)
+            cols.append(np.arange(offset, offset + len(lists)))
+            vals.append(self.keyword_weight * self.matcher_.scores([doc])[0].astype(np.float64))
+        if not cols:
+            return fast["intercept"].copy()
+        idx, val = np.concatenate(cols), np.concatenate(vals)
+        return fast["coef"][:, idx] @ val + fast["intercept"]
+
     def decision(self, docs: Sequence[Doc]) -> np.ndarray:
+        if len(docs) == 1 and len(self.classes_) > 2:
+            return self._decision_one(docs[0])[None, :]
         scores = self.svm_.decision_function(self.transform(docs))
         if scores.ndim == 1:  # two classes: sklearn gives one column for the second class
             scores = np.column_stack([-scores, scores])

@@ -105,3 +105,19 @@ def test_keyword_rules_never_look_certain():
     assert [label for label, _c in top] == ["repair", "sanitation"]
     assert top[0][1] < 1.0
     assert rules.top([textmodel.Doc.of("想咨询", "一件事")])[0] == []
+
+
+def test_the_one_text_fast_path_equals_the_batch_path():
+    import pickle
+
+    import numpy as np
+
+    docs, labels = load_labelled(TRAIN)
+    test_docs, _labels = load_labelled(TEST)
+    model = textmodel.TextClassifier(keywords={"legal": ["律师", "仲裁"], "repair": ["漏水"]}).fit(docs, labels)
+    batch = model.svm_.decision_function(model.transform(test_docs))
+    one = np.vstack([model.decision([d]) for d in test_docs])
+    assert np.abs(batch - one).max() < 1e-6
+    again = pickle.loads(pickle.dumps(model))
+    assert np.abs(again.decision(test_docs[:1]) - batch[:1]).max() < 1e-6
+    assert model.decision([textmodel.Doc.of("", "")]).shape == (1, 4)
