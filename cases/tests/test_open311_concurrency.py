@@ -1,0 +1,75 @@
+"""Open311 retries racing each other on PostgreSQL: real concurrent transactions, one connection
+per thread. The same Idempotency-Key sent at once creates one case; the same update_id posted at
+once appends one timeline entry."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from cases import open311_services
+from cases.models import Case, CaseEvent, Open311Client, Open311Request
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def race(n, action):
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def run(i):
+        try:
+            barrier.wait()
+            results.append(action(i))
+        except Exception as exc:  # reported by the assertions below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results, errors
+
+
+@pytest.fixture
+def partner(world, users, categories):
+    client = Open311Client(name="并发测试系统", region=world.laoximen)
+    open311_services.client_issue_key(client=client, by=users["admin"])
+    return client
+
+
+def test_same_idempotency_key_at_once_creates_one_case(partner):
+    def post(i):
+        return open311_services.request_create(
+            client=partner,
+            service_code="repair",
+            description="路灯不亮",
+            address_string="蓬莱路100弄",
+            phone="13900000001",
+            idempotency_key="retry-1",
+        )
+
+    results, errors = race(4, post)
+    assert not errors, errors
+    assert Case.objects.count() == 1 and Open311Request.objects.count() == 1
+    assert {case.pk for case, _created in results} == {Case.objects.get().pk}
+    assert sorted(created for _case, created in results) == [False, False, False, True]
+
+
+def test_same_update_id_at_once_appends_one_entry(partner):
+    case, _ = open311_services.request_create(
+        client=partner, service_code="repair", description="路灯不亮", address_string="蓬莱路100弄"
+    )
+
+    def update(i):
+        return open311_services.update_create(
+            client=partner, case=Case.objects.get(pk=case.pk), description="灯杆也歪了", update_id="u-1"
+        )
+
+    results, errors = race(4, update)
+    assert not errors, errors
+    assert CaseEvent.objects.filter(case=case, kind="info_added").count() == 1
+    assert len({event.pk for event, _created in results}) == 1
