@@ -280,11 +280,12 @@ def _summary_postgres(region, start, end, now, detail) -> dict:
     if months is not None:
         m0, m1 = months
         where, period = _period("month", m0 and m0.date(), m1 and m1.date())
-        parts.append(
-            f"SELECT region_path, main_unit_id, category_id, month, {', '.join(_PARTS[4:])} "
-            f"FROM cases_monthly_figures WHERE level = %s AND region_path LIKE %s{where}"
-        )
-        params += [width // (PATH_STEP + 1), prefix, *period]
+        for table in ("cases_monthly_figures", "cases_figures_delta"):  # the folded rows and the writes since
+            parts.append(
+                f"SELECT region_path, main_unit_id, category_id, month, {', '.join(_PARTS[4:])} "
+                f"FROM {table} WHERE level = %s AND region_path LIKE %s{where}"
+            )
+            params += [width // (PATH_STEP + 1), prefix, *period]
         # The table counts "due but not responded to" and "overdue" as of the cut-off: add the cases
         # whose deadline fell between the cut-off and now (subtract them if now is the earlier one).
         where, period = _period("created_at", m0, m1)
@@ -377,14 +378,16 @@ def rebuild_monthly_figures() -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE cases_case IN SHARE MODE")
         cursor.execute("DELETE FROM cases_monthly_figures")
+        cursor.execute("DELETE FROM cases_figures_delta")
         cursor.execute(_figures_sql().BACKFILL)
         return cursor.rowcount
 
 
 def advance_cutoff(to=None) -> bool:
-    """Move the moment the monthly figures count deadlines against to ``to`` (now), so that readers
-    have only the last few minutes' deadlines to add (dashboard/tasks.py runs this every five minutes).
-    Writers of cases wait for the few milliseconds it takes; if one holds its lock for more than a few
+    """Fold the writers' deltas into the monthly rows and move the moment the monthly figures count
+    deadlines against to ``to`` (now), so that readers have only the last few minutes' writes and
+    deadlines to add (dashboard/tasks.py runs this every five minutes). Writers of cases wait for
+    the few milliseconds it takes; if one holds its lock for more than a few
     seconds this gives up (returns False) and the next run catches up. PostgreSQL only."""
     from django.db import OperationalError
 
@@ -393,6 +396,7 @@ def advance_cutoff(to=None) -> bool:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '3s'")
             cursor.execute("LOCK TABLE cases_case IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(_figures_sql().FOLD)  # the writers' deltas into the monthly rows
             cursor.execute("SELECT at FROM cases_figures_cutoff FOR UPDATE")
             (old,) = cursor.fetchone()
             if old != to:

@@ -6,9 +6,10 @@ grids) × region at that level × month of receipt (Asia/Shanghai) × main unit 
 of the three rates; each case counts once at each level, under its ancestor there (or under its own
 region when that is higher up). A dashboard for a region at level d reads the rows of level d + 1
 under it: a district's year is some twenty thousand rows, not half a million cases. A row trigger on
-``cases_case`` keeps the table exact inside the writing transaction itself: every INSERT, UPDATE (ORM
-``save`` or queryset ``update``) and DELETE subtracts the case's old contribution and adds its new
-one; TRUNCATE empties it.
+``cases_case`` keeps the figures exact inside the writing transaction itself: every INSERT, UPDATE
+(ORM ``save`` or queryset ``update``) and DELETE appends the case's old contribution, negated, and its
+new one to ``cases_figures_delta`` (insert-only, so writers never wait for each other there); readers
+add those rows, and the periodic job folds them into the monthly rows. TRUNCATE empties both.
 
 Two counts depend on the moment, not only on the case: "due for response but not responded to" and
 "overdue". The table holds them as of a cut-off moment (``cases_figures_cutoff``), which a periodic
@@ -52,16 +53,6 @@ def counts(r: str, cutoff: str) -> list[str]:
     ]
 
 
-def rows_of(r: str) -> str:
-    """WHERE clause: the three rows (one a level) a case row ``r`` counts in."""
-    levels = ", ".join(f"({n}, substr({r}.region_path, 1, {n * 6}))" for n in (2, 3, 4))
-    return (
-        f"(level, region_path) IN ({levels}) "
-        f"AND month = (date_trunc('month', {r}.created_at AT TIME ZONE 'Asia/Shanghai'))::date "
-        f"AND main_unit_id = coalesce({r}.main_unit_id, 0) AND category_id = {r}.category_id"
-    )
-
-
 def same_rows(a: str, b: str) -> str:
     return (
         f"{a}.region_path = {b}.region_path AND {a}.category_id = {b}.category_id "
@@ -69,11 +60,6 @@ def same_rows(a: str, b: str) -> str:
         f"AND date_trunc('month', {a}.created_at AT TIME ZONE 'Asia/Shanghai') "
         f"= date_trunc('month', {b}.created_at AT TIME ZONE 'Asia/Shanghai')"
     )
-
-
-def shift(op: str, vector: str) -> str:
-    """SET clause adding (``op`` "+") or taking away ("-") the count array ``vector`` (PL/pgSQL)."""
-    return ", ".join(f"{c} = {c} {op} {vector}[{i}]" for i, c in enumerate(COUNTS, start=1))
 
 
 def key(r: str) -> str:
@@ -115,6 +101,13 @@ ADVANCE = f"""INSERT INTO cases_monthly_figures AS f ({COLUMNS})
     GROUP BY {", ".join(KEY)}
     {UPSERT}"""
 
+# Folding the writers' deltas into the monthly rows (cases.metrics.advance_cutoff, every five minutes):
+# rows committed after this statement's snapshot stay for the next fold.
+FOLD = f"""WITH moved AS (DELETE FROM cases_figures_delta RETURNING *)
+    INSERT INTO cases_monthly_figures AS f ({COLUMNS})
+    SELECT {", ".join(KEY)}, {SUMS} FROM moved GROUP BY {", ".join(KEY)}
+    {UPSERT}"""
+
 CREATE = [
     f"""CREATE TABLE cases_monthly_figures (
         level smallint NOT NULL,
@@ -127,10 +120,15 @@ CREATE = [
     # covering: a region's months are one index-only range scan
     "CREATE UNIQUE INDEX cases_monthly_figures_key ON cases_monthly_figures "
     f"(level, region_path varchar_pattern_ops, month, main_unit_id, category_id) INCLUDE ({', '.join(COUNTS)})",
+    # what case writes added since the last fold (same columns; readers add it to the monthly rows)
+    "CREATE TABLE cases_figures_delta (LIKE cases_monthly_figures)",
+    "CREATE INDEX cases_figures_delta_region ON cases_figures_delta (level, region_path varchar_pattern_ops, month)",
     "CREATE TABLE cases_figures_cutoff (id integer PRIMARY KEY CHECK (id = 1), at timestamptz NOT NULL)",
     "INSERT INTO cases_figures_cutoff VALUES (1, now())",
-    # The common write (a step of the workflow) keeps the case in the same rows: one UPDATE of three
-    # rows by the difference. Otherwise the old rows lose the case and the new rows gain it.
+    # Writers only ever INSERT into cases_figures_delta: no row of the figures is locked by a case
+    # write, so concurrent intakes neither wait for each other nor deadlock. A workflow step that keeps
+    # the case in the same rows writes its difference (three rows); otherwise the old rows lose the case
+    # and the new rows gain it (six rows).
     f"""CREATE FUNCTION cases_monthly_figures_apply() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
         cutoff timestamptz := {CUTOFF};
@@ -147,24 +145,24 @@ CREATE = [
             IF old_counts = new_counts THEN
                 RETURN NULL;
             END IF;
-            UPDATE cases_monthly_figures
-            SET {", ".join(f"{c} = {c} + new_counts[{i}] - old_counts[{i}]" for i, c in enumerate(COUNTS, 1))}
-            WHERE {rows_of("NEW")};
+            INSERT INTO cases_figures_delta ({COLUMNS})
+            SELECT {key("NEW")}, {", ".join(f"new_counts[{i}] - old_counts[{i}]" for i in range(1, len(COUNTS) + 1))}
+            FROM {LEVELS};
             RETURN NULL;
         END IF;
         IF old_counts IS NOT NULL THEN
-            UPDATE cases_monthly_figures SET {shift("-", "old_counts")} WHERE {rows_of("OLD")};
+            INSERT INTO cases_figures_delta ({COLUMNS})
+            SELECT {key("OLD")}, {", ".join(f"-old_counts[{i}]" for i in range(1, len(COUNTS) + 1))} FROM {LEVELS};
         END IF;
         IF new_counts IS NOT NULL THEN
-            INSERT INTO cases_monthly_figures AS f ({COLUMNS})
-            SELECT {key("NEW")}, {", ".join(f"new_counts[{i}]" for i in range(1, len(COUNTS) + 1))} FROM {LEVELS}
-            {UPSERT};
+            INSERT INTO cases_figures_delta ({COLUMNS})
+            SELECT {key("NEW")}, {", ".join(f"new_counts[{i}]" for i in range(1, len(COUNTS) + 1))} FROM {LEVELS};
         END IF;
         RETURN NULL;
     END $$""",
     """CREATE FUNCTION cases_monthly_figures_clear() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        TRUNCATE cases_monthly_figures;
+        TRUNCATE cases_monthly_figures, cases_figures_delta;
         RETURN NULL;
     END $$""",
     "CREATE TRIGGER cases_monthly_figures_insert_delete AFTER INSERT OR DELETE ON cases_case "
@@ -194,6 +192,7 @@ DROP = [
     "DROP FUNCTION IF EXISTS cases_monthly_figures_clear()",
     "DROP FUNCTION IF EXISTS cases_monthly_figures_apply()",
     "DROP TABLE IF EXISTS cases_figures_cutoff",
+    "DROP TABLE IF EXISTS cases_figures_delta",
     "DROP TABLE IF EXISTS cases_monthly_figures",
 ]
 

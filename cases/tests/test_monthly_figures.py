@@ -107,14 +107,26 @@ def _shake(rng, world, cases):
 
 
 def _table():
+    """The figures as kept (monthly rows plus the writers' deltas) and as recounted from the cases."""
+    sums = ", ".join(f"sum({c})::int" for c in metrics.COUNT_FIELDS[:1] + _COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM cases_monthly_figures ORDER BY 1, 2, 3, 4, 5")
+        cursor.execute(
+            f"SELECT level, region_path, month, main_unit_id, category_id, {sums} FROM (SELECT * FROM "
+            "cases_monthly_figures UNION ALL SELECT * FROM cases_figures_delta) kept GROUP BY 1, 2, 3, 4, 5 "
+            "ORDER BY 1, 2, 3, 4, 5"
+        )
         kept = [row for row in cursor.fetchall() if any(row[5:])]  # a key whose cases all left it keeps zeros
     metrics.rebuild_monthly_figures()
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM cases_monthly_figures ORDER BY 1, 2, 3, 4, 5")
         recounted = cursor.fetchall()
     return kept, recounted
+
+
+_COLUMNS = (
+    "responded", "due_unresponded", "responded_on_time", "resolved", "resolved_on_time", "rated", "satisfied",
+    "not_visited", "overdue",
+)  # fmt: skip
 
 
 def _flat(parts):
