@@ -89,7 +89,7 @@ def run_cv(sweep: bool = False) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for name, r, seconds in rows:
-        auto = f"{r.auto_coverage:.1%}, {r.auto_precision:.1%}" if r.auto else "—"
+        auto = "—" if not r.auto else "none" if not any(r.auto) else f"{r.auto_coverage:.1%}, {r.auto_precision:.1%}"
         lines.append(f"| {name} | {r.accuracy:.3f} | {r.macro_f1:.3f} | {r.top3:.3f} | {auto} | {seconds:.0f} s |")
     lines += [
         "",
