@@ -785,9 +785,9 @@ def hotspots_refresh(*, now=None, days: int | None = None) -> int:
         )
         spot.cases.set(c.cases)
         made += 1
-    # older snapshots of the same day are superseded; one per day is kept for the weekly report
-    day_start = now - datetime.timedelta(hours=24)
-    HotSpot.objects.filter(as_of__gte=day_start, as_of__lt=now).delete()
+    # the home page shows the newest snapshot; older ones stay a week so links to them keep working
+    # (the weekly report computes its week afresh, see views.weekly)
+    HotSpot.objects.filter(as_of__lt=now - datetime.timedelta(days=7)).delete()
     record(actor=None, action="insight.hotspots.refresh", detail={"found": made, "days": days})
     return made
 
