@@ -19,6 +19,8 @@ ENTRIES = [
     ("resources:resource_list", _("共享资源"), _("琴房、活动室预约"), {W, S, A, P, R, V}),
     ("deeds:deed_list", _("实事项目"), _("我为群众办实事"), {W, S, A, L}),
     ("dashboard:index", _("数据看板"), _("三率、热点与进度"), {S, A, L}),
+    ("insight:weekly", _("诉求热点"), _("同一区域反复出现的问题"), {W, S, A, L}),
+    ("insight:index", _("智能分类"), _("分类建议模型与关键词"), {W, S, A}),
     ("org:region_list", _("辖区与单位"), _("区、街道、居委、网格及各单位"), {W, S, A, L}),
     ("audit:entry_list", _("审计日志"), _("谁在何时看了或改了什么"), {S, A}),
     ("cases:public_new", _("我要反映"), _("提出诉求，查询进度"), {R}),
