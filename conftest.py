@@ -28,6 +28,23 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture
+def shipped_data(db):
+    """The reference data the migrations ship (category tree, keyword rules). Transactional tests flush every
+    table when they end, so a later transactional test on the same worker finds them gone: this puts them back."""
+    import importlib
+
+    from django.apps import apps
+
+    from cases.models import Category
+    from insight.models import KeywordRule
+
+    if not Category.objects.filter(code="other").exists():
+        importlib.import_module("cases.migrations.0002_default_categories").forwards(apps, None)
+    if not KeywordRule.objects.exists():
+        importlib.import_module("insight.migrations.0002_default_keywords").forwards(apps, None)
+
+
+@pytest.fixture
 def world(db):
     from org.testing import build_world
 

@@ -44,7 +44,7 @@ def run_threads(n, work):
 
 
 @pytest.fixture
-def alerts(users, make_recipient, make_volunteer):
+def alerts(shipped_data, users, make_recipient, make_volunteer):
     """Twelve people who did not answer the door at 11:20; the worker has been told (step 1)."""
     assert connection.vendor == "postgresql"
     vol = make_volunteer("党员丁")

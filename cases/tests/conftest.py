@@ -7,14 +7,8 @@ from cases.models import Category, RoutingRule
 
 
 @pytest.fixture
-def categories(db):
-    """The default tree; transactional tests flush the tables, so put it back when it is gone."""
-    if not Category.objects.filter(code="other").exists():
-        import importlib
-
-        from django.apps import apps
-
-        importlib.import_module("cases.migrations.0002_default_categories").forwards(apps, None)
+def categories(shipped_data):
+    """The default tree (put back after a transactional test flushed it)."""
 
 
 @pytest.fixture

@@ -1,15 +1,11 @@
 """Fixtures of the insight tests: the default categories and keyword rules, routing rules over the
 test world, a case maker, and a clean in-process model cache around every test."""
 
-import importlib
-
 import pytest
-from django.apps import apps
 
 from cases import services as case_services
 from cases.models import Category, RoutingRule
 from insight import services
-from insight.models import KeywordRule
 
 
 @pytest.fixture(autouse=True)
@@ -20,11 +16,8 @@ def _fresh_model_cache():
 
 
 @pytest.fixture
-def categories(db):
-    if not Category.objects.filter(code="other").exists():
-        importlib.import_module("cases.migrations.0002_default_categories").forwards(apps, None)
-    if not KeywordRule.objects.exists():
-        importlib.import_module("insight.migrations.0002_default_keywords").forwards(apps, None)
+def categories(shipped_data):
+    """The default categories and keyword rules (put back after a transactional test flushed them)."""
 
 
 @pytest.fixture
