@@ -248,5 +248,8 @@ LOGGING = {
     "filters": {"mask_personal": {"()": "lib.masking.MaskingLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal"]}},
     "root": {"handlers": ["console"], "level": env_str("MINHU_LOG_LEVEL", "INFO")},
-    "loggers": {"huey": {"level": "WARNING"}},
+    # With a handler of its own, run_huey does not add another (which printed every line twice) nor lower the level.
+    "loggers": {
+        "huey": {"handlers": ["console"], "level": env_str("MINHU_HUEY_LOG_LEVEL", "WARNING"), "propagate": False}
+    },
 }
