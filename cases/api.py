@@ -96,14 +96,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         key = (request.headers.get("Idempotency-Key") or "").strip()[:100] or None
         if key:
             key = f"api:{user.pk}:{key}"  # keys are per caller: two partners never collide
-            existing = Case.objects.filter(idempotency_key=key).first()
-            if existing:
-                return Response(CaseSerializer(existing).data, status=status.HTTP_200_OK)
         try:
             case = services.case_create(**serializer.validated_data, by=user, idempotency_key=key)
         except DjangoValidationError as exc:
             raise ValidationError({"detail": exc.messages}) from None
-        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+        # a replay (also one that lost a race with its twin) gets the first case and 200
+        replayed = getattr(case, "replayed", False)
+        return Response(CaseSerializer(case).data, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
 
 
 router = routers.DefaultRouter()

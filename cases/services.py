@@ -335,6 +335,7 @@ def case_create(
     if idempotency_key:
         existing = Case.objects.filter(idempotency_key=idempotency_key).first()
         if existing:
+            existing.replayed = True  # the caller answers "already recorded" (e.g. HTTP 200, not 201)
             return existing
     title = (title or "").strip()
     description = (description or "").strip()
@@ -396,6 +397,7 @@ def case_create(
             # a concurrent request with the same key won: answer with its case
             existing = Case.objects.filter(idempotency_key=idempotency_key).first()
             if existing:
+                existing.replayed = True
                 return existing
             raise
     else:

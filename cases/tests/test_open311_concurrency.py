@@ -73,3 +73,22 @@ def test_same_update_id_at_once_appends_one_entry(partner):
     assert not errors, errors
     assert CaseEvent.objects.filter(case=case, kind="info_added").count() == 1
     assert len({event.pk for event, _created in results}) == 1
+
+
+def test_rest_retries_at_once_create_one_case_and_only_the_first_answers_201(world, users, categories):
+    from rest_framework.test import APIClient
+
+    body = {"title": "路灯不亮", "description": "蓬莱路100弄路灯不亮", "region": world.penglai_grid.pk,
+            "category": "repair", "reporter_phone": "13900000001"}  # fmt: skip
+
+    def post(i):
+        client = APIClient()
+        client.force_authenticate(users["worker"])
+        response = client.post("/api/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="rest-retry-1")
+        return response.status_code, response.json()["number"]
+
+    results, errors = race(4, post)
+    assert not errors, errors
+    assert Case.objects.count() == 1
+    assert sorted(code for code, _ in results) == [200, 200, 200, 201]
+    assert {number for _, number in results} == {Case.objects.get().number}
