@@ -67,6 +67,19 @@ def _form_errors(form) -> str:
     return "；".join(e for errs in form.errors.values() for e in errs)
 
 
+def _form_action(request, form, act, done: str) -> None:
+    """A POSTed form that calls one service: ``act(cleaned_data)`` when the form is valid; the outcome
+    (``done`` or the form's / the service's Chinese reasons) becomes a message on the next page."""
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return
+    try:
+        act(form.cleaned_data)
+        messages.success(request, done)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+
+
 def _today(request):
     return timezone.localdate()
 
@@ -331,15 +344,12 @@ def pause_resume(request, pk):
     pause = get_object_or_404(Pause.objects.select_related("recipient"), pk=pk)
     selectors.get_recipient_for_user(request.user, pause.recipient_id)
     form = ResumeForm(request.POST)
-    if form.is_valid():
-        try:
-            last_day = form.cleaned_data["resume_on"] - datetime.timedelta(days=1)
-            services.pause_end(pause=pause, last_day=last_day, by=request.user)
-            messages.success(request, _("已恢复送餐。"))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-    else:
-        messages.error(request, _form_errors(form))
+
+    def act(data):
+        last_day = data["resume_on"] - datetime.timedelta(days=1)
+        services.pause_end(pause=pause, last_day=last_day, by=request.user)
+
+    _form_action(request, form, act, _("已恢复送餐。"))
     return redirect("care:recipient", pk=pause.recipient_id)
 
 
@@ -348,14 +358,12 @@ def pause_resume(request, pk):
 def subscription_add(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     form = SubscriptionForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            services.subscription_add(recipient=recipient, by=request.user, **form.service_kwargs())
-            messages.success(request, _("已订餐，未来 7 天的送餐已生成。"))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-    else:
-        messages.error(request, _form_errors(form))
+    _form_action(
+        request,
+        form,
+        lambda data: services.subscription_add(recipient=recipient, by=request.user, **form.service_kwargs()),
+        _("已订餐，未来 7 天的送餐已生成。"),
+    )
     return redirect("care:recipient", pk=pk)
 
 
@@ -365,14 +373,12 @@ def subscription_end(request, pk):
     sub = get_object_or_404(MealSubscription.objects.select_related("recipient", "kitchen"), pk=pk)
     selectors.get_recipient_for_user(request.user, sub.recipient_id)
     form = SubscriptionEndForm(request.POST)
-    if form.is_valid():
-        try:
-            services.subscription_end(subscription=sub, last_day=form.cleaned_data["last_day"], by=request.user)
-            messages.success(request, _("已停止该订餐。"))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-    else:
-        messages.error(request, _form_errors(form))
+    _form_action(
+        request,
+        form,
+        lambda data: services.subscription_end(subscription=sub, last_day=data["last_day"], by=request.user),
+        _("已停止该订餐。"),
+    )
     return redirect("care:recipient", pk=sub.recipient_id)
 
 
@@ -381,20 +387,17 @@ def subscription_end(request, pk):
 def visit_plan_add(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     form = VisitPlanForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            services.visit_plan_create(
-                recipient=recipient,
-                visitor=form.cleaned_data["visitor"].user,
-                by=request.user,
-                every_days=form.cleaned_data["every_days"],
-                first_due=form.cleaned_data["first_due"],
-            )
-            messages.success(request, _("已安排结对探访。"))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-    else:
-        messages.error(request, _form_errors(form))
+
+    def act(data):
+        services.visit_plan_create(
+            recipient=recipient,
+            visitor=data["visitor"].user,
+            by=request.user,
+            every_days=data["every_days"],
+            first_due=data["first_due"],
+        )
+
+    _form_action(request, form, act, _("已安排结对探访。"))
     return redirect("care:recipient", pk=pk)
 
 
@@ -438,14 +441,9 @@ def recipient_detail(request, pk):
 def recipient_pause(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     form = PauseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.pause_add(recipient=recipient, by=request.user, **form.cleaned_data)
-            messages.success(request, _("已暂停送餐。"))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-    else:
-        messages.error(request, _form_errors(form))
+    _form_action(
+        request, form, lambda data: services.pause_add(recipient=recipient, by=request.user, **data), _("已暂停送餐。")
+    )
     return redirect("care:recipient", pk=pk)
 
 
@@ -454,11 +452,12 @@ def recipient_pause(request, pk):
 def contact_add(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     form = ContactForm(request.POST)
-    if form.is_valid():
-        services.contact_add(recipient=recipient, by=request.user, **form.cleaned_data)
-        messages.success(request, _("已添加紧急联系人。"))
-    else:
-        messages.error(request, _form_errors(form))
+    _form_action(
+        request,
+        form,
+        lambda data: services.contact_add(recipient=recipient, by=request.user, **data),
+        _("已添加紧急联系人。"),
+    )
     return redirect("care:recipient", pk=pk)
 
 
@@ -467,14 +466,12 @@ def contact_add(request, pk):
 def recipient_end(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     form = EndForm(request.POST)
-    if form.is_valid():
-        try:
-            services.recipient_end(recipient=recipient, by=request.user, **form.cleaned_data)
-            messages.success(request, _("服务已结束，送餐、探访和安全提醒已全部停止。"))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-    else:
-        messages.error(request, _form_errors(form))
+    _form_action(
+        request,
+        form,
+        lambda data: services.recipient_end(recipient=recipient, by=request.user, **data),
+        _("服务已结束，送餐、探访和安全提醒已全部停止。"),
+    )
     return redirect("care:recipient", pk=pk)
 
 
