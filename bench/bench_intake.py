@@ -25,8 +25,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -74,42 +72,6 @@ if os.environ.get("BENCH_INTAKE_SERVER"):
 
 
 # --- client side ---------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, env: dict) -> subprocess.Popen:
-    cmd = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "--chdir",
-        str(HERE),
-        "bench_intake:application",
-        "-b",
-        f"127.0.0.1:{port}",
-        "-w",
-        str(WORKERS),
-        "-k",
-        "gthread",
-        "--threads",
-        str(THREADS),
-        "--log-level",
-        "warning",
-        "--backlog",
-        "512",
-    ]
-    proc = subprocess.Popen(cmd, env=env, cwd=str(ROOT))
-    for _ in range(300):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 class Client:
@@ -281,7 +243,7 @@ def main():
     world, key, token = prepare()
     connection.close()
 
-    port = free_port()
+    port = common.free_port()
     env = {
         **os.environ,
         "BENCH_INTAKE_SERVER": "1",
@@ -289,7 +251,7 @@ def main():
         "DATABASE_URL": os.environ["DATABASE_URL"],
         "MINHU_LOG_LEVEL": "WARNING",
     }
-    server = start_server(port, env)
+    server = common.start_gunicorn("bench_intake:application", port, env, workers=WORKERS, threads=THREADS)
     results = {}
     try:
         floor, open311, api = kinds(key, token, world.penglai_grid.pk)

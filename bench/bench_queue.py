@@ -19,8 +19,6 @@ import json
 import os
 import random
 import secrets
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -66,42 +64,6 @@ if os.environ.get("BENCH_QUEUE_SERVER"):
 
 
 # --- client side ---------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, env: dict) -> subprocess.Popen:
-    cmd = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "--chdir",
-        str(HERE),
-        "bench_queue:application",
-        "-b",
-        f"127.0.0.1:{port}",
-        "-w",
-        str(WORKERS),
-        "-k",
-        "gthread",
-        "--threads",
-        str(THREADS),
-        "--log-level",
-        "warning",
-        "--backlog",
-        "512",
-    ]
-    proc = subprocess.Popen(cmd, env=env, cwd=str(ROOT))
-    for _ in range(200):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 class Client:
@@ -199,7 +161,7 @@ def main():
     connection.close()
     load_before = os.getloadavg()
 
-    port = free_port()
+    port = common.free_port()
     env = {
         **os.environ,
         "BENCH_QUEUE_SERVER": "1",
@@ -209,7 +171,7 @@ def main():
         "DATABASE_URL": os.environ["DATABASE_URL"],
         "MINHU_LOG_LEVEL": "WARNING",
     }
-    server = start_server(port, env)
+    server = common.start_gunicorn("bench_queue:application", port, env, workers=WORKERS, threads=THREADS)
     try:
         # Warm up every worker's connection and imports (not measured).
         warm = Client(port)

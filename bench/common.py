@@ -12,9 +12,12 @@ Benchmarks are not tests: they measure, print, and record. Run them with `make b
 """
 
 import datetime
+import http.client
 import os
 import platform
+import socket
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -126,6 +129,46 @@ def percentile(samples, q: float) -> float:
 
 def median(samples) -> float:
     return statistics.median(samples)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(app: str, port: int, env: dict, *, workers: int, threads: int) -> subprocess.Popen:
+    """Start gunicorn (gthread) on 127.0.0.1:``port`` serving ``app`` (``module:application`` under bench/)
+    and wait until it answers /healthz."""
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "--chdir",
+        str(ROOT / "bench"),
+        app,
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+        "--backlog",
+        "512",
+    ]
+    proc = subprocess.Popen(cmd, env=env, cwd=str(ROOT))
+    for _ in range(300):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("gunicorn did not start")
 
 
 def report(name: str, body: str) -> None:
