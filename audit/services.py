@@ -25,12 +25,28 @@ def record(
     request=None,
 ) -> AuditEntry:
     """Append one entry. ``detail`` must not hold personal identifiers; free text in it is masked."""
+    entry = build(actor=actor, action=action, kind=kind, obj=obj, region=region, detail=detail, request=request)
+    entry.save()
+    return entry
+
+
+def build(
+    *,
+    actor,
+    action: str,
+    kind: str = AuditEntry.Kind.CHANGE,
+    obj=None,
+    region=None,
+    detail: dict | None = None,
+    request=None,
+) -> AuditEntry:
+    """The unsaved entry ``record`` appends, for callers that append many at once (bulk_create)."""
     detail = {k: mask_text(v) if isinstance(v, str) else v for k, v in (detail or {}).items()}
     if region is None and obj is not None:
         # A region's own entries belong to it; everything else to the region it carries.
         region = obj if obj._meta.label_lower == "org.region" else getattr(obj, "region", None)
     actor = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor,
         actor_name=str(actor) if actor else "",
         kind=kind,

@@ -1,8 +1,9 @@
 """Every write of insight, and the reads the pages share (docs/architecture.md, "Writes").
 
 Category suggestions
-    ``suggest_for_case`` runs after a case is created (insight.apps hooks ``post_save`` of Case and
-    enqueues ``insight.tasks.suggest_case`` on commit). It stores a Suggestion (top 3 with
+    ``suggest_for_case`` runs after a case is created (insight.apps hooks ``cases_created`` and
+    ``post_save`` of Case and enqueues ``insight.tasks.suggest_cases`` on commit, one task per
+    batch). It stores a Suggestion (top 3 with
     confidence, the model version or "keyword rules", the unit the routing rules give for each) and
     auto-dispatches only when the active model's confidence reaches the threshold chosen on held-out
     data (``RoutingModel.threshold``), the case is still unsorted (category ``other``, status new) and

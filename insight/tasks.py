@@ -11,14 +11,12 @@ log = logging.getLogger(__name__)
 
 
 @db_task()
-def suggest_case(case_id: int) -> int | None:
-    """After a case is created: store its category suggestion (and auto-dispatch when allowed)."""
+def suggest_cases(case_ids: list[int]) -> list[int]:
+    """After cases are created: store each one's category suggestion (and auto-dispatch when allowed)."""
     from cases.models import Case
 
-    case = Case.objects.select_related("category", "region").filter(pk=case_id).first()
-    if case is None:
-        return None
-    return services.suggest_for_case(case=case).pk
+    cases = Case.objects.select_related("category", "region").filter(pk__in=case_ids).order_by("pk")
+    return [services.suggest_for_case(case=case).pk for case in cases]
 
 
 @db_task()

@@ -21,24 +21,46 @@ def send(
     *, to: str, body: str, channel: str = Message.Channel.SMS, subject: str = "", purpose: str = "", related=None
 ) -> Message:
     """Queue a message in the caller's transaction; it is delivered after commit."""
-    to = (to or "").strip()
-    if not to:
-        raise ValueError("收件人不能为空")
-    message = Message.objects.create(
-        channel=channel,
-        to_encrypted=crypto.encrypt(to),
-        to_hash=crypto.lookup_hash(to),
-        to_masked=_mask_recipient(channel, to),
-        subject=subject,
-        body=body,
-        purpose=purpose,
-        related_type=ContentType.objects.get_for_model(related) if related is not None else None,
-        related_id=str(related.pk) if related is not None else "",
-    )
-    from .tasks import deliver_message
+    return send_many(
+        [{"to": to, "body": body, "channel": channel, "subject": subject, "purpose": purpose, "related": related}]
+    )[0]
 
-    transaction.on_commit(lambda: deliver_message(message.pk))
-    return message
+
+@transaction.atomic
+def send_many(messages: list[dict]) -> list[Message]:
+    """Queue several messages (each with ``send``'s arguments) in one INSERT; one delivery task
+    after commit takes them all (the intake worker's batches, bench/bench_intake.py)."""
+    rows = []
+    for m in messages:
+        to = (m.get("to") or "").strip()
+        if not to:
+            raise ValueError("收件人不能为空")
+        channel = m.get("channel") or Message.Channel.SMS
+        related = m.get("related")
+        rows.append(
+            Message(
+                channel=channel,
+                to_encrypted=crypto.encrypt(to),
+                to_hash=crypto.lookup_hash(to),
+                to_masked=_mask_recipient(channel, to),
+                subject=m.get("subject") or "",
+                body=m["body"],
+                purpose=m.get("purpose") or "",
+                related_type=ContentType.objects.get_for_model(related) if related is not None else None,
+                related_id=str(related.pk) if related is not None else "",
+            )
+        )
+    if not rows:
+        return rows
+    if len(rows) == 1:
+        rows[0].save()
+    else:
+        Message.objects.bulk_create(rows)
+    from .tasks import deliver_messages
+
+    ids = [m.pk for m in rows]
+    transaction.on_commit(lambda: deliver_messages(ids))
+    return rows
 
 
 def deliver(*, message: Message) -> Message:

@@ -8,9 +8,9 @@ MAX_ATTEMPTS = 5
 
 
 @db_task(retries=0)
-def deliver_message(message_id: int) -> None:
-    message = Message.objects.filter(pk=message_id).first()
-    if message is not None:
+def deliver_messages(message_ids: list[int]) -> None:
+    """Deliver the messages one transaction queued (send / send_many), one after another."""
+    for message in Message.objects.filter(pk__in=message_ids).order_by("pk"):
         deliver(message=message)
 
 
