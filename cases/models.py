@@ -717,6 +717,14 @@ class Open311Client(models.Model):
     key_prefix = models.CharField(_("密钥前缀"), max_length=12, editable=False, blank=True)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
+    answer_with_token = models.BooleanField(
+        _("先回 token，后台登记"),
+        default=False,
+        help_text=_(
+            "用于大批量转派的系统（如 12345 热线）：提交立即得到 token，诉求由后台任务成批登记，"
+            "对方凭 tokens/<token> 取得诉求编号（查询时尚未登记的当场登记）。带图片的提交仍当场登记。"
+        ),
+    )
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("签发时间"), default=timezone.now)
     created_by = models.ForeignKey(
@@ -800,11 +808,18 @@ class Open311Request(models.Model):
     token the client may look the request up by. Personal details (e-mail, phone, names) go to the
     case's reporter fields only and never back out through the public GETs."""
 
-    case = models.OneToOneField(Case, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="open311")
+    case = models.OneToOneField(
+        Case, verbose_name=_("诉求"), null=True, blank=True, on_delete=models.CASCADE, related_name="open311"
+    )
     client = models.ForeignKey(
         Open311Client, verbose_name=_("接入系统"), on_delete=models.PROTECT, related_name="requests"
     )
     token = models.CharField(max_length=40, unique=True, editable=False)
+    idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True, editable=False)
+    # What the case is made of while it waits for the intake worker (answer_with_token); emptied
+    # once the case exists, so no personal detail stays here (the phone is encrypted meanwhile).
+    pending = models.JSONField(default=dict, blank=True, editable=False)
+    error = models.CharField(_("未能登记的原因"), max_length=300, blank=True)
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     address_string = models.CharField(_("地址"), max_length=200, blank=True)
@@ -815,6 +830,10 @@ class Open311Request(models.Model):
     class Meta:
         verbose_name = _("Open311 提交")
         verbose_name_plural = _("Open311 提交")
+        indexes = [
+            # the intake worker's queue: requests still waiting for their case, oldest first
+            models.Index(fields=["id"], name="open311_pending_idx", condition=Q(case__isnull=True, error=""))
+        ]
 
     def __str__(self) -> str:
-        return f"{self.client} → {self.case_id}"
+        return f"{self.client} → {self.case_id or self.token}"

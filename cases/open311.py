@@ -477,6 +477,14 @@ def token_view(request, fmt, token):
     o = Open311Request.objects.filter(token=token).select_related("case").first()
     if o is None:
         raise Open311Error(404, _("没有这个 token。"))
+    if o.case is None and not o.error:
+        # still waiting for the intake worker: the partner asking now gets its case made now
+        svc.take_pending(token=token)
+        o.refresh_from_db()
+    if o.case is None:
+        if o.error:
+            raise Open311Error(400, _("该请求未能登记为诉求：%(reason)s") % {"reason": o.error})
+        return render(fmt, "service_requests", [{"service_request_id": None, "token": o.token}])
     return render(fmt, "service_requests", [{"service_request_id": o.case.number, "token": o.token}])
 
 
@@ -484,7 +492,7 @@ def _post_request(request, fmt):
     params = Params(request)
     client = svc.client_for_key(params.get("api_key"))
     key = (request.headers.get("Idempotency-Key") or "").strip() or None
-    case, created = svc.request_create(
+    o, created = svc.request_create(
         client=client,
         service_code=params.get("service_code"),
         description=params.get("description"),
@@ -500,14 +508,18 @@ def _post_request(request, fmt):
         media=request.FILES.get("media"),
         idempotency_key=key,
     )
-    o = _open311(case)
+    status = 201 if created else 200
+    if o.case is None:
+        # answer_with_token: the case is made by the intake worker; GeoReport v2 answers with a token
+        item = {"token": o.token, "service_notice": _("已收到，正在登记；凭 token 查询诉求编号。"), "account_id": None}
+        return render(fmt, "service_requests", [item], status=status)
     item = {
-        "service_request_id": case.number,
-        "token": o.token if o else None,
-        "service_notice": service_notice(case.category),
+        "service_request_id": o.case.number,
+        "token": o.token,
+        "service_notice": service_notice(o.case.category),
         "account_id": None,
     }
-    return render(fmt, "service_requests", [item], status=201 if created else 200)
+    return render(fmt, "service_requests", [item], status=status)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -13,7 +13,18 @@ class Open311ClientAdmin(admin.ModelAdmin):
     list_display = ["name", "region", "key_prefix", "is_active", "last_used_at", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "contact"]
-    fields = ["name", "contact", "region", "user", "is_active", "note", "key_prefix", "created_by", "last_used_at"]
+    fields = [
+        "name",
+        "contact",
+        "region",
+        "user",
+        "is_active",
+        "answer_with_token",
+        "note",
+        "key_prefix",
+        "created_by",
+        "last_used_at",
+    ]
     readonly_fields = ["key_prefix", "created_by", "last_used_at"]
     actions = ["reissue_keys"]
 

@@ -16,14 +16,16 @@ import secrets
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from lib import crypto
 
 from . import services
-from .models import Case, Category, Open311Attribute, Open311Client, Open311Request
+from .models import Attachment, Case, Category, Open311Attribute, Open311Client, Open311Request
 
 CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LAST_USED_EVERY = datetime.timedelta(minutes=5)
@@ -227,9 +229,11 @@ def request_create(
     attributes: dict[str, list[str]] | None = None,
     media=None,
     idempotency_key: str | None = None,
-) -> tuple[Case, bool]:
-    """Create a case from a POSTed service request. Returns (case, created); a replay of an
-    Idempotency-Key answers with the first case and created False."""
+) -> tuple[Open311Request, bool]:
+    """Accept a POSTed service request. Returns (request, created); ``request.case`` is the case,
+    or None while it waits for the intake worker (a client with ``answer_with_token``, no media):
+    the partner then gets a token. A replay of an Idempotency-Key answers with the first request
+    and created False."""
     if not service_code:
         raise Open311Error(400, _("缺少 service_code。"))
     category = Category.objects.filter(code=service_code, is_active=True).first()
@@ -276,47 +280,141 @@ def request_create(
     title = title_hint or (description.splitlines()[0] if description else category.name)
     if len(title) > 40:
         title = title[:39] + "…"
+    phone = (phone or "").strip()[:20]
 
-    region = _region_for(client, address=address, lat=lat, long=long)
-    by = actor_for(client)
-    try:
-        case = services.case_create(
-            title=title,
-            description=full,
-            region=region,
-            channel=Case.Channel.OPEN311,
-            by=by,
-            category=category,
-            reporter_name=join_name(first_name, last_name)[:50],
-            reporter_phone=(phone or "").strip()[:20],
-            address=address,
-            location_text=address_string or (address.text if address else ""),
-            idempotency_key=case_key(client, idempotency_key) if idempotency_key else None,
-            photos=[media] if media is not None else (),
-        )
-    except ValidationError as exc:  # workflow (CaseError) and attachment checks, in Chinese
-        raise Open311Error(400, " ".join(exc.messages)) from None
-    if idempotency_key and Open311Request.objects.filter(case=case).exists():
-        # case_create answered a replay (or a concurrent retry that won) with the first case
-        return case, False
-    Open311Request.objects.create(
-        case=case,
+    key = case_key(client, idempotency_key) if idempotency_key else None
+    if key:
+        prior = _prior(key)
+        if prior is not None:
+            return prior, False
+    o = Open311Request(
         client=client,
         token=secrets.token_hex(16),
+        idempotency_key=key,
         latitude=lat,
         longitude=long,
         address_string=address_string,
         media_url=media_url,
         attributes=answers,
+        pending={
+            "title": title,
+            "description": full,
+            "category": category.pk,
+            "address": address.pk if address else None,
+            "reporter_name": join_name(first_name, last_name)[:50],
+            "reporter_phone": crypto.encrypt(phone) if phone else "",
+            "location_text": address_string or (address.text if address else ""),
+        },
     )
-    record(
-        actor=by,
-        action="cases.case.open311_create",
-        obj=case,
-        region=case.region,
-        detail={"client": client.name, "service_code": category.code},
+    try:
+        with transaction.atomic():
+            o.save()
+    except IntegrityError:
+        prior = _prior(key) if key else None
+        if prior is None:
+            raise
+        return prior, False  # a concurrent retry with the same key won
+    if client.answer_with_token and media is None:
+        from .tasks import take_open311_requests_soon
+
+        transaction.on_commit(take_open311_requests_soon)
+        return o, True
+    try:
+        _make_cases([o], media=media)
+    except ValidationError as exc:  # workflow (CaseError) and attachment checks, in Chinese
+        raise Open311Error(400, " ".join(exc.messages)) from None
+    return o, True
+
+
+def _prior(key: str) -> Open311Request | None:
+    """The request an Idempotency-Key was first used for (requests from before the key was kept
+    on the request itself are found through their case's key)."""
+    return (
+        Open311Request.objects.select_related("case", "case__category")
+        .filter(Q(idempotency_key=key) | Q(case__idempotency_key=key))
+        .first()
     )
-    return case, True
+
+
+def _make_cases(requests: list[Open311Request], *, media=None) -> None:
+    """Create the cases of accepted requests in one batch (services.case_create_many): region from
+    the address or the point, the partner as the actor, the moment of receipt as the time of intake;
+    then empty ``pending`` and write one audit entry each."""
+    from audit.models import AuditEntry
+    from audit.services import build as audit_entry
+    from people.models import Address
+
+    categories = {c.pk: c for c in Category.objects.filter(pk__in={o.pending["category"] for o in requests})}
+    address_ids = {o.pending["address"] for o in requests if o.pending.get("address")}
+    addresses = Address.objects.select_related("region").in_bulk(address_ids) if address_ids else {}
+    intakes, actors = [], {}
+    for o in requests:
+        p = o.pending
+        address = addresses.get(p.get("address"))
+        if o.client_id not in actors:
+            actors[o.client_id] = actor_for(o.client)
+        intakes.append(
+            {
+                "title": p["title"],
+                "description": p["description"],
+                "region": _region_for(o.client, address=address, lat=o.latitude, long=o.longitude),
+                "channel": Case.Channel.OPEN311,
+                "by": actors[o.client_id],
+                "category": categories[p["category"]],
+                "reporter_name": p["reporter_name"],
+                "reporter_phone": crypto.decrypt(p["reporter_phone"]) if p["reporter_phone"] else "",
+                "address": address,
+                "location_text": p["location_text"],
+                "idempotency_key": o.idempotency_key,
+                "at": o.created_at,
+            }
+        )
+    cases = services.case_create_many(intakes)
+    for o, case in zip(requests, cases, strict=True):
+        o.case, o.pending, o.error = case, {}, ""
+    Open311Request.objects.bulk_update(requests, ["case", "pending", "error"])
+    if media is not None:
+        services.attachment_add(case=cases[0], file=media, kind=Attachment.Kind.INTAKE, by=intakes[0]["by"])
+    AuditEntry.objects.bulk_create(
+        audit_entry(
+            actor=actors[o.client_id],
+            action="cases.case.open311_create",
+            obj=o.case,
+            region=o.case.region,
+            detail={"client": o.client.name, "service_code": o.case.category.code},
+        )
+        for o in requests
+    )
+
+
+def take_pending(*, limit: int = 100, token: str | None = None) -> int:
+    """The intake worker's step: create the cases of up to ``limit`` waiting requests (oldest first)
+    in one transaction; requests another worker holds are skipped, not waited for. A request the
+    workflow refuses (its category was switched off meanwhile, say) keeps its reason in ``error``
+    and is not tried again; the others still become cases. Returns how many requests were taken."""
+    with transaction.atomic():
+        waiting = Open311Request.objects.filter(case__isnull=True, error="").order_by("pk")
+        if token is not None:
+            waiting = waiting.filter(token=token)
+        requests = list(
+            waiting.select_related("client", "client__region", "client__user").select_for_update(
+                skip_locked=True, of=("self",)
+            )[:limit]
+        )
+        if not requests:
+            return 0
+        try:
+            with transaction.atomic():
+                _make_cases(requests)
+        except ValidationError:
+            for o in requests:  # one at a time, to keep the reason of the one refused
+                try:
+                    with transaction.atomic():
+                        _make_cases([o])
+                except ValidationError as exc:
+                    o.error = " ".join(exc.messages)[:300]
+                    Open311Request.objects.filter(pk=o.pk).update(error=o.error)
+        return len(requests)
 
 
 # ----------------------------------------------------------------------------------------------

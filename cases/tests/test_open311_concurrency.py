@@ -5,9 +5,10 @@ once appends one timeline entry."""
 import threading
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
-from cases import open311_services
+from cases import open311_services, tasks
 from cases.models import Case, CaseEvent, Open311Client, Open311Request
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -55,14 +56,15 @@ def test_same_idempotency_key_at_once_creates_one_case(partner):
     results, errors = race(4, post)
     assert not errors, errors
     assert Case.objects.count() == 1 and Open311Request.objects.count() == 1
-    assert {case.pk for case, _created in results} == {Case.objects.get().pk}
-    assert sorted(created for _case, created in results) == [False, False, False, True]
+    assert {o.case.pk for o, _created in results} == {Case.objects.get().pk}
+    assert sorted(created for _o, created in results) == [False, False, False, True]
 
 
 def test_same_update_id_at_once_appends_one_entry(partner):
-    case, _ = open311_services.request_create(
+    o, _ = open311_services.request_create(
         client=partner, service_code="repair", description="路灯不亮", address_string="蓬莱路100弄"
     )
+    case = o.case
 
     def update(i):
         return open311_services.update_create(
@@ -92,3 +94,28 @@ def test_rest_retries_at_once_create_one_case_and_only_the_first_answers_201(wor
     assert Case.objects.count() == 1
     assert sorted(code for code, _ in results) == [200, 200, 200, 201]
     assert {number for _, number in results} == {Case.objects.get().number}
+
+
+def test_intake_workers_at_once_make_each_waiting_request_into_one_case(world, users, categories):
+    """answer_with_token: four workers taking the queue together (SKIP LOCKED) make 60 requests into 60 cases."""
+    client = Open311Client(name="热线批量转派", region=world.laoximen, answer_with_token=True)
+    open311_services.client_issue_key(client=client, by=users["admin"])
+    cache.set(tasks.INTAKE_FLAG, 1, timeout=60)  # a worker task counts as due: nothing is taken on commit
+    for i in range(60):
+        open311_services.request_create(
+            client=client, service_code="repair", description=f"路灯不亮 {i}", address_string="蓬莱路100弄"
+        )
+    assert Case.objects.count() == 0
+
+    def work(i):
+        taken = 0
+        while n := open311_services.take_pending(limit=7):
+            taken += n
+        return taken
+
+    results, errors = race(4, work)
+    cache.delete(tasks.INTAKE_FLAG)
+    assert not errors, errors
+    assert sum(results) == 60 and Case.objects.count() == 60
+    assert not Open311Request.objects.filter(case__isnull=True).exists()
+    assert len(set(Open311Request.objects.values_list("case_id", flat=True))) == 60
