@@ -6,15 +6,25 @@ bare Django view behind the same middleware that inserts one row.
 
 Every intake is the whole production path: the case row, its number, the timeline, the audit log,
 the routing rule that dispatches it at once to 蓬莱路居委会 (a second timeline entry and audit row),
-the SMS to the reporter and the message to the unit written to the outbox; notification delivery
-is enqueued on Redis (REDIS_URL, as in production) and left to the worker, which is not running.
+the SMS to the reporter and the message to the unit written to the outbox.
+
+Three ways in:
+- Open311, case made in the request (a partner without ``answer_with_token``);
+- Open311 for a bulk-transfer partner (``answer_with_token``, e.g. the 12345 hotline): the POST
+  answers with a token and the real task worker (`manage.py run_huey`, started here as in
+  production, with message delivery and category suggestions running too) makes the cases in
+  batches. Its figures are the POST's latency AND the cases made per second end to end, from the
+  first request sent to the last case written, with each request's wait until its case existed;
+- REST, case made in the request (staff apps).
+For the two made-in-request ways, delivery tasks are enqueued on Redis and left (no worker runs).
 
 Two loads, each client on its own keep-alive connection:
 - paced: CLIENTS clients together offering RATE requests per second for SECONDS seconds, each request
   sent at its scheduled moment; latency counts from that moment, so a server falling behind shows in
   the figures instead of slowing the clients down (no coordinated omission);
 - saturation: the same clients with no pause at all (the ceiling of this machine).
-Afterwards: every 201 answer is one case, and replaying 100 requests with their keys creates none.
+Afterwards: every 201 answer is one case, and replaying 50 requests of each way with their keys
+creates none.
 
 Run: BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_intake .venv/bin/python bench/bench_intake.py
 (BENCH_INTAKE_WORKERS, BENCH_INTAKE_THREADS, BENCH_INTAKE_RATE, BENCH_INTAKE_SECONDS change the set-up;
@@ -24,7 +34,9 @@ REDIS_URL defaults to redis://127.0.0.1:6379/14).
 import http.client
 import json
 import os
+import random
 import secrets
+import subprocess
 import sys
 import threading
 import time
@@ -37,7 +49,7 @@ ROOT = HERE.parent
 WORKERS = int(os.environ.get("BENCH_INTAKE_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_INTAKE_THREADS", "4"))
 RATE = int(os.environ.get("BENCH_INTAKE_RATE", "200"))
-SECONDS = int(os.environ.get("BENCH_INTAKE_SECONDS", "2"))
+SECONDS = int(os.environ.get("BENCH_INTAKE_SECONDS", "3"))
 CLIENTS = 20
 SATURATION_PER_CLIENT = 20
 TARGET_RATE = 200
@@ -102,14 +114,16 @@ class Kind:
         self.name, self.path, self.make, self.expect = name, path, make, expect
 
 
-def kinds(key, token, region_id):
-    def open311(tag):
+def kinds(key, token, region_id, bulk_key):
+    def open311(tag, key=key):
+        # a point somewhere in the neighbourhood (each request its own): the nearest known address gives the grid
+        spot = random.Random(tag)
         body = urllib.parse.urlencode(
             {
                 "api_key": key,
                 "service_code": "repair",
-                "lat": "31.218000",
-                "long": "121.489000",
+                "lat": f"{31.218 + spot.uniform(-0.002, 0.002):.6f}",
+                "long": f"{121.489 + spot.uniform(-0.002, 0.002):.6f}",
                 "address_string": "蓬莱路100弄3号门口",
                 "description": f"路灯不亮，晚上老人下楼看不清（{tag}）",
                 "first_name": "张三",
@@ -136,10 +150,14 @@ def kinds(key, token, region_id):
     def floor(tag):
         return b"", {"Content-Type": "application/json"}
 
+    def bulk(tag):
+        return open311(tag, key=bulk_key)
+
     return [
         Kind("floor", "/bench/floor/", floor),
         Kind("open311", "/open311/v2/requests.json", open311),
         Kind("api", "/api/cases/", api),
+        Kind("bulk", "/open311/v2/requests.json", bulk),
     ]
 
 
@@ -197,20 +215,35 @@ def prepare():
     from cases import open311_services
     from cases.models import Category, Open311Client, RoutingRule
     from org.testing import build_world
+    from people.models import Address
 
     world = build_world()
+    spot = random.Random(1)
+    Address.objects.bulk_create(
+        Address(
+            region=world.penglai_grid,
+            road="蓬莱路",
+            lane=str(100 + i // 10),
+            number=str(i % 10 + 1),
+            latitude=f"{31.218 + spot.uniform(-0.003, 0.003):.6f}",
+            longitude=f"{121.489 + spot.uniform(-0.003, 0.003):.6f}",
+        )
+        for i in range(300)
+    )
     repair = Category.objects.get(code="repair")
     RoutingRule.objects.create(category=repair, region=world.penglai, main_unit=world.penglai_committee)
     partner = Open311Client(name="压测对接系统", region=world.penglai_grid)
     key = open311_services.client_issue_key(client=partner, by=None)
+    hotline = Open311Client(name="压测12345热线转派", region=world.penglai_grid, answer_with_token=True)
+    bulk_key = open311_services.client_issue_key(client=hotline, by=None)
     token = Token.objects.create(user=world.users["staff"]).key
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_floor")
         cursor.execute("CREATE TABLE bench_floor (id serial PRIMARY KEY, at timestamptz NOT NULL)")
-    return world, key, token
+    return world, key, token, bulk_key
 
 
-def queries_per_intake(world, key, token) -> dict:
+def queries_per_intake(world, key, token, bulk_key) -> dict:
     """Round trips of one intake of each kind, counted in-process on the same database."""
     from django.db import connection
     from django.test import Client as DjangoClient
@@ -218,14 +251,71 @@ def queries_per_intake(world, key, token) -> dict:
 
     out = {}
     c = DjangoClient()
-    for kind in kinds(key, token, world.penglai_grid.pk)[1:]:
+    for kind in kinds(key, token, world.penglai_grid.pk, bulk_key)[1:]:
         body, headers = kind.make(f"count-{kind.name}-{secrets.token_hex(4)}")
         ctype = headers.pop("Content-Type")
         with CaptureQueriesContext(connection) as q:
             response = c.generic("POST", kind.path, body, content_type=ctype, headers=headers)
         assert response.status_code == 201, response.content
         out[kind.name] = len(q)
+    from cases import open311_services
+    from cases.models import Open311Request
+
+    open311_services.take_pending()  # the one counted above
+    bulk = kinds(key, token, world.penglai_grid.pk, bulk_key)[3]
+    for i in range(100):
+        body, headers = bulk.make(f"count-batch-{i}-{secrets.token_hex(4)}")
+        ctype = headers.pop("Content-Type")
+        c.generic("POST", bulk.path, body, content_type=ctype, headers=headers)
+    with CaptureQueriesContext(connection) as q:
+        assert open311_services.take_pending(limit=100) == 100
+    out["batch"] = len(q)
+    assert not Open311Request.objects.filter(case__isnull=True).exists()
     return out
+
+
+def start_worker(env: dict) -> subprocess.Popen:
+    """The real task worker, started as in production (bin/run-demo)."""
+    cmd = [sys.executable, "manage.py", "run_huey", "--workers", "2", "--worker-type", "thread"]
+    return subprocess.Popen(cmd, env=env, cwd=str(ROOT))
+
+
+def wait_for_cases(timeout=300.0) -> None:
+    """Until no bulk-partner request waits for its case."""
+    from cases.models import Open311Request
+
+    deadline = time.monotonic() + timeout
+    while Open311Request.objects.filter(case__isnull=True, error="").exists():
+        if time.monotonic() > deadline:
+            raise SystemExit("the intake worker did not make every case in time")
+        time.sleep(0.05)
+
+
+def made(run_id: str, started_wall: float) -> dict:
+    """End to end for the bulk partner's requests of one load: cases per second from the first
+    request sent to the last case written, and each request's wait from receipt to its case."""
+    from audit.models import AuditEntry
+    from cases.models import Open311Request
+
+    rows = list(
+        Open311Request.objects.filter(idempotency_key__contains=f":bulk-{run_id}-").values_list("case_id", "created_at")
+    )
+    at = dict(
+        AuditEntry.objects.filter(
+            action="cases.case.open311_create", object_id__in=[str(c) for c, _ in rows]
+        ).values_list("object_id", "at")
+    )
+    waits = sorted((at[str(case_id)] - received).total_seconds() for case_id, received in rows)
+    last = max(at[str(case_id)] for case_id, _ in rows).timestamp()
+    import common
+
+    return {
+        "n": len(rows),
+        "rate": len(rows) / (last - started_wall),
+        "p50": common.percentile(waits, 50) * 1000,
+        "p99": common.percentile(waits, 99) * 1000,
+        "max": waits[-1] * 1000,
+    }
 
 
 def main():
@@ -239,22 +329,24 @@ def main():
 
     common.setup()
     from django.db import connection
+    from huey.contrib.djhuey import HUEY
 
-    world, key, token = prepare()
+    world, key, token, bulk_key = prepare()
     connection.close()
 
     port = common.free_port()
     env = {
         **os.environ,
-        "BENCH_INTAKE_SERVER": "1",
         "MINHU_DEBUG": "0",
         "DATABASE_URL": os.environ["DATABASE_URL"],
         "MINHU_LOG_LEVEL": "WARNING",
     }
-    server = common.start_gunicorn("bench_intake:application", port, env, workers=WORKERS, threads=THREADS)
-    results = {}
+    server = common.start_gunicorn(
+        "bench_intake:application", port, {**env, "BENCH_INTAKE_SERVER": "1"}, workers=WORKERS, threads=THREADS
+    )
+    results, ends = {}, {}
     try:
-        floor, open311, api = kinds(key, token, world.penglai_grid.pk)
+        floor, open311, api, bulk = kinds(key, token, world.penglai_grid.pk, bulk_key)
         # warm up every worker: imports, connections, first queries (not measured)
         for kind in (floor, open311, api):
             results[("warm", kind.name)] = run(port, kind, rate=0, seconds=0, per_client=3, run_id="warm")
@@ -264,47 +356,47 @@ def main():
             )
         for kind in (floor, open311, api):
             results[("paced", kind.name)] = run(port, kind, rate=RATE, seconds=SECONDS, run_id="paced")
-        # The same saturation once more with the row triggers on cases_case switched off (the monthly
-        # figures, cases 0007): what keeping the figures exact inside the intake transaction costs.
-        from django.db import connection as conn
-
-        with conn.cursor() as cursor:
-            cursor.execute("ALTER TABLE cases_case DISABLE TRIGGER USER")
+        # The bulk partner, with the worker running (the delivery tasks left by the runs above are
+        # dropped first, so the worker does only what the bulk partner's intake asks of it).
+        HUEY.flush()
+        worker = start_worker(env)
         try:
-            results[("no_trigger", "open311")] = run(
-                port, open311, rate=0, seconds=0, per_client=SATURATION_PER_CLIENT, run_id="notrigger"
-            )
+            results[("warm", "bulk")] = run(port, bulk, rate=0, seconds=0, per_client=3, run_id="warm")
+            wait_for_cases()
+            for load, kw in (
+                ("saturation", {"rate": 0, "seconds": 0, "per_client": SATURATION_PER_CLIENT}),
+                ("paced", {"rate": RATE, "seconds": SECONDS}),
+            ):
+                time.sleep(2)  # the worker's tail of the previous load (deliveries, suggestions) done
+                started_wall = time.time()
+                results[(load, "bulk")] = run(port, bulk, run_id=load[:3], **kw)
+                wait_for_cases()
+                ends[load] = made(load[:3], started_wall)
         finally:
-            with conn.cursor() as cursor:
-                cursor.execute("ALTER TABLE cases_case ENABLE TRIGGER USER")
-            conn.close()
+            worker.terminate()
+            worker.wait(timeout=30)
         # replays with the same keys create nothing new
-        replay = Kind("open311", open311.path, open311.make, expect=(200,))
-        replay_api = Kind("api", api.path, api.make, expect=(200,))
-        for kind in (replay, replay_api):
+        for kind in (open311, api, bulk):
+            replay = Kind(kind.name, kind.path, kind.make, expect=(200,))
             c = Client(port)
-            done = [tag for tag, status in ANSWERS.items() if tag.startswith(f"{kind.name}-paced-") and status == 201]
+            done = [tag for tag, status in ANSWERS.items() if tag.startswith(f"{kind.name}-pac") and status == 201]
             for tag in done[:50]:
-                body, headers = kind.make(tag)
-                status, data, _ = c.post(kind.path, body, headers, time.perf_counter())
+                body, headers = replay.make(tag)
+                status, data, _ = c.post(replay.path, body, headers, time.perf_counter())
                 assert status == 200, (kind.name, status, data[:200])
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    from cases.models import Case
+    from cases.models import Case, Open311Request
 
-    loads = [(load, name) for load in ("warm", "paced", "saturation") for name in ("open311", "api")]
-    loads.append(("no_trigger", "open311"))
+    loads = [(load, name) for load in ("warm", "paced", "saturation") for name in ("open311", "api", "bulk")]
     expected = sum(1 for pair in loads for status in results[pair][2] if status == 201)
     assert Case.objects.count() == expected, (Case.objects.count(), expected)
     assert not Case.objects.filter(number__isnull=True).exists()
     assert Case.objects.filter(status="dispatched").count() == expected, "every case dispatched by the rule"
-    counts = queries_per_intake(world, key, token)
-
-    from huey.contrib.djhuey import HUEY
-
-    queued = HUEY.pending_count()
+    assert not Open311Request.objects.filter(case__isnull=True).exists()
+    counts = queries_per_intake(world, key, token, bulk_key)
     HUEY.flush()
 
     def rate_of(load, name):
@@ -322,18 +414,27 @@ def main():
             f"| {max(timer.samples) * 1000:.1f} | {(n - failed(load, name)) / elapsed:.0f} |"
         )
 
+    def end_line(label, load):
+        e = ends[load]
+        return f"| {label} | {e['n']} | {e['rate']:.0f} | {e['p50']:.0f} | {e['p99']:.0f} | {e['max']:.0f} |"
+
     head = (
-        "| request | count | 5xx | p50 | p95 | p99 | max | ok per s |\n"
+        "| request | count | 5xx | p50 | p95 | p99 | max | answered per s |\n"
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     )
+    names = ("open311", "api", "bulk")
     paced_ok = {
         name: results[("paced", name)][0].ms(99) < TARGET_P99_MS
         and rate_of("paced", name) >= TARGET_RATE * 0.98
         and not failed("paced", name)
-        for name in ("open311", "api")
+        for name in names
     }
+    # cases per second: for the bulk partner, cases made end to end, not answers
+    sat_rate = {name: rate_of("saturation", name) for name in ("open311", "api")}
+    sat_rate["bulk"] = min(rate_of("saturation", "bulk"), ends["saturation"]["rate"])
+    sat_ok = {name: sat_rate[name] >= TARGET_RATE for name in names}
+    paced_ok["bulk"] = paced_ok["bulk"] and ends["paced"]["rate"] >= TARGET_RATE * 0.9
     errors_5xx = sum(failed(*pair) for pair in loads if pair[0] != "warm")
-    sat_ok = {name: rate_of("saturation", name) >= TARGET_RATE for name in ("open311", "api")}
 
     def verdict(name):
         return "met" if paced_ok[name] and sat_ok[name] else "NOT met"
@@ -349,55 +450,59 @@ Creating cases over the API against gunicorn ({WORKERS} workers × {THREADS} thr
 PostgreSQL, {CLIENTS} concurrent clients each on its own keep-alive connection, every request with its own
 `Idempotency-Key`. An intake is the whole production path: the case, its number, the timeline, the audit log, the
 routing rule dispatching it at once (second timeline entry and audit row), the SMS to the reporter and the message to
-the unit in the outbox (delivery enqueued on Redis for the worker). The floor is a bare Django view behind the same
-middleware that inserts one row, measured the same way in the same run. Latency in milliseconds at the client.
+the unit in the outbox. Three ways in: Open311 with the case made in the request; Open311 for a bulk-transfer
+partner (`answer_with_token`, e.g. the 12345 hotline: the POST answers with a token, the task worker
+`manage.py run_huey --workers 2` makes the cases in batches of up to 100, delivering the messages and storing the
+category suggestions as well); REST with the case made in the request. The floor is a bare Django view behind the
+same middleware that inserts one row, measured the same way in the same run. Latency in milliseconds at the client.
 
 **Paced** — the {CLIENTS} clients together offer {RATE} requests/s for {SECONDS} s; latency counts from each
 request's scheduled moment, so queueing behind a slow server is included:
 
 {head}
-{line("Open311 `POST /open311/v2/requests.json`", "paced", "open311")}
+{line("Open311, bulk partner (token; case by the worker)", "paced", "bulk")}
+{line("Open311, case made in the request", "paced", "open311")}
 {line("REST `POST /api/cases/`", "paced", "api")}
 {line("floor: bare view inserting one row", "paced", "floor")}
 
 **Saturation** — the same clients with no pause ({SATURATION_PER_CLIENT} requests each, always {CLIENTS} in flight):
 
 {head}
-{line("Open311 `POST /open311/v2/requests.json`", "saturation", "open311")}
+{line("Open311, bulk partner (token; case by the worker)", "saturation", "bulk")}
+{line("Open311, case made in the request", "saturation", "open311")}
 {line("REST `POST /api/cases/`", "saturation", "api")}
 {line("floor: bare view inserting one row", "saturation", "floor")}
 
-The same Open311 saturation with the row triggers on `cases_case` switched off (they keep the dashboard's monthly
-figures exact inside each writing transaction, migration `cases.0007`); the difference is what the figures cost intake:
+**Bulk partner end to end** — cases made per second from the first request sent to the last case written, and each
+request's wait from its receipt until its case existed (ms):
 
-{head}
-{line("Open311, figures trigger off", "no_trigger", "open311")}
+| load | cases | cases made per s | wait p50 | wait p99 | wait max |
+| --- | ---: | ---: | ---: | ---: | ---: |
+{end_line("paced", "paced")}
+{end_line("saturation", "saturation")}
 
-Target ≥ {TARGET_RATE} cases/s with p99 < {TARGET_P99_MS} ms: Open311 **{verdict("open311")}**, REST
-**{verdict("api")}** (paced p99 {p99("open311"):.1f} / {p99("api"):.1f} ms; ceiling
-{rate_of("saturation", "open311"):.0f} / {rate_of("saturation", "api"):.0f} cases/s).
+Target ≥ {TARGET_RATE} cases/s with p99 < {TARGET_P99_MS} ms: bulk partner **{verdict("bulk")}** (paced p99
+{p99("bulk"):.1f} ms, {ends["paced"]["rate"]:.0f} cases/s made end to end; ceiling {sat_rate["bulk"]:.0f} cases/s);
+Open311 with the case made in the request **{verdict("open311")}** (p99 {p99("open311"):.1f} ms, ceiling
+{sat_rate["open311"]:.0f}/s); REST **{verdict("api")}** (p99 {p99("api"):.1f} ms, ceiling {sat_rate["api"]:.0f}/s).
 
-Ratio to the floor: at saturation the floor inserts {rate_of("saturation", "floor"):.0f} rows/s, so Open311 intake
-runs at {rate_of("saturation", "open311") / rate_of("saturation", "floor"):.2f}× and REST intake at
-{rate_of("saturation", "api") / rate_of("saturation", "floor"):.2f}× the floor's throughput; paced p50 is
-{ratio("paced", "open311", 50):.1f}× / {ratio("paced", "api", 50):.1f}× the floor's and p99
-{ratio("paced", "open311", 99):.1f}× / {ratio("paced", "api", 99):.1f}×. Database round trips per intake (counted
-in-process): Open311 {counts["open311"]}, REST {counts["api"]}, floor 1.
+Ratio to the floor: at saturation the floor inserts {rate_of("saturation", "floor"):.0f} rows/s; the bulk partner's
+cases are made at {sat_rate["bulk"] / rate_of("saturation", "floor"):.2f}× that, Open311 made in the request at
+{sat_rate["open311"] / rate_of("saturation", "floor"):.2f}× and REST at
+{sat_rate["api"] / rate_of("saturation", "floor"):.2f}×;
+paced p99 is {ratio("paced", "bulk", 99):.1f}× / {ratio("paced", "open311", 99):.1f}× / {ratio("paced", "api", 99):.1f}×
+the floor's. Database statements per request (counted in-process): bulk-partner POST {counts["bulk"]}, Open311 made in
+the request {counts["open311"]}, REST {counts["api"]}, floor 1; the worker makes a batch of 100 in {counts["batch"]}.
 
-{errors_5xx} requests answered 5xx in all ({
-        "see the server log above the table: on PostgreSQL these were "
-        "deadlocks between concurrent intakes in the figures trigger"
-        if errors_5xx
-        else "none"
-    }).
-Checked afterwards: {expected} cases for {expected} `201` answers, each numbered and dispatched; replaying 50 Open311
-and 50 REST requests with their keys answered `200` with the first case and created none; {queued} delivery tasks
-were waiting on Redis (flushed).
+{errors_5xx} requests answered 5xx in all.
+Checked afterwards: {expected} cases for {expected} `201` answers, each numbered and dispatched, no bulk request left
+without its case; replaying 50 requests of each way with their keys answered `200` with the first case (or token)
+and created none.
 
 Rerun: `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_intake .venv/bin/python bench/bench_intake.py`
 (needs Redis at `REDIS_URL`, default `redis://127.0.0.1:6379/14`; `BENCH_INTAKE_WORKERS`, `BENCH_INTAKE_THREADS`,
-`BENCH_INTAKE_RATE`, `BENCH_INTAKE_SECONDS` change the set-up). The machine is shared: the load average during this
-run was {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.
+`BENCH_INTAKE_RATE`, `BENCH_INTAKE_SECONDS` change the set-up). 1-minute load average at the end of the run:
+{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.
 """
     common.report("intake", body)
     return 0 if all(paced_ok.values()) and all(sat_ok.values()) else 1

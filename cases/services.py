@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import record
-from lib import crypto
+from lib import bulk, crypto
 from lib.workdays import add_working_time, working_time_between
 from org.models import Membership, Role, Unit
 
@@ -505,7 +505,7 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
         return [existing]
     for case in cases:
         case.number = f"MH{timezone.localtime(case.created_at):%Y}-{case.pk:06d}"
-    Case.objects.bulk_update(cases, ["number"])
+    bulk.set_column(Case, "number", {case.pk: case.number for case in cases})
     _write_intake_effects(new)
     from .signals import cases_created
 

@@ -145,25 +145,34 @@ class Suggested:
 def suggest_text(*, title: str, description: str, region=None) -> Suggested:
     """Top 3 categories for a text (no writes): the active model, else the keyword rules. With a
     region, each carries the unit the routing rules give."""
+    return suggest_texts([(title, description, region)])[0]
+
+
+def suggest_texts(items: list[tuple]) -> list[Suggested]:
+    """``suggest_text`` for many (title, description, region) at once: one pass of the model over
+    all the texts and one query for the categories."""
     meta, model = active_model()
-    doc = doc_of(title, description)
+    docs = [doc_of(title, description) for title, description, _region in items]
     if model is not None:
-        ranked = model.top([doc], k=3)[0]
+        ranked_all = model.top(docs, k=3)
         source, threshold = Suggestion.Source.MODEL, meta.threshold
     else:
-        ranked = textmodel.KeywordRules(keyword_lists()).top([doc], k=3)[0]
+        ranked_all = textmodel.KeywordRules(keyword_lists()).top(docs, k=3)
         source, threshold = Suggestion.Source.KEYWORDS, None
-    cats = Category.objects.in_bulk([code for code, _c in ranked], field_name="code")
-    top = []
-    for code, confidence in ranked:
-        cat = cats.get(code)
-        if cat is None or not cat.is_active:
-            continue
-        item = {"code": code, "name": cat.name, "confidence": round(float(confidence), 4), "category_id": cat.pk}
-        if region is not None:
-            item.update(_rule_for(cat, region))
-        top.append(item)
-    return Suggested(source=source, model=meta if model is not None else None, top=top, threshold=threshold)
+    cats = Category.objects.in_bulk({code for ranked in ranked_all for code, _c in ranked}, field_name="code")
+    out = []
+    for (_title, _description, region), ranked in zip(items, ranked_all, strict=True):
+        top = []
+        for code, confidence in ranked:
+            cat = cats.get(code)
+            if cat is None or not cat.is_active:
+                continue
+            item = {"code": code, "name": cat.name, "confidence": round(float(confidence), 4), "category_id": cat.pk}
+            if region is not None:
+                item.update(_rule_for(cat, region))
+            top.append(item)
+        out.append(Suggested(source=source, model=meta if model is not None else None, top=top, threshold=threshold))
+    return out
 
 
 _rules: dict = {}
@@ -212,39 +221,55 @@ def may_auto_dispatch(case: Case, suggested: Suggested) -> bool:
     )
 
 
-@transaction.atomic
 def suggest_for_case(*, case: Case, by=None) -> Suggestion:
     """Suggest categories for a case and record it; auto-dispatch when ``may_auto_dispatch``."""
-    suggested = suggest_text(title=case.title, description=case.description, region=case.region)
-    best = suggested.best
-    suggestion = Suggestion.objects.create(
-        case=case,
-        source=suggested.source,
-        model=suggested.model,
-        top=suggested.top,
-        category_id=best["category_id"] if best else None,
-        confidence=best["confidence"] if best else 0.0,
-        threshold=suggested.threshold,
-    )
-    if may_auto_dispatch(case, suggested):
-        category = Category.objects.get(pk=best["category_id"])
-        note = _("分类模型 %(v)s 建议“%(cat)s”（置信度 %(c).0f%%，不低于自动派单阈值 %(t).0f%%），自动分类并派单。") % {
-            "v": suggestion.version_label,
-            "cat": category.name,
-            "c": best["confidence"] * 100,
-            "t": suggested.threshold * 100,
-        }
-        try:
-            with transaction.atomic():
-                _apply(case=case, category=category, by=by, note=note)
-        except case_services.CaseError as exc:  # someone was faster: the suggestion stays a suggestion
-            log.info("auto-dispatch of case %s skipped: %s", case.pk, exc)
-        else:
-            Suggestion.objects.filter(pk=suggestion.pk).update(
-                auto_dispatched=True, accepted=True, final_category=category, decided_at=timezone.now()
+    return suggest_for_cases(cases=[case], by=by)[0]
+
+
+@transaction.atomic
+def suggest_for_cases(*, cases: list[Case], by=None) -> list[Suggestion]:
+    """``suggest_for_case`` for a batch of new cases (one INSERT for the suggestions)."""
+    suggested_all = suggest_texts([(case.title, case.description, case.region) for case in cases])
+    suggestions = []
+    for case, suggested in zip(cases, suggested_all, strict=True):
+        best = suggested.best
+        suggestions.append(
+            Suggestion(
+                case=case,
+                source=suggested.source,
+                model=suggested.model,
+                top=suggested.top,
+                category_id=best["category_id"] if best else None,
+                confidence=best["confidence"] if best else 0.0,
+                threshold=suggested.threshold,
             )
-            suggestion.refresh_from_db()
-    return suggestion
+        )
+    Suggestion.objects.bulk_create(suggestions)
+    for case, suggested, suggestion in zip(cases, suggested_all, suggestions, strict=True):
+        if may_auto_dispatch(case, suggested):
+            _auto_dispatch(case, suggested, suggestion, by=by)
+    return suggestions
+
+
+def _auto_dispatch(case: Case, suggested: Suggested, suggestion: Suggestion, *, by) -> None:
+    best = suggested.best
+    category = Category.objects.get(pk=best["category_id"])
+    note = _("分类模型 %(v)s 建议“%(cat)s”（置信度 %(c).0f%%，不低于自动派单阈值 %(t).0f%%），自动分类并派单。") % {
+        "v": suggestion.version_label,
+        "cat": category.name,
+        "c": best["confidence"] * 100,
+        "t": suggested.threshold * 100,
+    }
+    try:
+        with transaction.atomic():
+            _apply(case=case, category=category, by=by, note=note)
+    except case_services.CaseError as exc:  # someone was faster: the suggestion stays a suggestion
+        log.info("auto-dispatch of case %s skipped: %s", case.pk, exc)
+    else:
+        Suggestion.objects.filter(pk=suggestion.pk).update(
+            auto_dispatched=True, accepted=True, final_category=category, decided_at=timezone.now()
+        )
+        suggestion.refresh_from_db()
 
 
 def _apply(*, case: Case, category: Category, by, note: str) -> Case:

@@ -15,8 +15,8 @@ def suggest_cases(case_ids: list[int]) -> list[int]:
     """After cases are created: store each one's category suggestion (and auto-dispatch when allowed)."""
     from cases.models import Case
 
-    cases = Case.objects.select_related("category", "region").filter(pk__in=case_ids).order_by("pk")
-    return [services.suggest_for_case(case=case).pk for case in cases]
+    cases = list(Case.objects.select_related("category", "region").filter(pk__in=case_ids).order_by("pk"))
+    return [s.pk for s in services.suggest_for_cases(cases=cases)] if cases else []
 
 
 @db_task()

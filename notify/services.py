@@ -1,5 +1,6 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from lib import crypto
@@ -65,21 +66,31 @@ def send_many(messages: list[dict]) -> list[Message]:
 
 def deliver(*, message: Message) -> Message:
     """Hand one queued message to its sender; records the outcome. Safe to call twice."""
-    claimed = Message.objects.filter(pk=message.pk, status__in=[Message.Status.QUEUED, Message.Status.FAILED])
-    if not claimed.exists():
-        return message
-    try:
-        sender_for(message.channel).send(message)
-    except Exception as exc:  # any gateway error: keep the row, count the attempt, retry later
-        Message.objects.filter(pk=message.pk).update(
-            status=Message.Status.FAILED, attempts=message.attempts + 1, error=str(exc)[:300]
-        )
-    else:
-        Message.objects.filter(pk=message.pk).update(
-            status=Message.Status.SENT, attempts=message.attempts + 1, sent_at=timezone.now(), error=""
-        )
+    deliver_many([message.pk])
     message.refresh_from_db()
     return message
+
+
+def deliver_many(message_ids) -> int:
+    """Hand the queued (or failed) messages among ``message_ids`` to their senders, oldest first;
+    the ones sent are marked in one UPDATE, a failure keeps its row with the reason for a retry.
+    Returns how many were sent."""
+    todo = Message.objects.filter(pk__in=list(message_ids), status__in=[Message.Status.QUEUED, Message.Status.FAILED])
+    sent = []
+    for message in todo.order_by("pk"):
+        try:
+            sender_for(message.channel).send(message)
+        except Exception as exc:  # any gateway error: keep the row, count the attempt, retry later
+            Message.objects.filter(pk=message.pk).update(
+                status=Message.Status.FAILED, attempts=message.attempts + 1, error=str(exc)[:300]
+            )
+        else:
+            sent.append(message.pk)
+    if sent:
+        Message.objects.filter(pk__in=sent).update(
+            status=Message.Status.SENT, attempts=F("attempts") + 1, sent_at=timezone.now(), error=""
+        )
+    return len(sent)
 
 
 def messages_for(obj):

@@ -4,6 +4,13 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def keys_onto_requests(apps, schema_editor):
+    """A request's Idempotency-Key now lives on the request itself; earlier ones had it on their case."""
+    Open311Request = apps.get_model("cases", "Open311Request")
+    for o in Open311Request.objects.filter(case__idempotency_key__isnull=False).select_related("case"):
+        Open311Request.objects.filter(pk=o.pk).update(idempotency_key=o.case.idempotency_key)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -36,6 +43,7 @@ class Migration(migrations.Migration):
             name='case',
             field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='open311', to='cases.case', verbose_name='诉求'),
         ),
+        migrations.RunPython(keys_onto_requests, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='open311request',
             index=models.Index(condition=models.Q(('case__isnull', True), ('error', '')), fields=['id'], name='open311_pending_idx'),
