@@ -4,19 +4,19 @@ Kiosks and the load test (bench/bench_queue.py) use these; they call the same se
 """
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.response import Response
 
-from org.models import STAFF_ROLES
+from org.authentication import TokenAuthentication
 
 from . import services
 from .models import Desk, QueueTicket
-from .selectors import get_desk_for_user
+from .selectors import get_desk_to_call
 
 
 class TakeIn(serializers.Serializer):
@@ -61,18 +61,19 @@ def ticket_data(ticket: QueueTicket) -> dict:
 @authentication_classes([])
 @permission_classes([permissions.AllowAny])
 def take(request, desk_pk):
-    desk = get_object_or_404(Desk.objects.select_related("event__region"), pk=desk_pk)
     data = TakeIn(data=request.data)
     data.is_valid(raise_exception=True)
     d = data.validated_data
     try:
         ticket = services.ticket_take(
-            desk=desk,
+            desk=desk_pk,  # the service finds out whether the desk exists: no read before it
             name=d["name"],
             phone=d["phone"],
             priority_reason=d["priority_reason"],
             session_key=d["client_id"],
         )
+    except Desk.DoesNotExist:
+        raise Http404 from None
     except services.AlreadyQueued as exc:
         return Response({"detail": exc.messages[0], "ticket": ticket_data(exc.ticket)}, status=409)
     except ValidationError as exc:
@@ -85,7 +86,7 @@ def take(request, desk_pk):
 @authentication_classes([TokenAuthentication, SessionAuthentication])
 @permission_classes([permissions.IsAuthenticated])
 def call_next(request, desk_pk):
-    desk = get_desk_for_user(request.user, desk_pk, roles=STAFF_ROLES)
+    desk = get_desk_to_call(request.user, desk_pk)
     ticket = services.ticket_call_next(desk=desk, by=request.user)
     if ticket is None:
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -3,22 +3,29 @@
 Keyword-only functions, one transaction each, the actor passed as ``by``; each writes the audit log.
 The queue functions are written for many phones and desks at once (see docs/events.md):
 
-* numbers come from the desk's counter row with one ``UPDATE … SET last_number = last_number + 1
-  … RETURNING`` (atomic on PostgreSQL and SQLite), backed by UniqueConstraint(desk, number);
-* call-next locks the first waiting ticket with ``select_for_update(skip_locked=True)`` on
-  PostgreSQL (two staff at one desk each get a different ticket instead of waiting on each other),
-  then flips it with a conditional update, so a ticket never goes to two callers.
+* numbers come from the desk's counter row (``UPDATE … SET last_number = last_number + 1 … RETURNING``),
+  bumped in the same statement (PostgreSQL) or transaction (SQLite) that inserts the ticket, backed by
+  UniqueConstraint(desk, number);
+* call-next locks the first waiting ticket with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (two staff at one
+  desk each get a different ticket instead of waiting on each other) and flips it with a conditional update,
+  so a ticket never goes to two callers;
+* on PostgreSQL take-number and call-next are each one statement with their audit entry.
 """
 
+import contextlib
 import datetime
+import functools
 from dataclasses import dataclass
+from typing import NoReturn
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEntry
+from audit.services import build as audit_entry
 from audit.services import record as audit
 from lib import crypto
 from lib.masking import mask_phone
@@ -125,6 +132,59 @@ def roster_add(*, desk: Desk, volunteer, starts_at, ends_at, by, is_lead=False, 
     return RosterEntry.objects.create(desk=desk, assignment=assignment, is_lead=is_lead)
 
 
+# Queue: one statement per request on PostgreSQL ------------------------------------------------
+# Take-number and call-next are each one data-modifying statement (WITH … UPDATE … INSERT) that changes the queue
+# and appends the audit entry. Run outside a transaction, that statement is a transaction of its own: the desk's
+# counter row is locked only while PostgreSQL runs it, never while PostgreSQL waits for a busy app server to send
+# the next statement, and the change costs one round trip (docs/events.md, "Load test and what limits it").
+class _InsertSelect:
+    """INSERT … SELECT of one model's row inside a statement: the column list, the SELECT expressions, and the
+    parameters for a given instance. Columns in ``computed`` take SQL expressions over what the statement produces
+    (a ``%s`` in one stands for the instance's own value of that column); the others take the instance's values.
+    Built once per statement (the statements below are cached), so a request only converts the values."""
+
+    def __init__(self, model, computed: dict[str, str]):
+        self.fields = []  # whose values are parameters, in order
+        columns, values = [], []
+        for field in model._meta.concrete_fields:
+            if field.primary_key:
+                continue
+            columns.append(connection.ops.quote_name(field.column))
+            expression = computed.get(field.column, "%s")
+            if "%s" in expression:
+                expression = expression.replace("%s", f"CAST(%s AS {field.cast_db_type(connection)})")
+                self.fields.append(field)
+            values.append(expression)
+        self.columns, self.values = ", ".join(columns), ", ".join(values)
+
+    def params(self, instance, conn) -> list:
+        return [f.get_db_prep_save(f.pre_save(instance, True), conn) for f in self.fields]
+
+
+def _ticket_from_row(row, desk: Desk, alias: str) -> QueueTicket:
+    """A ticket from a row of all its columns in model order (``_ticket_columns()``), at ``desk``."""
+    ticket = QueueTicket.from_db(alias, [f.attname for f in QueueTicket._meta.concrete_fields], row)
+    ticket.desk = desk
+    return ticket
+
+
+def _ticket_columns() -> str:
+    return ", ".join(connection.ops.quote_name(f.column) for f in QueueTicket._meta.concrete_fields)
+
+
+def _label_sql(prefix: str, number: str) -> str:
+    """QueueTicket.label in SQL: the desk prefix and the number with at least three digits (A007, A1024)."""
+    return f"{prefix} || to_char({number}, 'FM9999999000')"
+
+
+def _audit_entry(*, by, action: str, detail: dict | None = None) -> AuditEntry:
+    """The entry ``audit.services.record`` appends for a queue ticket, unsaved: the statements below insert it with
+    the change and fill in the ticket's id, label and region there."""
+    entry = audit_entry(actor=by, action=action, detail=detail)
+    entry.object_type = QueueTicket._meta.label_lower
+    return entry
+
+
 # Queue: take a number --------------------------------------------------------------------------
 def person_key_for(*, resident=None, phone="", session_key="") -> str:
     if resident is not None:
@@ -134,6 +194,143 @@ def person_key_for(*, resident=None, phone="", session_key="") -> str:
     if session_key:
         return "s:" + session_key[:60]
     return ""
+
+
+def _normalise_phone(phone: str) -> str:
+    phone = (phone or "").strip().replace(" ", "").replace("-", "")
+    if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
+        raise ValidationError(_("手机号格式不正确。"))
+    return phone
+
+
+def ticket_take(
+    *,
+    desk: Desk | int,
+    by=None,
+    name="",
+    phone="",
+    resident=None,
+    priority_reason="",
+    channel=QueueTicket.Channel.PHONE,
+    session_key="",
+    issued_at=None,
+    transferred_from=None,
+) -> QueueTicket:
+    """Give the next number at ``desk`` (a Desk, or just its id: the API does not read the desk first).
+    Raises AlreadyQueued if this person already waits there, Desk.DoesNotExist if there is no such desk.
+
+    Everything but the number is prepared before the desk's counter row is locked (other phones at this desk wait
+    for that lock). Then, in one step (a savepoint when called inside a transaction, e.g. a transfer): bump the
+    counter with UPDATE … RETURNING, insert the ticket, write the audit entry. If the insert hits the
+    one-open-ticket-per-person constraint, the whole step rolls back (the counter too, so numbers stay gapless)
+    and AlreadyQueued carries the ticket the person already holds. No read before the write: the constraints decide.
+    """
+    phone = _normalise_phone(phone)
+    key = person_key_for(resident=resident, phone=phone, session_key=session_key)
+    desk_id = desk.pk if isinstance(desk, Desk) else desk
+    now = timezone.now()
+    ticket = QueueTicket(
+        desk_id=desk_id,
+        number=0,  # from the counter
+        issued_at=issued_at or now,
+        taken_at=now,
+        channel=channel,
+        name=name[:30],
+        phone_encrypted=crypto.encrypt(phone),
+        phone_masked=mask_phone(phone) if phone else "",
+        resident=resident,
+        person_key=key,
+        priority=bool(priority_reason),
+        priority_reason=priority_reason or "",
+        transferred_from=transferred_from,
+    )
+    entry = _audit_entry(by=by, action="events.ticket.take", detail={"desk": desk_id, "channel": channel})
+    try:
+        if connection.vendor == "postgresql":
+            # A savepoint only inside a transaction: on its own the statement is atomic already.
+            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+                desk = _take_in_one_statement(ticket, entry, desk)
+        else:
+            desk = _take_step_by_step(ticket, entry, desk)
+    except IntegrityError:
+        existing = (
+            QueueTicket.objects.filter(desk_id=desk_id, person_key=key, status__in=QueueTicket.OPEN_STATUSES)
+            .select_related("desk")
+            .first()
+        )
+        if key and existing is not None:
+            raise AlreadyQueued(existing) from None
+        raise
+    ticket.desk = desk
+    return ticket
+
+
+@functools.cache
+def _take_statement() -> tuple[str, _InsertSelect, _InsertSelect]:
+    """Bump the desk's counter (if the desk takes numbers and its event has not ended), insert the ticket with
+    that number and its audit entry; answer the ticket's id and number and the desk's event id and prefix."""
+    ticket = _InsertSelect(QueueTicket, {"desk_id": "desk.id", "number": "desk.last_number"})
+    entry = _InsertSelect(
+        AuditEntry,
+        {
+            "object_id": "CAST(ticket.id AS text)",
+            "object_repr": _label_sql("desk.prefix", "ticket.number"),
+            "region_id": "desk.region_id",
+            "detail": "%s || jsonb_build_object('number', ticket.number)",
+        },
+    )
+    sql = f"""
+        WITH desk AS (
+            UPDATE events_desk SET last_number = last_number + 1
+            FROM events_serviceevent event
+            WHERE events_desk.id = %s AND events_desk.is_open
+                AND event.id = events_desk.event_id AND event.status <> 'closed'
+            RETURNING events_desk.id, events_desk.last_number, events_desk.event_id, events_desk.prefix,
+                event.region_id
+        ), ticket AS (
+            INSERT INTO events_queueticket ({ticket.columns}) SELECT {ticket.values} FROM desk RETURNING id, number
+        ), entry AS (
+            INSERT INTO audit_auditentry ({entry.columns}) SELECT {entry.values} FROM desk, ticket
+        )
+        SELECT ticket.id, ticket.number, desk.event_id, desk.prefix FROM ticket, desk
+    """
+    return sql, ticket, entry
+
+
+def _take_in_one_statement(ticket: QueueTicket, entry: AuditEntry, desk: Desk | int) -> Desk:
+    """PostgreSQL: counter, ticket and audit entry in one statement. Returns the desk (when only its id was given,
+    one with the id, event and prefix loaded, the other fields deferred)."""
+    sql, ticket_insert, entry_insert = _take_statement()
+    conn = connections[DEFAULT_DB_ALIAS]
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [ticket.desk_id, *ticket_insert.params(ticket, conn), *entry_insert.params(entry, conn)])
+        row = cursor.fetchone()
+    if row is None:
+        _refuse_number(ticket.desk_id)
+    ticket.pk, ticket.number, event_id, prefix = row
+    ticket._state.adding, ticket._state.db = False, conn.alias
+    if isinstance(desk, Desk):
+        return desk
+    return Desk.from_db(conn.alias, ["id", "event_id", "prefix"], [ticket.desk_id, event_id, prefix])
+
+
+def _take_step_by_step(ticket: QueueTicket, entry: AuditEntry, desk: Desk | int) -> Desk:
+    """SQLite (writers are serialised): the same step as a transaction of three statements."""
+    if not isinstance(desk, Desk):
+        desk = Desk.objects.select_related("event").get(pk=desk)
+    if desk.event.status == ServiceEvent.Status.CLOSED:
+        raise ValidationError(_("活动已结束，不能再取号。"))
+    with transaction.atomic():
+        number = _next_number(desk.pk)
+        if number is None:
+            _refuse_number(desk.pk)
+        ticket.number = number
+        ticket.save(force_insert=True)
+        ticket.desk = desk
+        entry.object_id, entry.object_repr = str(ticket.pk), ticket.label
+        entry.region_id, entry.detail["number"] = desk.event.region_id, number
+        entry.save(force_insert=True)
+    return desk
 
 
 def _next_number(desk_id: int) -> int | None:
@@ -148,75 +345,12 @@ def _next_number(desk_id: int) -> int | None:
     return row[0] if row else None
 
 
-def _normalise_phone(phone: str) -> str:
-    phone = (phone or "").strip().replace(" ", "").replace("-", "")
-    if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
-        raise ValidationError(_("手机号格式不正确。"))
-    return phone
-
-
-def ticket_take(
-    *,
-    desk: Desk,
-    by=None,
-    name="",
-    phone="",
-    resident=None,
-    priority_reason="",
-    channel=QueueTicket.Channel.PHONE,
-    session_key="",
-    issued_at=None,
-    transferred_from=None,
-) -> QueueTicket:
-    """Give the next number at ``desk``. Raises AlreadyQueued if this person already waits there.
-
-    1. one transaction (a savepoint when called inside another, e.g. a transfer): bump the desk counter with
-       UPDATE … RETURNING, insert the ticket, write the audit entry;
-    2. if the insert hits the one-open-ticket-per-person constraint, the whole step rolls back — the counter
-       too, so numbers stay gapless — and the ticket the person already holds is returned in AlreadyQueued.
-    No read before the write: the constraints decide, which keeps this to a few round trips under load.
-    """
-    phone = _normalise_phone(phone)
-    key = person_key_for(resident=resident, phone=phone, session_key=session_key)
+def _refuse_number(desk_id: int) -> NoReturn:
+    """Why the desk gave no number: no such desk, its event has ended, or it stopped taking numbers."""
+    desk = Desk.objects.select_related("event").get(pk=desk_id)  # Desk.DoesNotExist if there is none
     if desk.event.status == ServiceEvent.Status.CLOSED:
         raise ValidationError(_("活动已结束，不能再取号。"))
-    # Everything but the number is prepared before the counter row is locked: the lock is held until
-    # commit, and other phones at this desk wait for it (docs/events.md, "Correctness under load").
-    now = timezone.now()
-    ticket = QueueTicket(
-        desk=desk,
-        issued_at=issued_at or now,
-        taken_at=now,
-        channel=channel,
-        name=name[:30],
-        phone_encrypted=crypto.encrypt(phone),
-        phone_masked=mask_phone(phone) if phone else "",
-        resident=resident,
-        person_key=key,
-        priority=bool(priority_reason),
-        priority_reason=priority_reason or "",
-        transferred_from=transferred_from,
-    )
-    try:
-        with transaction.atomic():
-            number = _next_number(desk.pk)
-            if number is None:
-                raise ValidationError(_("这个咨询台已停止取号。"))
-            ticket.number = number
-            ticket.save(force_insert=True)
-            audit(
-                actor=by,
-                action="events.ticket.take",
-                obj=ticket,
-                region=desk.event.region,
-                detail={"desk": desk.pk, "number": number, "channel": channel},
-            )
-    except IntegrityError:
-        existing = QueueTicket.objects.filter(desk=desk, person_key=key, status__in=QueueTicket.OPEN_STATUSES).first()
-        if key and existing is not None:
-            raise AlreadyQueued(existing) from None
-        raise
-    return ticket
+    raise ValidationError(_("这个咨询台已停止取号。"))
 
 
 # Queue: desk staff ------------------------------------------------------------------------------
@@ -228,71 +362,74 @@ def _flip(ticket: QueueTicket, from_statuses, **changes) -> QueueTicket:
     return ticket
 
 
-# Call-next in one statement on PostgreSQL: lock the first waiting ticket in call order (skipping rows another
-# caller holds) and flip it, returning the row. Who relies on this: ticket_call_next, bench/bench_queue.py.
-CALL_NEXT_SQL = """
-UPDATE events_queueticket SET status = 'called', called_at = %(now)s, last_called_at = %(now)s, call_count = 1,
-       called_by_id = %(by)s
-WHERE id = (
-    SELECT id FROM events_queueticket WHERE desk_id = %(desk)s AND status = 'waiting'
-    ORDER BY priority DESC, issued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
-) AND status = 'waiting'
-RETURNING id, number, token, issued_at, priority, priority_reason, phone_encrypted, name, person_key
-"""
+@functools.cache
+def _call_next_statement() -> tuple[str, _InsertSelect]:
+    """Call-next on PostgreSQL: lock the first waiting ticket in call order (skipping rows another caller holds),
+    flip it and append the audit entry, answering the ticket's row. Who relies on this: ticket_call_next,
+    bench/bench_queue.py."""
+    entry = _InsertSelect(
+        AuditEntry,
+        # object_repr's own value is the desk's prefix; the statement appends the number
+        {"object_id": "CAST(ticket.id AS text)", "object_repr": _label_sql("%s", "ticket.number")},
+    )
+    sql = f"""
+        WITH ticket AS (
+            UPDATE events_queueticket SET status = 'called', called_at = %s, last_called_at = %s, call_count = 1,
+                called_by_id = %s
+            WHERE id = (
+                SELECT id FROM events_queueticket WHERE desk_id = %s AND status = 'waiting'
+                ORDER BY priority DESC, issued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+            ) AND status = 'waiting'
+            RETURNING {_ticket_columns()}
+        ), entry AS (
+            INSERT INTO audit_auditentry ({entry.columns}) SELECT {entry.values} FROM ticket
+        )
+        SELECT {_ticket_columns()} FROM ticket
+    """
+    return sql, entry
+
+
+def ticket_call_next(*, desk: Desk, by) -> QueueTicket | None:
+    """Call the next waiting ticket at the desk (priority first, then original issue time); None if nobody waits.
+
+    The ticket is flipped and the audit entry written together (on PostgreSQL in one statement, a transaction of
+    its own); a resident who left a phone number then gets the text message, queued in a transaction of its own."""
+    now = timezone.now()
+    by_id = by.pk if getattr(by, "is_authenticated", False) else None
+    entry = _audit_entry(by=by, action="events.ticket.call")
+    entry.region_id = desk.event.region_id
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor == "postgresql":
+        sql, entry_insert = _call_next_statement()
+        entry.object_repr = desk.prefix
+        with conn.cursor() as cursor:
+            cursor.execute(sql, [now, now, by_id, desk.pk, *entry_insert.params(entry, conn)])
+            row = cursor.fetchone()
+        ticket = _ticket_from_row(row, desk, conn.alias) if row else None
+    else:
+        ticket = _call_next_step_by_step(desk, entry, now=now, by_id=by_id)
+    if ticket is not None:
+        _notify_called(ticket)
+    return ticket
 
 
 @transaction.atomic
-def ticket_call_next(*, desk: Desk, by) -> QueueTicket | None:
-    """Call the next waiting ticket at the desk (priority first, then original issue time); None if nobody waits."""
-    now = timezone.now()
-    by_id = by.pk if getattr(by, "is_authenticated", False) else None
-    ticket = None
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(CALL_NEXT_SQL, {"now": now, "by": by_id, "desk": desk.pk})
-            row = cursor.fetchone()
-        if row is None:
+def _call_next_step_by_step(desk: Desk, entry: AuditEntry, *, now, by_id) -> QueueTicket | None:
+    """SQLite serialises writers (BEGIN IMMEDIATE): read the head of the queue, then flip it conditionally."""
+    for _attempt in range(5):
+        head = QueueTicket.objects.filter(desk=desk).waiting().in_call_order().first()
+        if head is None:
             return None
-        fields = [
-            "id",
-            "number",
-            "token",
-            "issued_at",
-            "priority",
-            "priority_reason",
-            "phone_encrypted",
-            "name",
-            "person_key",
-        ]
-        ticket = QueueTicket(
-            desk_id=desk.pk,
-            status=QueueTicket.Status.CALLED,
-            called_at=now,
-            last_called_at=now,
-            call_count=1,
-            called_by_id=by_id,
-            **dict(zip(fields, row, strict=True)),
-        )
-        ticket._state.adding = False
-    else:
-        # SQLite serialises writers (BEGIN IMMEDIATE): read the head of the queue, then flip it conditionally.
-        for _attempt in range(5):
-            head = QueueTicket.objects.filter(desk=desk).waiting().in_call_order().first()
-            if head is None:
-                return None
-            if QueueTicket.objects.filter(pk=head.pk, status=QueueTicket.Status.WAITING).update(
-                status=QueueTicket.Status.CALLED, called_at=now, last_called_at=now, call_count=1, called_by_id=by_id
-            ):
-                head.status, head.called_at, head.last_called_at, head.call_count = "called", now, now, 1
-                head.called_by_id = by_id
-                ticket = head
-                break
-        if ticket is None:
-            return None
-    ticket.desk = desk
-    _notify_called(ticket)
-    audit(actor=by, action="events.ticket.call", obj=ticket, region=desk.event.region)
-    return ticket
+        if QueueTicket.objects.filter(pk=head.pk, status=QueueTicket.Status.WAITING).update(
+            status=QueueTicket.Status.CALLED, called_at=now, last_called_at=now, call_count=1, called_by_id=by_id
+        ):
+            head.status, head.called_at, head.last_called_at, head.call_count = "called", now, now, 1
+            head.called_by_id = by_id
+            head.desk = desk
+            entry.object_id, entry.object_repr = str(head.pk), head.label
+            entry.save(force_insert=True)
+            return head
+    return None
 
 
 def _notify_called(ticket: QueueTicket) -> None:

@@ -39,6 +39,23 @@ def visible_regions(user, *, roles=PERSONAL_DATA_ROLES):
     return Region.objects.filter(q)
 
 
+def region_visible_sql(user, *, roles, path: str) -> tuple[str, list]:
+    """``region_q``'s rule as a condition for hand-written SQL: the region whose path is the SQL expression ``path``
+    lies under one of the user's regions held with ``roles``. The user's regions are looked up inside the
+    statement (one round trip fewer than region_q, which reads them first); returns (sql, params)."""
+    if not user or not user.is_authenticated:
+        return "1 = 0", []
+    if user.is_superuser:
+        return "1 = 1", []
+    roles = sorted(roles)
+    sql = (
+        "EXISTS (SELECT 1 FROM org_membership m JOIN org_region r ON r.id = m.region_id"
+        f" WHERE m.user_id = %s AND m.role IN ({', '.join(['%s'] * len(roles))})"
+        f" AND substr({path}, 1, length(r.path)) = r.path)"
+    )
+    return sql, [user.pk, *roles]
+
+
 def get_visible_or_404(queryset, user, **lookup):
     """Fetch one object through ``visible_to(user)``; out of scope and missing both raise Http404."""
     try:
