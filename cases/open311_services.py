@@ -147,37 +147,73 @@ def _decimal(value, name: str, low: int, high: int) -> Decimal:
     return number.quantize(Decimal("0.000001"))
 
 
-def _region_for(client: Open311Client, *, address, lat, long):
-    """The address's own region, else the region of the nearest known address within about 150 m of
-    the point (inside the client's region), else the client's region."""
-    if address is not None:
-        return address.region
-    if lat is not None and long is not None:
-        region_id = _nearest_region_id(client.region.path, lat, long)
-        if region_id is not None:
-            from org.models import Region
+def _regions_for(requests: list[Open311Request], addresses: dict) -> list:
+    """Where each request's case belongs: its address's own region, else the region of the nearest
+    known address within about 150 m of its point (inside its partner's region), else the
+    partner's region. The points of a whole batch are looked up in one statement."""
+    from org.models import Region
 
-            return client.region if region_id == client.region_id else Region.objects.get(pk=region_id)
-    return client.region
+    points = [
+        (i, o.client.region.path, o.latitude, o.longitude)
+        for i, o in enumerate(requests)
+        if o.pending.get("address") is None and o.latitude is not None and o.longitude is not None
+    ]
+    nearest = _nearest_region_ids(points)
+    regions = Region.objects.in_bulk(set(nearest.values()) - {o.client.region_id for o in requests})
+    out = []
+    for i, o in enumerate(requests):
+        address = addresses.get(o.pending.get("address"))
+        region_id = nearest.get(i)
+        if address is not None:
+            out.append(address.region)
+        elif region_id is not None and region_id != o.client.region_id:
+            out.append(regions[region_id])
+        else:
+            out.append(o.client.region)
+    return out
 
 
-def _nearest_region_id(path: str, lat, long) -> int | None:
-    """The region of the known address nearest to the point, within about 150 m, under ``path``.
-    Plain SQL: the intake worker asks this once per request, and the ORM would spend more time
-    building the query than the database spends answering it."""
+def _nearest_region_ids(points: list[tuple]) -> dict:
+    """{key: region id of the known address nearest to the point, within about 150 m, under path}
+    for (key, path, lat, long) points; points with no such address are left out. Plain SQL: on
+    PostgreSQL one statement for all the points (a correlated subquery each); SQLite cannot order a
+    correlated subquery by the outer row, so there it is one statement per point."""
     from org.models import Region
     from people.models import Address
 
+    if not points:
+        return {}
     d = Decimal("0.0015")
+    nearest = (
+        f"SELECT a.region_id FROM {Address._meta.db_table} a JOIN {Region._meta.db_table} r ON r.id = a.region_id"
+        " WHERE r.path LIKE {path} AND a.latitude BETWEEN {lat} - %s AND {lat} + %s"
+        " AND a.longitude BETWEEN {lng} - %s AND {lng} + %s"
+        " ORDER BY (a.latitude - {lat}) * (a.latitude - {lat}) + (a.longitude - {lng}) * (a.longitude - {lng}), a.id"
+        " LIMIT 1"
+    )
+    out = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT a.region_id FROM {Address._meta.db_table} a JOIN {Region._meta.db_table} r ON r.id = a.region_id"
-            " WHERE r.path LIKE %s AND a.latitude BETWEEN %s AND %s AND a.longitude BETWEEN %s AND %s"
-            " ORDER BY (a.latitude - %s) * (a.latitude - %s) + (a.longitude - %s) * (a.longitude - %s), a.id LIMIT 1",
-            [path + "%", lat - d, lat + d, long - d, long + d, lat, lat, long, long],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+        if connection.vendor == "postgresql":
+            wanted = " UNION ALL ".join(
+                ["SELECT %s AS k, %s AS path, %s::numeric AS lat, %s::numeric AS lng"] * len(points)
+            )
+            one = nearest.format(path="p.path", lat="p.lat", lng="p.lng")
+            params = []
+            for key, path, lat, long in points:
+                params += [key, path + "%", lat, long]
+            cursor.execute(f"SELECT p.k, ({one}) FROM ({wanted}) p", [d, d, d, d] + params)
+            rows = cursor.fetchall()
+        else:
+            one = nearest.format(path="%s", lat="%s", lng="%s")
+            rows = []
+            for key, path, lat, long in points:
+                cursor.execute(one, [path + "%", lat, d, lat, d, long, d, long, d, lat, lat, long, long])
+                row = cursor.fetchone()
+                rows.append((key, row[0] if row else None))
+    for key, region_id in rows:
+        if region_id is not None:
+            out[key] = region_id
+    return out
 
 
 def check_attributes(category: Category, answers: dict[str, list[str]]) -> list[tuple[Open311Attribute, list[str]]]:
@@ -354,7 +390,7 @@ def _make_cases(requests: list[Open311Request], *, media=None) -> None:
     address_ids = {o.pending["address"] for o in requests if o.pending.get("address")}
     addresses = Address.objects.select_related("region").in_bulk(address_ids) if address_ids else {}
     intakes, actors = [], {}
-    for o in requests:
+    for o, region in zip(requests, _regions_for(requests, addresses), strict=True):
         p = o.pending
         address = addresses.get(p.get("address"))
         if o.client_id not in actors:
@@ -363,7 +399,7 @@ def _make_cases(requests: list[Open311Request], *, media=None) -> None:
             {
                 "title": p["title"],
                 "description": p["description"],
-                "region": _region_for(o.client, address=address, lat=o.latitude, long=o.longitude),
+                "region": region,
                 "channel": Case.Channel.OPEN311,
                 "by": actors[o.client_id],
                 "category": categories[p["category"]],

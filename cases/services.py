@@ -489,6 +489,7 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
     if not new:
         return out
     cases = [i.case for i in new]
+    numbered = _number_ahead(cases)
     try:
         if keys:
             with transaction.atomic():  # a savepoint: a key taken meanwhile must not poison the caller
@@ -503,14 +504,37 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
             raise
         existing.replayed = True  # a concurrent request with the same key won: answer with its case
         return [existing]
-    for case in cases:
-        case.number = f"MH{timezone.localtime(case.created_at):%Y}-{case.pk:06d}"
-    bulk.set_column(Case, "number", {case.pk: case.number for case in cases})
+    if not numbered:
+        for case in cases:
+            case.number = _case_number(case)
+        bulk.set_column(Case, "number", {case.pk: case.number for case in cases})
     _write_intake_effects(new)
     from .signals import cases_created
 
     cases_created.send(sender=Case, cases=cases)
     return out
+
+
+def _case_number(case) -> str:
+    return f"MH{timezone.localtime(case.created_at):%Y}-{case.pk:06d}"
+
+
+def _number_ahead(cases: list[Case]) -> bool:
+    """On PostgreSQL take the cases' ids from the table's sequence before the INSERT, so each row is
+    written once with its number; elsewhere the number is set after the INSERT gives the id."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Case._meta.db_table, len(cases)],
+        )
+        for case, (pk,) in zip(cases, cursor.fetchall(), strict=True):
+            case.pk = pk
+            case.number = _case_number(case)
+    return True
 
 
 def _write_intake_effects(intakes: list[_Intake]) -> None:

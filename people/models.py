@@ -45,6 +45,8 @@ class Address(models.Model):
         indexes = [
             # "same building" look-ups for duplicate cases and visits: road + lane + number
             models.Index(fields=["road", "lane", "number"], name="address_building_idx"),
+            # the nearest known address to a map point (Open311 intake): a range on latitude, then longitude
+            models.Index(fields=["latitude", "longitude"], name="address_point_idx"),
         ]
 
     def __str__(self) -> str:

@@ -131,3 +131,19 @@ def test_inactive_category_at_post_is_refused_at_once(client, hotline):
     Category.objects.filter(code="repair").update(is_active=False)
     assert post(client, hotline[1], description="路灯不亮").status_code == 404
     assert Open311Request.objects.count() == 0
+
+
+def test_a_batch_places_each_point_in_the_grid_of_its_nearest_known_address(client, world, users, categories):
+    from people.models import Address
+
+    partner = Open311Client(name="热线转派（街道）", region=world.laoximen, answer_with_token=True)
+    key = open311_services.client_issue_key(client=partner, by=users["admin"])
+    Address.objects.create(
+        region=world.penglai_grid, road="蓬莱路", lane="100", number="3", latitude="31.218100", longitude="121.489100"
+    )
+    near = post(client, key, description="井盖松动", lat="31.218000", long="121.489000", address_string="")
+    far = post(client, key, description="井盖松动", lat="31.250000", long="121.489000", address_string="")
+    assert open311_services.take_pending() == 2
+    by_token = {o.token: o.case for o in Open311Request.objects.select_related("case")}
+    assert by_token[json.loads(near.content)[0]["token"]].region == world.penglai_grid
+    assert by_token[json.loads(far.content)[0]["token"]].region == world.laoximen
