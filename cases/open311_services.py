@@ -10,6 +10,7 @@ through one app within minutes are two reporters, and staff merge true duplicate
 A POSTed update is idempotent on the partner's ``update_id`` per case.
 """
 
+import contextlib
 import datetime
 import re
 import secrets
@@ -356,9 +357,10 @@ def request_create(
         if client.answer_with_token and media is None:
             from .tasks import take_open311_requests_soon
 
-            with transaction.atomic():
+            # one INSERT and nothing else to write: on its own it is a transaction already
+            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
                 o.save()
-                transaction.on_commit(take_open311_requests_soon)
+            transaction.on_commit(take_open311_requests_soon)
         else:
             with transaction.atomic():
                 o.save()

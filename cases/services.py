@@ -47,6 +47,7 @@ from .models import (
     RoutingRule,
     Satisfaction,
     TrackingCode,
+    normalize_phone,
 )
 
 S = Case.Status
@@ -366,8 +367,8 @@ def case_create(
 class _Intake:
     """One need being recorded by ``case_create_many``: the unsaved case and what follows from it."""
 
-    def __init__(self, case, *, by, rule, created_note, dispatch_note):
-        self.case, self.by, self.rule = case, by, rule
+    def __init__(self, case, *, by, rule, created_note, dispatch_note, phone):
+        self.case, self.by, self.rule, self.phone = case, by, rule, phone
         self.created_note, self.dispatch_note = created_note, dispatch_note
 
 
@@ -393,7 +394,7 @@ def _new_case(
 ) -> _Intake:
     """Check one intake and build its case in memory (state, deadlines, search document, and the
     routing rule's dispatch when the rule decides and its unit is active). ``rules`` caches rule
-    lookups across a batch."""
+    lookups (and translated notes) across a batch."""
     title = (title or "").strip()
     description = (description or "").strip()
     if not title:
@@ -428,7 +429,11 @@ def _new_case(
         updated_at=now,
         idempotency_key=idempotency_key or None,
     )
-    created_note = _("经%(channel)s受理。") % {"channel": case.get_channel_display()}
+    rules = {} if rules is None else rules  # also holds the batch's notes, translated once
+    if ("note", channel) not in rules:
+        rules[("note", channel)] = _("经%(channel)s受理。") % {"channel": case.get_channel_display()}
+        rules["dispatch_note"] = _("按派单规则自动派单。")
+    created_note = rules[("note", channel)]
     case.set_reporter_phone(reporter_phone)
     case.first_contact_due_at = deadlines.first_contact_due(category, now)
     if due_minutes is not None:
@@ -440,7 +445,6 @@ def _new_case(
     if source is not None:
         case.source_type = ContentType.objects.get_for_model(source)
         case.source_id = str(source.pk)
-    rules = {} if rules is None else rules
     if (category.pk, region.pk) not in rules:
         rules[(category.pk, region.pk)] = find_routing_rule(category, region)
     rule = rules[(category.pk, region.pk)]
@@ -449,7 +453,7 @@ def _new_case(
         case.suggested_unit = rule.main_unit
         if rule.auto_dispatch and rule.main_unit.is_active:
             # 派单 by the system in the same statement as the intake (the case starts out dispatched)
-            dispatch_note = _("按派单规则自动派单。")
+            dispatch_note = rules["dispatch_note"]
             case.status = S.DISPATCHED
             case.main_unit = rule.main_unit
             case.dispatched_at = _now()
@@ -457,7 +461,12 @@ def _new_case(
     # the notes of the timeline entries written below are in the search document from the start
     case.search_tokens = search.document(title, description, created_note, dispatch_note)
     return _Intake(
-        case, by=by, rule=rule if dispatch_note else None, created_note=created_note, dispatch_note=dispatch_note
+        case,
+        by=by,
+        rule=rule if dispatch_note else None,
+        created_note=created_note,
+        dispatch_note=dispatch_note,
+        phone=normalize_phone(reporter_phone),
     )
 
 
@@ -545,6 +554,8 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
     events, audits, messages, co_links = [], [], [], []
     co_units_of: dict[int, list] = {}
     contacts_of: dict[int, list[str]] = {}
+    accepted = _("【民呼】您反映的诉求已受理，编号 %(number)s。可凭编号和手机号查询进度：%(url)s")
+    new_order = _("【民呼】新派单 %(number)s：%(title)s，请及时签收。")
     for i in intakes:
         case, by = i.case, i.by
         data = {"channel": case.channel, "urgency": case.urgency}
@@ -562,9 +573,8 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
             # a new case has no merged duplicates: only its own reporter to tell
             messages.append(
                 {
-                    "to": case.reporter_phone,
-                    "body": _("【民呼】您反映的诉求已受理，编号 %(number)s。可凭编号和手机号查询进度：%(url)s")
-                    % {"number": case.number, "url": tracking_url(case)},
+                    "to": i.phone,
+                    "body": accepted % {"number": case.number, "url": tracking_url(case)},
                     "purpose": "case.created",
                     "related": case,
                 }
@@ -589,7 +599,7 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
         audits.append(audit_entry(actor=None, action="cases.case.dispatch", obj=case, detail={"unit": unit.name}))
         if unit.pk not in contacts_of:
             contacts_of[unit.pk] = _unit_contacts(unit)
-        body = _("【民呼】新派单 %(number)s：%(title)s，请及时签收。") % {"number": case.number, "title": case.title}
+        body = new_order % {"number": case.number, "title": case.title}
         messages.extend({"to": c, "body": body, "purpose": "case.unit", "related": case} for c in contacts_of[unit.pk])
     CaseEvent.objects.bulk_create(events)
     if co_links:
