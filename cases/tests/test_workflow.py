@@ -58,6 +58,14 @@ def test_rule_without_auto_dispatch_only_suggests(world, make_case, repair):
     assert case.status == "new" and case.suggested_unit == world.penglai_committee
 
 
+def test_rule_whose_unit_was_switched_off_leaves_the_case_for_the_dispatcher(world, make_case, routed):
+    world.penglai_committee.is_active = False
+    world.penglai_committee.save()
+    case = make_case()
+    assert case.status == "new" and case.main_unit is None and case.suggested_unit == world.penglai_committee
+    assert list(case.events.values_list("kind", flat=True)) == ["created"]
+
+
 def test_full_happy_path_to_archive(world, users, make_case):
     staff, worker = users["staff"], users["worker"]
     case = make_case()
