@@ -99,11 +99,13 @@ def client_for_key(key: str | None) -> Open311Client:
     return client
 
 
-def _one(model, where: str, value):
-    """The row of ``model`` matching ``where`` (one %s placeholder), or None. Plain SQL for the
-    lookups every POST makes (key, service, its attributes): the ORM spends longer building such a
-    query than the database answering it. Related rows load when first used."""
-    rows = list(model.objects.raw(f"SELECT * FROM {model._meta.db_table} WHERE {where}", [value]))
+def _one(model, where: str, value, *, extra: str = ""):
+    """The row of ``model`` matching ``where`` (one %s placeholder), or None; ``extra`` adds columns
+    (", expression AS name"), set as attributes. Plain SQL for the lookups every POST makes (key,
+    service): the ORM spends longer building such a query than the database answering it. Related
+    rows load when first used."""
+    table = model._meta.db_table
+    rows = list(model.objects.raw(f"SELECT {table}.*{extra} FROM {table} WHERE {where}", [value]))
     return rows[0] if rows else None
 
 
@@ -221,6 +223,8 @@ def check_attributes(category: Category, answers: dict[str, list[str]]) -> list[
     """Validate ``attribute[code]`` answers against the service definition; returns the answered
     attributes in order. Unknown codes are kept by the caller but not checked."""
     answered = []
+    if getattr(category, "has_attributes", True) is False:
+        return answered  # the POST's lookup of the service already said it asks nothing
     table = Open311Attribute._meta.db_table
     for attr in Open311Attribute.objects.raw(
         f'SELECT * FROM {table} WHERE category_id = %s ORDER BY "order", id', [category.pk]
@@ -287,7 +291,14 @@ def request_create(
     and created False."""
     if not service_code:
         raise Open311Error(400, _("缺少 service_code。"))
-    category = _one(Category, "code = %s AND is_active", service_code)
+    attr_table = Open311Attribute._meta.db_table
+    category = _one(
+        Category,
+        "code = %s AND is_active",
+        service_code,
+        extra=f", EXISTS (SELECT 1 FROM {attr_table} a WHERE a.category_id = {Category._meta.db_table}.id)"
+        " AS has_attributes",
+    )
     if category is None:
         raise Open311Error(404, _("没有编码为 %(code)s 的服务（service_code）。") % {"code": service_code})
     if (lat is None) != (long is None):

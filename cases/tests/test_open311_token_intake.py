@@ -79,7 +79,9 @@ def test_the_worker_makes_a_batch_like_intake_one_by_one(client, hotline, world)
             [(e.kind, e.actor_name, e.note) for e in case.events.order_by("at", "pk")],
             sorted(a.action for a in AuditEntry.objects.filter(object_type="cases.case", object_id=str(case.pk))),
             sorted(m.purpose for m in Message.objects.filter(related_id=str(case.pk))),
-            case.first_contact_due_at - case.created_at,
+            # deadlines count from the case's own receipt
+            case.first_contact_due_at == services.deadlines.first_contact_due(case.category, case.created_at),
+            case.due_at == services.deadlines.resolve_due(case.category, case.urgency, case.created_at),
         )
 
     for case in cases:
