@@ -2,8 +2,9 @@
 
 Queue invariants live in the database: a ticket number is unique per desk (numbers come from the
 desk's own counter, incremented by one conditional UPDATE … RETURNING), and a person holds at most
-one open ticket per desk. Calling the next ticket locks the row (``select_for_update(skip_locked)``
-on PostgreSQL) and then flips it with a conditional update, so one ticket never goes to two staff.
+one open ticket per desk. Calling the next ticket locks the row (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, in the one statement of events.services) and flips it with a conditional update, so one
+ticket never goes to two staff.
 """
 
 import math
