@@ -10,7 +10,6 @@ through one app within minutes are two reporters, and staff merge true duplicate
 A POSTed update is idempotent on the partner's ``update_id`` per case.
 """
 
-import contextlib
 import datetime
 import re
 import secrets
@@ -22,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from lib import bulk, crypto
+from lib import crypto, db
 
 from . import services
 from .models import Attachment, Case, Category, Open311Attribute, Open311Client, Open311Request
@@ -368,8 +367,7 @@ def request_create(
         if client.answer_with_token and media is None:
             from .tasks import take_open311_requests_soon
 
-            # one INSERT and nothing else to write: on its own it is a transaction already
-            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+            with db.own_transaction():  # one INSERT and nothing else to write
                 o.save()
             transaction.on_commit(take_open311_requests_soon)
         else:
@@ -386,7 +384,7 @@ def request_create(
     return o, True
 
 
-def _prior(key: str) -> Open311Request:
+def _prior(key: str) -> Open311Request | None:
     """The request an Idempotency-Key was first used for."""
     return Open311Request.objects.select_related("case", "case__category").filter(idempotency_key=key).first()
 
@@ -427,7 +425,7 @@ def _make_cases(requests: list[Open311Request], *, media=None) -> None:
     cases = services.case_create_many(intakes)
     for o, case in zip(requests, cases, strict=True):
         o.case, o.pending, o.error = case, {}, ""
-    bulk.set_column(Open311Request, "case", {o.pk: o.case_id for o in requests})
+    db.set_column(Open311Request, "case", {o.pk: o.case_id for o in requests})
     Open311Request.objects.filter(pk__in=[o.pk for o in requests]).update(pending={}, error="")
     if media is not None:
         services.attachment_add(case=cases[0], file=media, kind=Attachment.Kind.INTAKE, by=intakes[0]["by"])

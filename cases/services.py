@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import record
-from lib import bulk, crypto
+from lib import crypto, db
 from lib.workdays import add_working_time, working_time_between
 from org.models import Membership, Role, Unit
 
@@ -516,7 +516,7 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
     if not numbered:
         for case in cases:
             case.number = _case_number(case)
-        bulk.set_column(Case, "number", {case.pk: case.number for case in cases})
+        db.set_column(Case, "number", {case.pk: case.number for case in cases})
     _write_intake_effects(new)
     from .signals import cases_created
 

@@ -12,7 +12,6 @@ The queue functions are written for many phones and desks at once (see docs/even
 * on PostgreSQL take-number and call-next are each one statement with their audit entry.
 """
 
-import contextlib
 import datetime
 import functools
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from audit.models import AuditEntry
 from audit.services import build as audit_entry
 from audit.services import record as audit
 from lib import crypto
+from lib.db import own_transaction
 from lib.masking import mask_phone
 
 from .models import Consultation, Desk, QueueTicket, RosterEntry, ServiceEvent
@@ -247,8 +247,7 @@ def ticket_take(
     entry = _audit_entry(by=by, action="events.ticket.take", detail={"desk": desk_id, "channel": channel})
     try:
         if connection.vendor == "postgresql":
-            # A savepoint only inside a transaction: on its own the statement is atomic already.
-            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+            with own_transaction():
                 desk = _take_in_one_statement(ticket, entry, desk)
         else:
             desk = _take_step_by_step(ticket, entry, desk)
