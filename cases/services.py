@@ -19,6 +19,7 @@ The workflow::
 
 import datetime
 import secrets
+from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -222,8 +223,11 @@ def _notify(to: str, body: str, *, purpose: str, related) -> None:
         return
     from notify.services import send
 
-    channel = "email" if "@" in to else "sms"
-    send(to=to, body=body, channel=channel, purpose=purpose, related=related)
+    send(to=to, body=body, channel=_channel_of(to), purpose=purpose, related=related)
+
+
+def _channel_of(contact: str) -> str:
+    return "email" if "@" in contact else "sms"
 
 
 def _user_contact(user) -> str:
@@ -337,39 +341,44 @@ def case_create(
     """Record a need. Routing rules dispatch it at once where they decide; otherwise it waits in the
     dispatcher's inbox. The same ``idempotency_key`` twice returns the first case, unchanged (marked
     ``replayed``, so the caller can answer "already recorded")."""
-    case = case_create_many(
-        [
-            {
-                "title": title,
-                "description": description,
-                "region": region,
-                "channel": channel,
-                "by": by,
-                "category": category,
-                "urgency": urgency,
-                "resident": resident,
-                "reporter_name": reporter_name,
-                "reporter_phone": reporter_phone,
-                "address": address,
-                "source": source,
-                "due_minutes": due_minutes,
-                "idempotency_key": idempotency_key,
-                "location_text": location_text,
-            }
-        ]
-    )[0]
+    intake = {name: value for name, value in locals().items() if name != "photos"}  # the arguments above
+    case = case_create_many([intake])[0]
     if not getattr(case, "replayed", False):
         for upload in photos or ():
             attachment_add(case=case, file=upload, kind=Attachment.Kind.INTAKE, by=by)
     return case
 
 
+@dataclass
 class _Intake:
     """One need being recorded by ``case_create_many``: the unsaved case and what follows from it."""
 
-    def __init__(self, case, *, by, rule, created_note, dispatch_note, phone):
-        self.case, self.by, self.rule, self.phone = case, by, rule, phone
-        self.created_note, self.dispatch_note = created_note, dispatch_note
+    case: Case
+    by: object
+    rule: RoutingRule | None  # the rule that dispatched it, if one did
+    created_note: str
+    dispatch_note: str
+    phone: str
+
+
+class _Batch:
+    """What the intakes of one batch share: routing rules by (category, region), and the timeline
+    notes, translated once."""
+
+    def __init__(self):
+        self.rules: dict = {}
+        self.created_notes: dict = {}
+        self.dispatch_note = _("按派单规则自动派单。")
+
+    def rule(self, category, region) -> RoutingRule | None:
+        if (category.pk, region.pk) not in self.rules:
+            self.rules[(category.pk, region.pk)] = find_routing_rule(category, region)
+        return self.rules[(category.pk, region.pk)]
+
+    def created_note(self, case) -> str:
+        if case.channel not in self.created_notes:
+            self.created_notes[case.channel] = _("经%(channel)s受理。") % {"channel": case.get_channel_display()}
+        return self.created_notes[case.channel]
 
 
 def _new_case(
@@ -390,11 +399,10 @@ def _new_case(
     idempotency_key=None,
     location_text="",
     at=None,
-    rules=None,
+    batch: _Batch,
 ) -> _Intake:
     """Check one intake and build its case in memory (state, deadlines, search document, and the
-    routing rule's dispatch when the rule decides and its unit is active). ``rules`` caches rule
-    lookups (and translated notes) across a batch."""
+    routing rule's dispatch when the rule decides and its unit is active)."""
     title = (title or "").strip()
     description = (description or "").strip()
     if not title:
@@ -429,11 +437,7 @@ def _new_case(
         updated_at=now,
         idempotency_key=idempotency_key or None,
     )
-    rules = {} if rules is None else rules  # also holds the batch's notes, translated once
-    if ("note", channel) not in rules:
-        rules[("note", channel)] = _("经%(channel)s受理。") % {"channel": case.get_channel_display()}
-        rules["dispatch_note"] = _("按派单规则自动派单。")
-    created_note = rules[("note", channel)]
+    created_note = batch.created_note(case)
     case.set_reporter_phone(reporter_phone)
     case.first_contact_due_at = deadlines.first_contact_due(category, now)
     if due_minutes is not None:
@@ -445,15 +449,13 @@ def _new_case(
     if source is not None:
         case.source_type = ContentType.objects.get_for_model(source)
         case.source_id = str(source.pk)
-    if (category.pk, region.pk) not in rules:
-        rules[(category.pk, region.pk)] = find_routing_rule(category, region)
-    rule = rules[(category.pk, region.pk)]
+    rule = batch.rule(category, region)
     dispatch_note = ""
     if rule is not None:
         case.suggested_unit = rule.main_unit
         if rule.auto_dispatch and rule.main_unit.is_active:
             # 派单 by the system in the same statement as the intake (the case starts out dispatched)
-            dispatch_note = rules["dispatch_note"]
+            dispatch_note = batch.dispatch_note
             case.status = S.DISPATCHED
             case.main_unit = rule.main_unit
             case.dispatched_at = _now()
@@ -461,7 +463,7 @@ def _new_case(
     # the notes of the timeline entries written below are in the search document from the start
     case.search_tokens = search.document(title, description, created_note, dispatch_note)
     return _Intake(
-        case,
+        case=case,
         by=by,
         rule=rule if dispatch_note else None,
         created_note=created_note,
@@ -483,7 +485,7 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
     if len(set(keys)) != len(keys) and len(intakes) > 1:
         return [case_create_many([kw])[0] for kw in intakes]
     known = {c.idempotency_key: c for c in Case.objects.filter(idempotency_key__in=keys)} if keys else {}
-    rules: dict = {}
+    batch = _Batch()
     out: list[Case | None] = []
     new: list[_Intake] = []
     for kw in intakes:
@@ -492,7 +494,7 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
             known[key].replayed = True
             out.append(known[key])
             continue
-        intake = _new_case(**kw, rules=rules)
+        intake = _new_case(**kw, batch=batch)
         new.append(intake)
         out.append(intake.case)
     if not new:
@@ -605,9 +607,7 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
     if co_links:
         Case.co_units.through.objects.bulk_create(co_links)
     AuditEntry.objects.bulk_create(audits)
-    for m in messages:
-        m["channel"] = "email" if "@" in m["to"] else "sms"
-    send_many(messages)
+    send_many([{**m, "channel": _channel_of(m["to"])} for m in messages])
 
 
 @transaction.atomic

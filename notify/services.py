@@ -53,10 +53,7 @@ def send_many(messages: list[dict]) -> list[Message]:
         )
     if not rows:
         return rows
-    if len(rows) == 1:
-        rows[0].save()
-    else:
-        Message.objects.bulk_create(rows)
+    Message.objects.bulk_create(rows)
     from .tasks import deliver_messages
 
     ids = [m.pk for m in rows]
