@@ -57,32 +57,6 @@ TARGET_P99_MS = 100
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
 ANSWERS: dict[str, int] = {}  # status of each request by its idempotency key
 
-# --- server side: gunicorn imports this module as the WSGI app (BENCH_INTAKE_SERVER=1) ------------
-if os.environ.get("BENCH_INTAKE_SERVER"):
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minhu.settings")
-    from django.conf import settings
-
-    settings.ROOT_URLCONF = __name__  # the app's URLs plus the floor view below
-    from django.core.wsgi import get_wsgi_application
-
-    application = get_wsgi_application()
-
-    from django.db import connection
-    from django.http import HttpResponse
-    from django.urls import include, path
-    from django.views.decorators.csrf import csrf_exempt
-
-    @csrf_exempt
-    def floor(request):
-        """The floor: a bare view that inserts one row."""
-        with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO bench_floor (at) VALUES (CURRENT_TIMESTAMP)")
-        return HttpResponse(b'[{"id":1}]', status=201, content_type="application/json")
-
-    urlpatterns = [path("bench/floor/", floor), path("", include("minhu.urls"))]
-
-
 # --- client side ---------------------------------------------------------------------------------
 
 
@@ -358,9 +332,7 @@ def main():
         "DATABASE_URL": os.environ["DATABASE_URL"],
         "MINHU_LOG_LEVEL": "WARNING",
     }
-    server = common.start_gunicorn(
-        "bench_intake:application", port, {**env, "BENCH_INTAKE_SERVER": "1"}, workers=WORKERS, threads=THREADS
-    )
+    server = common.start_gunicorn("floor_app:application", port, env, workers=WORKERS, threads=THREADS)
     results, ends = {}, {}
     try:
         floor, open311, api, bulk = kinds(key, token, world.penglai_grid.pk, bulk_key)

@@ -37,32 +37,6 @@ TARGET_P99_MS = 100
 # is then run again with no pause at all to find the throughput ceiling.
 THINK = (0.2, 1.0)
 
-# --- server side: gunicorn imports this module as the WSGI app (BENCH_QUEUE_SERVER=1) -------------
-if os.environ.get("BENCH_QUEUE_SERVER"):
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minhu.settings")
-    from django.conf import settings
-
-    settings.ROOT_URLCONF = __name__  # the app's URLs plus the floor view below
-    from django.core.wsgi import get_wsgi_application
-
-    application = get_wsgi_application()
-
-    from django.db import connection
-    from django.http import HttpResponse
-    from django.urls import include, path
-    from django.views.decorators.csrf import csrf_exempt
-
-    @csrf_exempt
-    def floor(request):
-        """The floor: a bare view that inserts one row."""
-        with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO bench_floor (at) VALUES (CURRENT_TIMESTAMP)")
-        return HttpResponse(status=201)
-
-    urlpatterns = [path("bench/floor/", floor), path("", include("minhu.urls"))]
-
-
 # --- client side ---------------------------------------------------------------------------------
 
 
@@ -164,14 +138,13 @@ def main():
     port = common.free_port()
     env = {
         **os.environ,
-        "BENCH_QUEUE_SERVER": "1",
         "MINHU_DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "MINHU_TASKS_IMMEDIATE": "1",
         "DATABASE_URL": os.environ["DATABASE_URL"],
         "MINHU_LOG_LEVEL": "WARNING",
     }
-    server = common.start_gunicorn("bench_queue:application", port, env, workers=WORKERS, threads=THREADS)
+    server = common.start_gunicorn("floor_app:application", port, env, workers=WORKERS, threads=THREADS)
     try:
         # Warm up every worker's connection and imports (not measured).
         warm = Client(port)
