@@ -87,7 +87,7 @@ def client_for_key(key: str | None) -> Open311Client:
     key = (key or "").strip()
     if not key:
         raise Open311Error(403, _("缺少 api_key：写入操作需要接入密钥（由街道工作人员在后台签发）。"))
-    client = _one(Open311Client, "key_hash = %s AND is_active", Open311Client.digest(key))
+    client = _client_with_region(Open311Client.digest(key))
     if client is None:
         raise Open311Error(403, _("api_key 无效或已停用。"))
     now = timezone.now()
@@ -95,6 +95,25 @@ def client_for_key(key: str | None) -> Open311Client:
         # bookkeeping, not a state change: at most one write per client every few minutes
         Open311Client.objects.filter(pk=client.pk).update(last_used_at=now)
         client.last_used_at = now
+    return client
+
+
+def _client_with_region(key_hash: str) -> Open311Client | None:
+    """The active client with this key hash and its region, in one statement of plain SQL."""
+    from org.models import Region
+
+    sql = (
+        f"SELECT {db.columns(Open311Client, 'c')}, {db.columns(Region, 'r')} FROM {Open311Client._meta.db_table} c"
+        f" JOIN {Region._meta.db_table} r ON r.id = c.region_id WHERE c.key_hash = %s AND c.is_active"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key_hash])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    n = len(Open311Client._meta.concrete_fields)
+    client = db.instance(Open311Client, row[:n])
+    client.region = db.instance(Region, row[n:])
     return client
 
 
@@ -363,7 +382,7 @@ def request_create(
             "location_text": address_string or (address.text if address else ""),
         },
     )
-    try:  # a replay of the key, or a concurrent retry, fails at the INSERT
+    try:  # a replay of the key, or a concurrent retry, fails at an INSERT
         if client.answer_with_token and media is None:
             from .tasks import take_open311_requests_soon
 
@@ -371,9 +390,8 @@ def request_create(
                 o.save()
             transaction.on_commit(take_open311_requests_soon)
         else:
-            with transaction.atomic():
-                o.save()
-                _make_cases([o], media=media)
+            with transaction.atomic():  # the case first, then the request row that points at it
+                _make_cases([o], media=media, categories={category.pk: category})
     except IntegrityError:
         prior = _prior(key) if key else None
         if prior is None:
@@ -389,15 +407,17 @@ def _prior(key: str) -> Open311Request | None:
     return Open311Request.objects.select_related("case", "case__category").filter(idempotency_key=key).first()
 
 
-def _make_cases(requests: list[Open311Request], *, media=None) -> None:
+def _make_cases(requests: list[Open311Request], *, media=None, categories=None) -> None:
     """Create the cases of accepted requests in one batch (services.case_create_many): region from
-    the address or the point, the partner as the actor, the moment of receipt as the time of intake;
-    then empty ``pending`` and write one audit entry each."""
-    from audit.models import AuditEntry
-    from audit.services import build as audit_entry
+    the address or the point, the partner as the actor (an audit entry each saying which partner),
+    the moment of receipt as the time of intake; then the requests with their cases: waiting ones
+    (saved) get their case and an empty ``pending``, new ones (unsaved: made in the request) are
+    inserted. ``categories`` by id, where the caller has them."""
     from people.models import Address
 
-    categories = {c.pk: c for c in Category.objects.filter(pk__in={o.pending["category"] for o in requests})}
+    wanted = {o.pending["category"] for o in requests}
+    if categories is None or not wanted <= set(categories):
+        categories = {c.pk: c for c in Category.objects.filter(pk__in=wanted)}
     address_ids = {o.pending["address"] for o in requests if o.pending.get("address")}
     addresses = Address.objects.select_related("region").in_bulk(address_ids) if address_ids else {}
     intakes, actors = [], {}
@@ -420,25 +440,24 @@ def _make_cases(requests: list[Open311Request], *, media=None) -> None:
                 "location_text": p["location_text"],
                 "idempotency_key": o.idempotency_key,
                 "at": o.created_at,
+                "audit": {
+                    "action": "cases.case.open311_create",
+                    "detail": {"client": o.client.name, "service_code": categories[p["category"]].code},
+                },
             }
         )
     cases = services.case_create_many(intakes)
     for o, case in zip(requests, cases, strict=True):
         o.case, o.pending, o.error = case, {}, ""
-    db.set_column(Open311Request, "case", {o.pk: o.case_id for o in requests})
-    Open311Request.objects.filter(pk__in=[o.pk for o in requests]).update(pending={}, error="")
+    waiting = [o for o in requests if o.pk is not None]
+    if waiting:
+        db.set_column(Open311Request, "case", {o.pk: o.case_id for o in waiting})
+        Open311Request.objects.filter(pk__in=[o.pk for o in waiting]).update(pending={}, error="")
+    fresh = [o for o in requests if o.pk is None]
+    if fresh:  # the idempotency key's unique index answers a replay here, after a replayed case
+        Open311Request.objects.bulk_create(fresh)
     if media is not None:
         services.attachment_add(case=cases[0], file=media, kind=Attachment.Kind.INTAKE, by=intakes[0]["by"])
-    AuditEntry.objects.bulk_create(
-        audit_entry(
-            actor=actors[o.client_id],
-            action="cases.case.open311_create",
-            obj=o.case,
-            region=o.case.region,
-            detail={"client": o.client.name, "service_code": o.case.category.code},
-        )
-        for o in requests
-    )
 
 
 def take_pending(*, limit: int = 100, token: str | None = None) -> int:

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -256,9 +256,34 @@ def notify_unit(unit, body: str, *, case, purpose: str = "case.unit") -> int:
 
 
 def _unit_contacts(unit) -> list[str]:
-    """The phone (or e-mail) of each member of ``unit`` who has one, each person once."""
-    users = {m.user for m in Membership.objects.filter(unit=unit).select_related("user")}
-    return [c for c in (_user_contact(u) for u in sorted(users, key=lambda u: u.pk)) if c]
+    """The phone (or e-mail) of each member of ``unit`` who has one, each person once. Plain SQL:
+    every intake a rule dispatches asks this."""
+    from org.models import User
+
+    user, membership = User._meta.db_table, Membership._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT phone, email FROM {user} WHERE id IN (SELECT user_id FROM {membership} WHERE unit_id = %s)"
+            " ORDER BY id",
+            [unit.pk],
+        )
+        rows = cursor.fetchall()
+    return [c for c in ((phone or email or "").strip() for phone, email in rows) if c]
+
+
+def _co_units(rule) -> list[Unit]:
+    """The rule's co-units (协办) in the units' own order (by region, then name)."""
+    from org.models import Region
+
+    links = RoutingRule.co_units.through._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {db.columns(Unit, 'u')} FROM {Unit._meta.db_table} u JOIN {links} c ON c.unit_id = u.id"
+            f" JOIN {Region._meta.db_table} r ON r.id = u.region_id WHERE c.routingrule_id = %s"
+            " ORDER BY r.path, u.name",
+            [rule.pk],
+        )
+        return [db.instance(Unit, row) for row in cursor.fetchall()]
 
 
 def supervisors_for(case):
@@ -299,23 +324,30 @@ def resolve_category(category) -> Category:
 
 def find_routing_rule(category: Category, region) -> RoutingRule | None:
     """The most specific rule: deepest region containing the case's, exact category before its
-    parent before the region default (no category)."""
+    parent before the region default (no category). One statement in plain SQL, with the main unit
+    loaded (every intake asks this; building the ORM query cost more than running it)."""
+    from org.models import Region
+
     paths = _ancestor_paths(region.path)
     cats = [category.pk] + ([category.parent_id] if category.parent_id else [])
-    # one round trip: the rules of every enclosing region for the category, its parent, or none
-    rules = list(
-        RoutingRule.objects.filter(region__path__in=paths)
-        .filter(Q(category_id__in=cats) | Q(category__isnull=True))
-        .select_related("region", "main_unit")
+    rr = RoutingRule._meta.db_table
+    sql = (
+        f"SELECT {db.columns(RoutingRule, 'rr')}, {db.columns(Unit, 'u')} FROM {rr} rr"
+        f" JOIN {Region._meta.db_table} r ON r.id = rr.region_id JOIN {Unit._meta.db_table} u ON u.id = rr.main_unit_id"
+        f" WHERE r.path IN ({', '.join(['%s'] * len(paths))})"
+        f" AND (rr.category_id IN ({', '.join(['%s'] * len(cats))}) OR rr.category_id IS NULL)"
+        " ORDER BY r.depth DESC, CASE WHEN rr.category_id = %s THEN 0 WHEN rr.category_id IS NULL THEN 2 ELSE 1 END"
+        " LIMIT 1"
     )
-    if not rules:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*paths, *cats, category.pk])
+        row = cursor.fetchone()
+    if row is None:
         return None
-
-    def rank(rule):
-        cat_rank = 0 if rule.category_id == category.pk else (1 if rule.category_id else 2)
-        return (-rule.region.depth, cat_rank)
-
-    return sorted(rules, key=rank)[0]
+    n = len(RoutingRule._meta.concrete_fields)
+    rule = db.instance(RoutingRule, row[:n])
+    rule.main_unit = db.instance(Unit, row[n:])
+    return rule
 
 
 @transaction.atomic
@@ -359,6 +391,7 @@ class _Intake:
     created_note: str
     dispatch_note: str
     phone: str
+    audit: dict | None = None  # one more audit entry: {"action": …, "detail": …}
 
 
 class _Batch:
@@ -472,19 +505,22 @@ def _new_case(
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a caller's transaction, a failure spoils it (as any failed INSERT would)
 def case_create_many(intakes: list[dict]) -> list[Case]:
     """Record many needs (each a dict of ``case_create``'s arguments, plus ``at``, the moment the
     need was received) with the same cases, timeline, audit log and messages as ``case_create``
     one by one, in a fixed handful of statements: one INSERT per table for the whole batch.
     ``case_create`` is this with one intake; the Open311 intake worker sends its batches here.
 
+    An intake may carry ``audit``: the action and detail of one more audit entry about its case, by
+    the same actor, written in the same INSERT (Open311 records which partner sent it).
+
     Idempotency keys already used answer with the first case (``replayed``); a key used twice in
     the batch, or taken by a concurrent writer meanwhile, falls back to one intake at a time."""
     keys = [kw["idempotency_key"] for kw in intakes if kw.get("idempotency_key")]
     if len(set(keys)) != len(keys) and len(intakes) > 1:
         return [case_create_many([kw])[0] for kw in intakes]
-    known = {c.idempotency_key: c for c in Case.objects.filter(idempotency_key__in=keys)} if keys else {}
+    known = _cases_by_key(keys)
     batch = _Batch()
     out: list[Case | None] = []
     new: list[_Intake] = []
@@ -494,7 +530,8 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
             known[key].replayed = True
             out.append(known[key])
             continue
-        intake = _new_case(**kw, batch=batch)
+        intake = _new_case(**{k: v for k, v in kw.items() if k != "audit"}, batch=batch)
+        intake.audit = kw.get("audit")
         new.append(intake)
         out.append(intake.case)
     if not new:
@@ -526,6 +563,20 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
     return out
 
 
+def _cases_by_key(keys: list[str]) -> dict:
+    """{idempotency key: case} of the keys already used. A cheap probe first: replays are rare."""
+    if not keys:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Case._meta.db_table} WHERE idempotency_key IN ({', '.join(['%s'] * len(keys))}) LIMIT 1",
+            keys,
+        )
+        if cursor.fetchone() is None:
+            return {}
+    return {c.idempotency_key: c for c in Case.objects.filter(idempotency_key__in=keys)}
+
+
 def _case_number(case) -> str:
     return f"MH{timezone.localtime(case.created_at):%Y}-{case.pk:06d}"
 
@@ -533,8 +584,6 @@ def _case_number(case) -> str:
 def _number_ahead(cases: list[Case]) -> bool:
     """On PostgreSQL take the cases' ids from the table's sequence before the INSERT, so each row is
     written once with its number; elsewhere the number is set after the INSERT gives the id."""
-    from django.db import connection
-
     if connection.vendor != "postgresql":
         return False
     with connection.cursor() as cursor:
@@ -571,6 +620,8 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
                 detail={"number": case.number, "channel": case.channel, "category": case.category.code},
             )
         )
+        if i.audit:
+            audits.append(audit_entry(actor=by, obj=case, region=case.region, **i.audit))
         if case.reporter_phone_encrypted:
             # a new case has no merged duplicates: only its own reporter to tell
             messages.append(
@@ -585,7 +636,7 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
             continue
         unit = case.main_unit
         if i.rule.pk not in co_units_of:
-            co_units_of[i.rule.pk] = [u for u in i.rule.co_units.all() if u.pk != unit.pk]
+            co_units_of[i.rule.pk] = [u for u in _co_units(i.rule) if u.pk != unit.pk]
         co_units = co_units_of[i.rule.pk]
         co_links.extend(Case.co_units.through(case_id=case.pk, unit_id=u.pk) for u in co_units)
         events.append(

@@ -29,3 +29,37 @@ def set_column(model, field: str, values: dict) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def columns(model, alias: str) -> str:
+    """``alias.col, alias.col, …`` for every concrete field of ``model``, in the order ``instance``
+    reads them: for plain SQL that loads whole rows of several models in one statement."""
+    return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields)
+
+
+def instance(model, values):
+    """A ``model`` instance from the values of ``columns(model, …)``, as the ORM would load it: each
+    value goes through the converters the ORM applies (SQLite's 0/1 become booleans, its
+    timestamps aware datetimes, JSON text a dict)."""
+    fields = model._meta.concrete_fields
+    out = []
+    for (col, converters), value in zip(_converters(model), values, strict=True):
+        for converter in converters:
+            value = converter(value, col, connection)
+        out.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], out)
+
+
+_CONVERTERS: dict = {}
+
+
+def _converters(model) -> list:
+    """[(column expression, [converter, …])] of the model's concrete fields on this database."""
+    key = (connection.vendor, model)
+    if key not in _CONVERTERS:
+        out = []
+        for f in model._meta.concrete_fields:
+            col = f.get_col(model._meta.db_table)
+            out.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+        _CONVERTERS[key] = out
+    return _CONVERTERS[key]

@@ -17,7 +17,7 @@ def _mask_recipient(channel: str, to: str) -> str:
     return mask_phone(to)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # the caller's transaction: no savepoint of its own
 def send(
     *, to: str, body: str, channel: str = Message.Channel.SMS, subject: str = "", purpose: str = "", related=None
 ) -> Message:
@@ -27,7 +27,7 @@ def send(
     )[0]
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def send_many(messages: list[dict]) -> list[Message]:
     """Queue several messages (each with ``send``'s arguments) in one INSERT; one delivery task
     after commit takes them all (the intake worker's batches, bench/bench_intake.py)."""
