@@ -49,9 +49,10 @@ def region_visible_sql(user, *, roles, path: str) -> tuple[str, list]:
         return "1 = 1", []
     roles = sorted(roles)
     sql = (
-        "EXISTS (SELECT 1 FROM org_membership m JOIN org_region r ON r.id = m.region_id"
-        f" WHERE m.user_id = %s AND m.role IN ({', '.join(['%s'] * len(roles))})"
-        f" AND substr({path}, 1, length(r.path)) = r.path)"
+        # aliases of their own, so a caller's table called m or r is not shadowed inside
+        "EXISTS (SELECT 1 FROM org_membership scope_m JOIN org_region scope_r ON scope_r.id = scope_m.region_id"
+        f" WHERE scope_m.user_id = %s AND scope_m.role IN ({', '.join(['%s'] * len(roles))})"
+        f" AND substr({path}, 1, length(scope_r.path)) = scope_r.path)"
     )
     return sql, [user.pk, *roles]
 
