@@ -455,7 +455,7 @@ def _make_cases(requests: list[Open311Request], *, media=None, categories=None) 
         Open311Request.objects.filter(pk__in=[o.pk for o in waiting]).update(pending={}, error="")
     fresh = [o for o in requests if o.pk is None]
     if fresh:  # the idempotency key's unique index answers a replay here, after a replayed case
-        Open311Request.objects.bulk_create(fresh)
+        db.insert(fresh)
     if media is not None:
         services.attachment_add(case=cases[0], file=media, kind=Attachment.Kind.INTAKE, by=intakes[0]["by"])
 

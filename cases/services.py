@@ -29,7 +29,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.models import AuditEntry
 from audit.services import record
 from lib import crypto, db
 from lib.workdays import add_working_time, working_time_between
@@ -541,9 +540,9 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
     try:
         if keys:
             with transaction.atomic():  # a savepoint: a key taken meanwhile must not poison the caller
-                Case.objects.bulk_create(cases)
+                db.insert(cases)
         else:
-            Case.objects.bulk_create(cases)
+            db.insert(cases)
     except IntegrityError:
         if len(intakes) > 1:
             return [case_create_many([kw])[0] for kw in intakes]
@@ -654,10 +653,10 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
             contacts_of[unit.pk] = _unit_contacts(unit)
         body = new_order % {"number": case.number, "title": case.title}
         messages.extend({"to": c, "body": body, "purpose": "case.unit", "related": case} for c in contacts_of[unit.pk])
-    CaseEvent.objects.bulk_create(events)
+    db.insert(events)
     if co_links:
-        Case.co_units.through.objects.bulk_create(co_links)
-    AuditEntry.objects.bulk_create(audits)
+        db.insert(co_links)
+    db.insert(audits)
     send_many([{**m, "channel": _channel_of(m["to"])} for m in messages])
 
 

@@ -3,7 +3,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from lib import crypto
+from lib import crypto, db
 from lib.masking import mask_phone
 
 from .models import Message
@@ -53,7 +53,7 @@ def send_many(messages: list[dict]) -> list[Message]:
         )
     if not rows:
         return rows
-    Message.objects.bulk_create(rows)
+    db.insert(rows)
     from .tasks import deliver_messages
 
     ids = [m.pk for m in rows]
