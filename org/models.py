@@ -146,10 +146,14 @@ class User(AbstractUser):
 
     def roles(self) -> set[str]:
         if not hasattr(self, "_roles_cache"):
-            self._roles_cache = set(self.memberships.values_list("role", flat=True))
-            if self.is_superuser:
-                self._roles_cache.add(Role.ADMIN)
+            self.remember_roles(self.memberships.values_list("role", flat=True))
         return self._roles_cache
+
+    def remember_roles(self, membership_roles) -> None:
+        """The roles of the user's memberships, where a caller read them along with the user."""
+        self._roles_cache = set(membership_roles)
+        if self.is_superuser:
+            self._roles_cache.add(Role.ADMIN)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles() & set(roles))
