@@ -597,9 +597,10 @@ def _number_ahead(cases: list[Case]) -> bool:
 
 
 def _write_intake_effects(intakes: list[_Intake]) -> None:
-    """Timeline, co-units, audit log and messages of freshly inserted cases: one INSERT per table."""
+    """Timeline, co-units, audit log and messages of freshly inserted cases: one INSERT per table,
+    all in one statement on PostgreSQL."""
     from audit.services import build as audit_entry
-    from notify.services import send_many
+    from notify.services import deliver_after_commit, message_rows
 
     events, audits, messages, co_links = [], [], [], []
     co_units_of: dict[int, list] = {}
@@ -653,11 +654,9 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
             contacts_of[unit.pk] = _unit_contacts(unit)
         body = new_order % {"number": case.number, "title": case.title}
         messages.extend({"to": c, "body": body, "purpose": "case.unit", "related": case} for c in contacts_of[unit.pk])
-    db.insert(events)
-    if co_links:
-        db.insert(co_links)
-    db.insert(audits)
-    send_many([{**m, "channel": _channel_of(m["to"])} for m in messages])
+    rows = message_rows([{**m, "channel": _channel_of(m["to"])} for m in messages])
+    db.insert_all(events, co_links, audits, rows)  # one statement on PostgreSQL
+    deliver_after_commit(rows)
 
 
 @transaction.atomic

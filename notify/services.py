@@ -31,6 +31,15 @@ def send(
 def send_many(messages: list[dict]) -> list[Message]:
     """Queue several messages (each with ``send``'s arguments) in one INSERT; one delivery task
     after commit takes them all (the intake worker's batches, bench/bench_intake.py)."""
+    rows = message_rows(messages)
+    db.insert(rows)
+    deliver_after_commit(rows)
+    return rows
+
+
+def message_rows(messages: list[dict]) -> list[Message]:
+    """The unsaved rows ``send_many`` writes, for a caller that writes them along with rows of its
+    own in one statement (``lib.db.insert_all``) and then calls ``deliver_after_commit``."""
     rows = []
     for m in messages:
         to = (m.get("to") or "").strip()
@@ -51,14 +60,17 @@ def send_many(messages: list[dict]) -> list[Message]:
                 related_id=str(related.pk) if related is not None else "",
             )
         )
+    return rows
+
+
+def deliver_after_commit(rows: list[Message]) -> None:
+    """One delivery task for the saved ``rows``, once the writing transaction commits."""
     if not rows:
-        return rows
-    db.insert(rows)
+        return
     from .tasks import deliver_messages
 
     ids = [m.pk for m in rows]
     transaction.on_commit(lambda: deliver_messages(ids))
-    return rows
 
 
 def deliver(*, message: Message) -> Message:

@@ -62,3 +62,16 @@ def test_instance_loads_plain_sql_rows_like_the_orm(world):
     loaded, region = db.instance(RoutingRule, row[:n]), db.instance(Region, row[n:])
     assert loaded.auto_dispatch is False and loaded.main_unit == unit and loaded.category_id is None
     assert region == world.penglai and region.path == world.penglai.path and not loaded._state.adding
+
+
+def test_insert_all_writes_every_list_and_gives_each_row_its_key(world):
+    case = new_case(world)
+    case.save()
+    events = [CaseEvent(case=case, actor_name="系统", kind="note", note=f"第{i}条") for i in range(3)]
+    entries = [AuditEntry(action="test.all", object_type="cases.case", object_id=str(case.pk)) for _ in range(2)]
+    db.insert_all(events, [], entries)
+    assert [e.note for e in CaseEvent.objects.filter(case=case).order_by("pk")] == ["第0条", "第1条", "第2条"]
+    by_key = CaseEvent.objects.filter(case=case).order_by("pk")
+    assert [(e.pk, e.note) for e in events] == list(by_key.values_list("pk", "note"))  # each its own key
+    assert {e.pk for e in entries} == set(AuditEntry.objects.filter(action="test.all").values_list("pk", flat=True))
+    assert all(not o._state.adding for o in [*events, *entries])
