@@ -215,7 +215,13 @@ class Case(models.Model):
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.NEW)
     is_complex = models.BooleanField(_("复杂诉求"), default=False)
     main_unit = models.ForeignKey(
-        "org.Unit", verbose_name=_("主办单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "org.Unit",
+        verbose_name=_("主办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # case_unit_status_idx (main_unit, status) serves it
     )
     co_units = models.ManyToManyField("org.Unit", verbose_name=_("协办单位"), blank=True, related_name="+")
     suggested_unit = models.ForeignKey(
@@ -260,7 +266,13 @@ class Case(models.Model):
     # Optimistic concurrency: every transition bumps it with a conditional update on (pk, status, version).
     version = models.PositiveIntegerField(_("版本"), default=1)
     source_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("来源类型")
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("来源类型"),
+        db_index=False,  # case_source_idx (source_type, source_id) serves it
     )
     source_id = models.CharField(_("来源编号"), max_length=64, blank=True)
     source = GenericForeignKey("source_type", "source_id")
