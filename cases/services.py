@@ -18,6 +18,7 @@ The workflow::
 """
 
 import datetime
+import json
 import secrets
 from dataclasses import dataclass
 
@@ -270,21 +271,6 @@ def _unit_contacts(unit) -> list[str]:
     return [c for c in ((phone or email or "").strip() for phone, email in rows) if c]
 
 
-def _co_units(rule) -> list[Unit]:
-    """The rule's co-units (协办) in the units' own order (by region, then name)."""
-    from org.models import Region
-
-    links = RoutingRule.co_units.through._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {db.columns(Unit, 'u')} FROM {Unit._meta.db_table} u JOIN {links} c ON c.unit_id = u.id"
-            f" JOIN {Region._meta.db_table} r ON r.id = u.region_id WHERE c.routingrule_id = %s"
-            " ORDER BY r.path, u.name",
-            [rule.pk],
-        )
-        return [db.instance(Unit, row) for row in cursor.fetchall()]
-
-
 def supervisors_for(case):
     """Subdistrict staff over the case's region (the people an overdue case escalates to)."""
     paths = _ancestor_paths(case.region_path)
@@ -323,16 +309,30 @@ def resolve_category(category) -> Category:
 
 def find_routing_rule(category: Category, region) -> RoutingRule | None:
     """The most specific rule: deepest region containing the case's, exact category before its
-    parent before the region default (no category). One statement in plain SQL, with the main unit
-    loaded (every intake asks this; building the ORM query cost more than running it)."""
-    from org.models import Region
+    parent before the region default (no category). One statement in plain SQL (every intake asks
+    this; building the ORM query cost more than running it), which also brings the main unit, the
+    co-units as ``rule.co_unit_names`` [(id, name)] in the units' order, and the main unit's
+    contacts as ``rule.unit_contacts`` (as ``_unit_contacts`` gives them)."""
+    from org.models import Region, User
 
     paths = _ancestor_paths(region.path)
     cats = [category.pk] + ([category.parent_id] if category.parent_id else [])
-    rr = RoutingRule._meta.db_table
+    rr, unit, region_table = RoutingRule._meta.db_table, Unit._meta.db_table, Region._meta.db_table
+    agg, row = (
+        ("json_agg", "json_build_array") if connection.vendor == "postgresql" else ("json_group_array", "json_array")
+    )
+    co_units = (
+        f"SELECT {agg}({row}(cu.id, cu.name, cr.path)) FROM {RoutingRule.co_units.through._meta.db_table} c"
+        f" JOIN {unit} cu ON cu.id = c.unit_id JOIN {region_table} cr ON cr.id = cu.region_id"
+        " WHERE c.routingrule_id = rr.id"
+    )
+    contacts = (
+        f"SELECT {agg}({row}(mu.id, mu.phone, mu.email)) FROM {User._meta.db_table} mu"
+        f" WHERE mu.id IN (SELECT user_id FROM {Membership._meta.db_table} WHERE unit_id = rr.main_unit_id)"
+    )
     sql = (
-        f"SELECT {db.columns(RoutingRule, 'rr')}, {db.columns(Unit, 'u')} FROM {rr} rr"
-        f" JOIN {Region._meta.db_table} r ON r.id = rr.region_id JOIN {Unit._meta.db_table} u ON u.id = rr.main_unit_id"
+        f"SELECT {db.columns(RoutingRule, 'rr')}, {db.columns(Unit, 'u')}, ({co_units}), ({contacts}) FROM {rr} rr"
+        f" JOIN {region_table} r ON r.id = rr.region_id JOIN {unit} u ON u.id = rr.main_unit_id"
         f" WHERE r.path IN ({', '.join(['%s'] * len(paths))})"
         f" AND (rr.category_id IN ({', '.join(['%s'] * len(cats))}) OR rr.category_id IS NULL)"
         " ORDER BY r.depth DESC, CASE WHEN rr.category_id = %s THEN 0 WHEN rr.category_id IS NULL THEN 2 ELSE 1 END"
@@ -340,12 +340,17 @@ def find_routing_rule(category: Category, region) -> RoutingRule | None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*paths, *cats, category.pk])
-        row = cursor.fetchone()
-    if row is None:
+        found = cursor.fetchone()
+    if found is None:
         return None
     n = len(RoutingRule._meta.concrete_fields)
-    rule = db.instance(RoutingRule, row[:n])
-    rule.main_unit = db.instance(Unit, row[n:])
+    m = n + len(Unit._meta.concrete_fields)
+    rule = db.instance(RoutingRule, found[:n])
+    rule.main_unit = db.instance(Unit, found[n:m])
+    co_units, contacts = (json.loads(v) if isinstance(v, str) else v or [] for v in found[m:])
+    rule.co_unit_names = [(pk, name) for pk, name, path in sorted(co_units, key=lambda u: (u[2], u[1]))]
+    people = sorted(contacts, key=lambda u: u[0])
+    rule.unit_contacts = [c for c in ((phone or email or "").strip() for _, phone, email in people) if c]
     return rule
 
 
@@ -603,8 +608,6 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
     from notify.services import deliver_after_commit, message_rows
 
     events, audits, messages, co_links = [], [], [], []
-    co_units_of: dict[int, list] = {}
-    contacts_of: dict[int, list[str]] = {}
     accepted = _("【民呼】您反映的诉求已受理，编号 %(number)s。可凭编号和手机号查询进度：%(url)s")
     new_order = _("【民呼】新派单 %(number)s：%(title)s，请及时签收。")
     for i in intakes:
@@ -635,25 +638,21 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
         if i.rule is None:
             continue
         unit = case.main_unit
-        if i.rule.pk not in co_units_of:
-            co_units_of[i.rule.pk] = [u for u in _co_units(i.rule) if u.pk != unit.pk]
-        co_units = co_units_of[i.rule.pk]
-        co_links.extend(Case.co_units.through(case_id=case.pk, unit_id=u.pk) for u in co_units)
+        co_units = [(pk, name) for pk, name in i.rule.co_unit_names if pk != unit.pk]
+        co_links.extend(Case.co_units.through(case_id=case.pk, unit_id=pk) for pk, _ in co_units)
         events.append(
             _event_row(
                 case,
                 by=None,
                 kind=K.DISPATCHED,
                 note=i.dispatch_note,
-                data={"unit": unit.pk, "unit_name": unit.name, "co_units": [u.name for u in co_units]},
+                data={"unit": unit.pk, "unit_name": unit.name, "co_units": [name for _, name in co_units]},
                 at=case.dispatched_at,
             )
         )
         audits.append(audit_entry(actor=None, action="cases.case.dispatch", obj=case, detail={"unit": unit.name}))
-        if unit.pk not in contacts_of:
-            contacts_of[unit.pk] = _unit_contacts(unit)
         body = new_order % {"number": case.number, "title": case.title}
-        messages.extend({"to": c, "body": body, "purpose": "case.unit", "related": case} for c in contacts_of[unit.pk])
+        messages.extend({"to": c, "body": body, "purpose": "case.unit", "related": case} for c in i.rule.unit_contacts)
     rows = message_rows([{**m, "channel": _channel_of(m["to"])} for m in messages])
     db.insert_all(events, co_links, audits, rows)  # one statement on PostgreSQL
     deliver_after_commit(rows)

@@ -50,6 +50,31 @@ def test_routing_rule_dispatches_to_the_most_specific_unit(world, users, make_ca
     assert legal_case.main_unit == world.laoximen_office
 
 
+def test_auto_dispatch_brings_the_rule_co_units_and_tells_the_unit_members(world, users, make_case, repair):
+    from notify.models import Message
+    from org.models import Membership, Role, Unit
+
+    # co-units in the units' own order (region path, then name); the main unit listed again is left out
+    second = Unit.objects.create(name="蓬莱路物业", kind=Unit.Kind.PROPERTY_MANAGER, region=world.penglai)
+    rule = RoutingRule.objects.create(category=repair, region=world.penglai, main_unit=world.penglai_committee)
+    rule.co_units.set([second, world.partner_unit, world.penglai_committee])
+    # members of the main unit: one with a phone, one with only an e-mail, one with neither
+    worker = users["worker"]
+    worker.phone = "13900000009"
+    worker.save()
+    for name, email in (("mailer", "mailer@example.org"), ("silent", "")):
+        user = type(worker).objects.create(username=name, email=email)
+        Membership.objects.create(user=user, region=world.penglai, role=Role.WORKER, unit=world.penglai_committee)
+    case = make_case()
+    assert case.status == "dispatched" and case.main_unit == world.penglai_committee
+    assert set(case.co_units.all()) == {second, world.partner_unit}
+    dispatched = case.events.get(kind="dispatched")
+    assert dispatched.data["co_units"] == [world.partner_unit.name, second.name]  # 老西门 region before 蓬莱路
+    told = Message.objects.filter(purpose="case.unit", related_id=str(case.pk)).order_by("pk")
+    assert [(m.channel, m.to_masked[:3]) for m in told] == [("sms", "139"), ("email", "m**")]
+    assert all(case.number in m.body for m in told)
+
+
 def test_rule_without_auto_dispatch_only_suggests(world, make_case, repair):
     RoutingRule.objects.create(
         category=repair, region=world.penglai, main_unit=world.penglai_committee, auto_dispatch=False
