@@ -543,7 +543,15 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
     cases = [i.case for i in new]
     numbered = _number_ahead(cases)
     try:
-        if keys:
+        if keys and numbered:  # PostgreSQL: a key taken meanwhile skips its row instead of failing
+            taken = {id(c) for c in db.insert_unless_taken(cases, "idempotency_key")}
+            if taken:
+                _answer_with_first_cases(out, taken)
+                new = [i for i in new if id(i.case) not in taken]
+                cases = [i.case for i in new]
+                if not new:
+                    return out
+        elif keys:
             with transaction.atomic():  # a savepoint: a key taken meanwhile must not poison the caller
                 db.insert(cases)
         else:
@@ -565,6 +573,17 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
 
     cases_created.send(sender=Case, cases=cases)
     return out
+
+
+def _answer_with_first_cases(out: list, taken: set) -> None:
+    """Put the first case of each key in ``out`` where a concurrent writer took the key (``taken``:
+    ids of the unsaved cases that lost), marked ``replayed``."""
+    lost = [c for c in out if id(c) in taken]
+    firsts = _cases_by_key([c.idempotency_key for c in lost])
+    for n, case in enumerate(out):
+        if id(case) in taken:
+            out[n] = firsts[case.idempotency_key]
+            out[n].replayed = True
 
 
 def _cases_by_key(keys: list[str]) -> dict:

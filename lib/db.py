@@ -101,6 +101,36 @@ def insert(objs: list) -> list:
     return objs
 
 
+def insert_unless_taken(objs: list, field: str) -> list:
+    """``insert`` for rows whose keys are already set, skipping each row whose unique ``field`` is
+    taken, also by a transaction that commits meanwhile (ON CONFLICT DO NOTHING: no error, so no
+    savepoint is needed around it). Returns the rows not written."""
+    if not objs:
+        return []
+    model = type(objs[0])
+    pk = model._meta.pk
+    if any(o.pk is None for o in objs):
+        raise ValueError("insert_unless_taken needs the rows' keys")
+    fields = list(model._meta.concrete_fields)
+    conflict = model._meta.get_field(field).column
+    written = set()
+    size = connection.ops.bulk_batch_size(fields, objs) or len(objs)
+    for start in range(0, len(objs), size):
+        chunk = objs[start : start + size]
+        params = []
+        for o in chunk:
+            o._prepare_related_fields_for_save(operation_name="insert")
+            params.extend(f.get_db_prep_save(f.pre_save(o, True), connection) for f in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(model, fields, len(chunk), True, conflict=conflict), params)
+            written.update(pk.to_python(value) for (value,) in cursor.fetchall())
+    for o in objs:
+        if o.pk in written:
+            o._state.adding = False
+            o._state.db = connection.alias
+    return [o for o in objs if o.pk not in written]
+
+
 def insert_all(*groups: list) -> None:
     """``insert`` for several lists of instances (each of one model) at once: on PostgreSQL in one
     statement (each INSERT a data-modifying CTE, the keys the database assigns returned together),
@@ -149,13 +179,15 @@ def insert_all(*groups: list) -> None:
 _INSERT_SQL: dict = {}
 
 
-def _insert_sql(model, fields, rows: int, returning: bool) -> str:
-    key = (connection.vendor, model, rows, returning, len(fields))
+def _insert_sql(model, fields, rows: int, returning: bool, conflict: str | None = None) -> str:
+    key = (connection.vendor, model, rows, returning, len(fields), conflict)
     if key not in _INSERT_SQL:
         q = connection.ops.quote_name
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) VALUES "
         sql += ", ".join([row] * rows)
+        if conflict:
+            sql += f" ON CONFLICT ({q(conflict)}) DO NOTHING"
         if returning:
             sql += f" RETURNING {q(model._meta.pk.column)}"
         _INSERT_SQL[key] = sql

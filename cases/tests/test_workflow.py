@@ -301,3 +301,24 @@ def test_source_link_lists_cases_for_source(world, make_case):
 def test_default_category_is_other(make_case):
     case = make_case(category=None)
     assert case.category == Category.objects.get(code="other")
+
+
+def test_a_batch_whose_key_was_taken_meanwhile_answers_with_the_first_case(world, users, make_case, monkeypatch):
+    first = make_case(idempotency_key="k-taken")
+    real = services._cases_by_key
+    calls = []
+
+    def probe_misses_once(keys):  # as if a concurrent writer took the key just after the probe
+        calls.append(keys)
+        return {} if len(calls) == 1 else real(keys)
+
+    monkeypatch.setattr(services, "_cases_by_key", probe_misses_once)
+    intake = {"title": "路灯不亮", "description": "蓬莱路", "region": world.penglai_grid, "channel": "api",
+              "category": "repair", "by": users["worker"]}  # fmt: skip
+    again, fresh = services.case_create_many(
+        [{**intake, "idempotency_key": "k-taken"}, {**intake, "idempotency_key": "k-new"}]
+    )
+    assert again == first and again.replayed and not getattr(fresh, "replayed", False)
+    assert fresh.pk and fresh.number and Case.objects.count() == 2
+    assert list(fresh.events.values_list("kind", flat=True)) == ["created"]
+    assert first.events.count() == 1  # nothing written again for the first case

@@ -75,3 +75,14 @@ def test_insert_all_writes_every_list_and_gives_each_row_its_key(world):
     assert [(e.pk, e.note) for e in events] == list(by_key.values_list("pk", "note"))  # each its own key
     assert {e.pk for e in entries} == set(AuditEntry.objects.filter(action="test.all").values_list("pk", flat=True))
     assert all(not o._state.adding for o in [*events, *entries])
+
+
+def test_insert_unless_taken_skips_the_rows_whose_key_is_taken(world):
+    first = new_case(world, idempotency_key="k1", number="A1")
+    first.save()
+    rows = [new_case(world, idempotency_key=k, number=f"B{n}") for n, k in enumerate(["k0", "k1", "k2"])]
+    for n, case in enumerate(rows):
+        case.pk = first.pk + 10 + n
+    skipped = db.insert_unless_taken(rows, "idempotency_key")
+    assert skipped == [rows[1]] and rows[1]._state.adding and not rows[0]._state.adding
+    assert dict(Case.objects.values_list("idempotency_key", "number")) == {"k0": "B0", "k1": "A1", "k2": "B2"}
