@@ -524,7 +524,9 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
     keys = [kw["idempotency_key"] for kw in intakes if kw.get("idempotency_key")]
     if len(set(keys)) != len(keys) and len(intakes) > 1:
         return [case_create_many([kw])[0] for kw in intakes]
-    known = _cases_by_key(keys)
+    # Keys already used answer with their first case. PostgreSQL needs no probe first: there the
+    # INSERT skips a taken key (insert_unless_taken below), which answers a replay the same way.
+    known = _cases_by_key(keys) if connection.vendor != "postgresql" else {}
     batch = _Batch()
     out: list[Case | None] = []
     new: list[_Intake] = []
