@@ -7,6 +7,10 @@ PostgreSQL only (the covering indexes of 0004 exist only there): case_status_reg
 case_inbox_cover, case_region_created_idx is a prefix of case_rates_cover; and the "_like" indexes
 PostgreSQL gets for unique text columns serve LIKE 'x%' on case numbers, idempotency keys and
 Open311 tokens, which nothing asks (they are looked up whole). SQLite keeps the model's indexes.
+
+And the search index (GIN, 0003) merges its pending list every 256 kB instead of every 4 MB: new cases' tokens
+wait in that list until an INSERT that finds it full merges them all, so a 4 MB list made one intake in a few
+thousand take most of a second (seen as the p99 of bench/bench_intake.py); 256 kB spreads the same work thin.
 """
 
 import django.db.models.deletion
@@ -31,11 +35,13 @@ def drop(apps, schema_editor):
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
     for table, column in LIKE:
         schema_editor.execute(f"DROP INDEX IF EXISTS {_like_name(schema_editor, table, column)}")
+    schema_editor.execute("ALTER INDEX IF EXISTS case_search_tokens_gin SET (gin_pending_list_limit = 256)")
 
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    schema_editor.execute("ALTER INDEX IF EXISTS case_search_tokens_gin RESET (gin_pending_list_limit)")
     for name, columns in CASE_INDEXES.items():
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON cases_case {columns}")
     for table, column in LIKE:
