@@ -444,20 +444,27 @@ def _make_cases(requests: list[Open311Request], *, media=None, categories=None) 
                     "action": "cases.case.open311_create",
                     "detail": {"client": o.client.name, "service_code": categories[p["category"]].code},
                 },
+                # a request made in this transaction is written with its case's timeline
+                "also": None if o.pk else (lambda case, o=o: [_attached(o, case)]),
             }
         )
+    waiting = [o for o in requests if o.pk is not None]
     cases = services.case_create_many(intakes)
     for o, case in zip(requests, cases, strict=True):
         o.case, o.pending, o.error = case, {}, ""
-    waiting = [o for o in requests if o.pk is not None]
     if waiting:
         db.set_column(Open311Request, "case", {o.pk: o.case_id for o in waiting})
         Open311Request.objects.filter(pk__in=[o.pk for o in waiting]).update(pending={}, error="")
-    fresh = [o for o in requests if o.pk is None]
-    if fresh:  # the idempotency key's unique index answers a replay here, after a replayed case
-        db.insert(fresh)
+    replayed = [o for o in requests if o.pk is None]
+    if replayed:  # its case was a replayed key: the request's own key answers at this INSERT
+        db.insert(replayed)
     if media is not None:
         services.attachment_add(case=cases[0], file=media, kind=Attachment.Kind.INTAKE, by=intakes[0]["by"])
+
+
+def _attached(o: Open311Request, case: Case) -> Open311Request:
+    o.case, o.pending, o.error = case, {}, ""
+    return o
 
 
 def take_pending(*, limit: int = 100, token: str | None = None) -> int:

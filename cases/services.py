@@ -396,6 +396,7 @@ class _Intake:
     dispatch_note: str
     phone: str
     audit: dict | None = None  # one more audit entry: {"action": …, "detail": …}
+    also: object = None  # a function of the saved case giving more unsaved rows to write with its timeline
 
 
 class _Batch:
@@ -517,7 +518,9 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
     ``case_create`` is this with one intake; the Open311 intake worker sends its batches here.
 
     An intake may carry ``audit``: the action and detail of one more audit entry about its case, by
-    the same actor, written in the same INSERT (Open311 records which partner sent it).
+    the same actor, written in the same INSERT (Open311 records which partner sent it); and ``also``:
+    a function of its new case returning more unsaved rows, written in the same statement as the
+    timeline (Open311's request row). Neither is used for a replayed key.
 
     Idempotency keys already used answer with the first case (``replayed``); a key used twice in
     the batch, or taken by a concurrent writer meanwhile, falls back to one intake at a time."""
@@ -536,8 +539,8 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
             known[key].replayed = True
             out.append(known[key])
             continue
-        intake = _new_case(**{k: v for k, v in kw.items() if k != "audit"}, batch=batch)
-        intake.audit = kw.get("audit")
+        intake = _new_case(**{k: v for k, v in kw.items() if k not in ("audit", "also")}, batch=batch)
+        intake.audit, intake.also = kw.get("audit"), kw.get("also")
         new.append(intake)
         out.append(intake.case)
     if not new:
@@ -675,7 +678,11 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
         body = new_order % {"number": case.number, "title": case.title}
         messages.extend({"to": c, "body": body, "purpose": "case.unit", "related": case} for c in i.rule.unit_contacts)
     rows = message_rows([{**m, "channel": _channel_of(m["to"])} for m in messages])
-    db.insert_all(events, co_links, audits, rows)  # one statement on PostgreSQL
+    more: dict[type, list] = {}
+    for i in intakes:
+        for row in i.also(i.case) if i.also else ():
+            more.setdefault(type(row), []).append(row)
+    db.insert_all(events, co_links, audits, rows, *more.values())  # one statement on PostgreSQL
     deliver_after_commit(rows)
 
 
