@@ -490,7 +490,7 @@ def token_view(request, fmt, token):
 
 def _post_request(request, fmt):
     params = Params(request)
-    client = svc.client_for_key(params.get("api_key"))
+    client = svc.client_for_key(params.get("api_key"), service_code=params.get("service_code"))
     key = (request.headers.get("Idempotency-Key") or "").strip() or None
     o, created = svc.request_create(
         client=client,

@@ -82,12 +82,13 @@ def client_issue_key(*, client: Open311Client, by) -> str:
     return key
 
 
-def client_for_key(key: str | None) -> Open311Client:
-    """The active client owning ``key``; Open311Error 403 otherwise."""
+def client_for_key(key: str | None, *, service_code: str | None = None) -> Open311Client:
+    """The active client owning ``key``; Open311Error 403 otherwise. With ``service_code`` (a POST),
+    the active service of that code is read in the same statement, for ``request_create``."""
     key = (key or "").strip()
     if not key:
         raise Open311Error(403, _("缺少 api_key：写入操作需要接入密钥（由街道工作人员在后台签发）。"))
-    client = _client_with_region(Open311Client.digest(key))
+    client = _client_with_region(Open311Client.digest(key), service_code)
     if client is None:
         raise Open311Error(403, _("api_key 无效或已停用。"))
     now = timezone.now()
@@ -98,33 +99,56 @@ def client_for_key(key: str | None) -> Open311Client:
     return client
 
 
-def _client_with_region(key_hash: str) -> Open311Client | None:
-    """The active client with this key hash and its region, in one statement of plain SQL."""
+def _client_with_region(key_hash: str, service_code: str | None = None) -> Open311Client | None:
+    """The active client with this key hash and its region, in one statement of plain SQL; with
+    ``service_code`` also the active service of that code, as ``client.prefetched_service``
+    (service_code, Category or None)."""
     from org.models import Region
 
+    service = f", {_service_columns('g')}" if service_code else ""
     sql = (
-        f"SELECT {db.columns(Open311Client, 'c')}, {db.columns(Region, 'r')} FROM {Open311Client._meta.db_table} c"
-        f" JOIN {Region._meta.db_table} r ON r.id = c.region_id WHERE c.key_hash = %s AND c.is_active"
+        f"SELECT {db.columns(Open311Client, 'c')}, {db.columns(Region, 'r')}{service}"
+        f" FROM {Open311Client._meta.db_table} c JOIN {Region._meta.db_table} r ON r.id = c.region_id"
+        + (f" LEFT JOIN {Category._meta.db_table} g ON g.code = %s AND g.is_active" if service_code else "")
+        + " WHERE c.key_hash = %s AND c.is_active"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [key_hash])
+        cursor.execute(sql, [service_code, key_hash] if service_code else [key_hash])
         row = cursor.fetchone()
     if row is None:
         return None
     n = len(Open311Client._meta.concrete_fields)
+    m = n + len(Region._meta.concrete_fields)
     client = db.instance(Open311Client, row[:n])
-    client.region = db.instance(Region, row[n:])
+    client.region = db.instance(Region, row[n:m])
+    if service_code:
+        client.prefetched_service = (service_code, _service_from(row[m:]))
     return client
 
 
-def _one(model, where: str, value, *, extra: str = ""):
-    """The row of ``model`` matching ``where`` (one %s placeholder), or None; ``extra`` adds columns
-    (", expression AS name"), set as attributes. Plain SQL for the lookups every POST makes (key,
-    service): the ORM spends longer building such a query than the database answering it. Related
-    rows load when first used."""
-    table = model._meta.db_table
-    rows = list(model.objects.raw(f"SELECT {table}.*{extra} FROM {table} WHERE {where}", [value]))
-    return rows[0] if rows else None
+def _service_columns(alias: str) -> str:
+    """A category's columns and whether it asks any attribute (read with ``_service_from``)."""
+    attrs = Open311Attribute._meta.db_table
+    return f"{db.columns(Category, alias)}, EXISTS (SELECT 1 FROM {attrs} a WHERE a.category_id = {alias}.id)"
+
+
+def _service_from(values) -> Category | None:
+    if values[0] is None:
+        return None
+    category = db.instance(Category, values[:-1])
+    category.has_attributes = bool(values[-1])
+    return category
+
+
+def _service(code: str) -> Category | None:
+    """The active service (category) of ``code``: every POST asks, so plain SQL (the ORM spent longer
+    building the query than the database answering it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_service_columns('g')} FROM {Category._meta.db_table} g WHERE g.code = %s AND g.is_active", [code]
+        )
+        row = cursor.fetchone()
+    return _service_from(row) if row else None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -309,14 +333,8 @@ def request_create(
     and created False."""
     if not service_code:
         raise Open311Error(400, _("缺少 service_code。"))
-    attr_table = Open311Attribute._meta.db_table
-    category = _one(
-        Category,
-        "code = %s AND is_active",
-        service_code,
-        extra=f", EXISTS (SELECT 1 FROM {attr_table} a WHERE a.category_id = {Category._meta.db_table}.id)"
-        " AS has_attributes",
-    )
+    prefetched = getattr(client, "prefetched_service", None)  # read with the key (client_for_key)
+    category = prefetched[1] if prefetched and prefetched[0] == service_code else _service(service_code)
     if category is None:
         raise Open311Error(404, _("没有编码为 %(code)s 的服务（service_code）。") % {"code": service_code})
     if (lat is None) != (long is None):
