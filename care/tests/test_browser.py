@@ -23,15 +23,18 @@ def test_volunteer_confirms_deliveries_on_a_phone_one_no_answer(
     login(page, live_server, "vol_liu")
     page.goto(f"{live_server.url}/care/my/")
     assert page.locator(".care-map").is_visible()
-    one = page.locator(f"#stop-{Delivery.objects.get(recipient=first).pk}")
-    two = page.locator(f"#stop-{Delivery.objects.get(recipient=second).pk}")
+    # the stops' ids read before any click: a query from here while the live server writes finds
+    # SQLite's shared in-memory tables locked
+    first_stop = f"#stop-{Delivery.objects.get(recipient=first).pk}"
+    second_stop = f"#stop-{Delivery.objects.get(recipient=second).pk}"
+    one, two = page.locator(first_stop), page.locator(second_stop)
     assert "低盐" in one.inner_text()
 
     one.get_by_role("button", name="良好").click()
-    page.locator(f"#stop-{Delivery.objects.get(recipient=first).pk} .care-done").wait_for()
+    page.locator(f"{first_stop} .care-done").wait_for()
     two.get_by_role("button", name="无人应答").click()
-    page.locator(f"#stop-{Delivery.objects.get(recipient=second).pk} .care-done").wait_for()
-    assert "已通知社工" in page.locator(f"#stop-{Delivery.objects.get(recipient=second).pk}").inner_text()
+    page.locator(f"{second_stop} .care-done").wait_for()
+    assert "已通知社工" in page.locator(second_stop).inner_text()
 
     assert Delivery.objects.get(recipient=first).state == "good"
     alert = SafetyAlert.objects.get(recipient=second)
