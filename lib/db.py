@@ -2,6 +2,7 @@
 ORM's query costs more than running it."""
 
 import contextlib
+import functools
 
 from django.db import connection, transaction
 
@@ -35,6 +36,11 @@ def set_column(model, field: str, values: dict) -> int:
 def columns(model, alias: str) -> str:
     """``alias.col, alias.col, …`` for every concrete field of ``model``, in the order ``instance``
     reads them: for plain SQL that loads whole rows of several models in one statement."""
+    return _columns(connection.vendor, model, alias)
+
+
+@functools.cache
+def _columns(vendor: str, model, alias: str) -> str:  # made once: every intake asks
     return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields)
 
 
@@ -49,6 +55,17 @@ def instance(model, values):
             value = converter(value, col, connection)
         out.append(value)
     return model.from_db(connection.alias, [f.attname for f in fields], out)
+
+
+def instances(values, *models) -> list:
+    """One instance per model from consecutive ``columns(model, …)`` runs of a row, then a tuple of
+    the values left after them: ``rule, unit, rest = instances(row, RoutingRule, Unit)``."""
+    out, start = [], 0
+    for model in models:
+        end = start + len(model._meta.concrete_fields)
+        out.append(instance(model, values[start:end]))
+        start = end
+    return [*out, tuple(values[start:])]
 
 
 _CONVERTERS: dict = {}
@@ -75,29 +92,19 @@ def insert(objs: list) -> list:
     if not objs:
         return objs
     model = type(objs[0])
-    opts = model._meta
-    pk = opts.pk
-    assigned = [o for o in objs if o.pk is None]
-    if assigned and len(assigned) != len(objs):
-        return model.objects.bulk_create(objs)  # mixed batches: the ORM sorts them out
-    fields = [f for f in opts.concrete_fields if not (assigned and f is pk)]
-    returning = bool(assigned)
+    if _mixed(objs):
+        return model.objects.bulk_create(objs)  # some keys set, some not: the ORM sorts them out
+    new_keys = objs[0].pk is None  # the database assigns the keys
+    fields = _fields(model, new_keys)
     size = connection.ops.bulk_batch_size(fields, objs) or len(objs)
     for start in range(0, len(objs), size):
         chunk = objs[start : start + size]
-        params = []
-        for o in chunk:
-            o._prepare_related_fields_for_save(operation_name="insert")  # keys of related rows saved since
-            for f in fields:
-                params.append(f.get_db_prep_save(f.pre_save(o, True), connection))
         with connection.cursor() as cursor:
-            cursor.execute(_insert_sql(model, fields, len(chunk), returning), params)
-            if returning:
+            cursor.execute(_insert_sql(model, fields, len(chunk), new_keys), _values(chunk, fields))
+            if new_keys:
                 for o, (value,) in zip(chunk, cursor.fetchall(), strict=True):
-                    setattr(o, pk.attname, value)
-    for o in objs:
-        o._state.adding = False
-        o._state.db = connection.alias
+                    setattr(o, model._meta.pk.attname, value)
+    _saved(objs)
     return objs
 
 
@@ -108,26 +115,18 @@ def insert_unless_taken(objs: list, field: str) -> list:
     if not objs:
         return []
     model = type(objs[0])
-    pk = model._meta.pk
     if any(o.pk is None for o in objs):
         raise ValueError("insert_unless_taken needs the rows' keys")
-    fields = list(model._meta.concrete_fields)
+    fields = _fields(model, False)
     conflict = model._meta.get_field(field).column
     written = set()
     size = connection.ops.bulk_batch_size(fields, objs) or len(objs)
     for start in range(0, len(objs), size):
         chunk = objs[start : start + size]
-        params = []
-        for o in chunk:
-            o._prepare_related_fields_for_save(operation_name="insert")
-            params.extend(f.get_db_prep_save(f.pre_save(o, True), connection) for f in fields)
         with connection.cursor() as cursor:
-            cursor.execute(_insert_sql(model, fields, len(chunk), True, conflict=conflict), params)
-            written.update(pk.to_python(value) for (value,) in cursor.fetchall())
-    for o in objs:
-        if o.pk in written:
-            o._state.adding = False
-            o._state.db = connection.alias
+            cursor.execute(_insert_sql(model, fields, len(chunk), True, conflict=conflict), _values(chunk, fields))
+            written.update(model._meta.pk.to_python(value) for (value,) in cursor.fetchall())
+    _saved([o for o in objs if o.pk in written])
     return [o for o in objs if o.pk not in written]
 
 
@@ -136,51 +135,64 @@ def insert_all(*groups: list) -> None:
     statement (each INSERT a data-modifying CTE, the keys the database assigns returned together),
     saving a round trip per list; elsewhere one ``insert`` each. Empty lists are skipped."""
     groups = [g for g in groups if g]
-    mixed = any(len({o.pk is None for o in g}) > 1 for g in groups)  # some keys set, some not
-    if connection.vendor != "postgresql" or len(groups) < 2 or mixed:
+    if connection.vendor != "postgresql" or len(groups) < 2 or any(_mixed(g) for g in groups):
         for g in groups:
             insert(g)
         return
-    parts, params, waiting = [], [], []
+    parts, params = [], []
     for n, objs in enumerate(groups):
         model = type(objs[0])
-        pk = model._meta.pk
-        assigned = objs[0].pk is None  # the database assigns the keys
-        fields = [f for f in model._meta.concrete_fields if not (assigned and f is pk)]
-        for o in objs:
-            o._prepare_related_fields_for_save(operation_name="insert")
-            params.extend(f.get_db_prep_save(f.pre_save(o, True), connection) for f in fields)
-        q = connection.ops.quote_name
+        fields = _fields(model, objs[0].pk is None)
+        params += _values(objs, fields)
         sql = _insert_sql(model, fields, len(objs), returning=False)
-        parts.append((f"i{n}", f"{sql} RETURNING {n}, {q(pk.column)}"))
-        waiting.append(objs if assigned else [])
+        parts.append(f"i{n} AS ({sql} RETURNING {n}, {connection.ops.quote_name(model._meta.pk.column)})")
     if len(params) > 30000:  # far below PostgreSQL's 65535 parameters of one statement
         for g in groups:
             insert(g)
         return
-    ctes = ", ".join(f"{name} AS ({sql})" for name, sql in parts)
-    union = " UNION ALL ".join(f"SELECT * FROM {name}" for name, _ in parts)
+    union = " UNION ALL ".join(f"SELECT * FROM i{n}" for n in range(len(groups)))
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {ctes} {union}", params)
+        cursor.execute(f"WITH {', '.join(parts)} {union}", params)
         rows = cursor.fetchall()
     keys: dict[int, list] = {}
     for n, value in rows:
         keys.setdefault(n, []).append(value)
     for n, objs in enumerate(groups):
-        if waiting[n]:
-            pk = type(objs[0])._meta.pk
+        if objs[0].pk is None:
             for o, value in zip(objs, keys[n], strict=True):
-                setattr(o, pk.attname, value)
-        for o in objs:
-            o._state.adding = False
-            o._state.db = connection.alias
+                setattr(o, type(o)._meta.pk.attname, value)
+        _saved(objs)
+
+
+def _mixed(objs) -> bool:
+    return len({o.pk is None for o in objs}) > 1
+
+
+def _fields(model, new_keys: bool) -> list:
+    """The columns an INSERT writes: all, less the primary key where the database assigns it."""
+    return [f for f in model._meta.concrete_fields if not (new_keys and f.primary_key)]
+
+
+def _values(objs, fields) -> list:
+    """The INSERT's parameters, row after row, prepared as the ORM prepares them."""
+    params = []
+    for o in objs:
+        o._prepare_related_fields_for_save(operation_name="insert")  # keys of related rows saved since
+        params.extend(f.get_db_prep_save(f.pre_save(o, True), connection) for f in fields)
+    return params
+
+
+def _saved(objs) -> None:
+    for o in objs:
+        o._state.adding = False
+        o._state.db = connection.alias
 
 
 _INSERT_SQL: dict = {}
 
 
 def _insert_sql(model, fields, rows: int, returning: bool, conflict: str | None = None) -> str:
-    key = (connection.vendor, model, rows, returning, len(fields), conflict)
+    key = (connection.vendor, model, rows, returning, len(fields), conflict)  # the text, made once
     if key not in _INSERT_SQL:
         q = connection.ops.quote_name
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
