@@ -14,18 +14,10 @@ def client_ip(request) -> str | None:
     return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
 
 
-def record(
-    *,
-    actor,
-    action: str,
-    kind: str = AuditEntry.Kind.CHANGE,
-    obj=None,
-    region=None,
-    detail: dict | None = None,
-    request=None,
-) -> AuditEntry:
-    """Append one entry. ``detail`` must not hold personal identifiers; free text in it is masked."""
-    entry = build(actor=actor, action=action, kind=kind, obj=obj, region=region, detail=detail, request=request)
+def record(*, actor, action: str, **more) -> AuditEntry:
+    """Append one entry (``build``'s arguments: kind, obj, region, detail, request). ``detail`` must
+    not hold personal identifiers; free text in it is masked."""
+    entry = build(actor=actor, action=action, **more)
     entry.save()
     return entry
 

@@ -7,6 +7,8 @@ import copy
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.urls import include, path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import mixins, routers, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -67,8 +69,8 @@ class CaseDetailSerializer(CaseSerializer):
 class CaseCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField()
-    region = serializers.IntegerField(help_text="辖区编号（须在您的范围内）")
-    category = serializers.CharField(max_length=50, help_text="诉求分类编码（启用中的）")
+    region = serializers.IntegerField(help_text=gettext_lazy("辖区编号（须在您的范围内）"))
+    category = serializers.CharField(max_length=50, help_text=gettext_lazy("诉求分类编码（启用中的）"))
     channel = serializers.ChoiceField(choices=Case.Channel.choices, default=Case.Channel.API)
     urgency = serializers.ChoiceField(choices=Case.Urgency.choices, default=Case.Urgency.NORMAL)
     reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
@@ -91,12 +93,13 @@ class CaseCreateSerializer(serializers.Serializer):
         n = len(Region._meta.concrete_fields)
         errors = {}
         if row[0] is None:
-            errors["region"] = ["该辖区不存在或不在您的范围内。"]
+            errors["region"] = [_("该辖区不存在或不在您的范围内。")]
         if row[n] is None:
-            errors["category"] = [f"没有编码为“{attrs['category']}”的诉求分类，或该分类已停用。"]
+            errors["category"] = [_("没有编码为“%(code)s”的诉求分类，或该分类已停用。") % {"code": attrs["category"]}]
         if errors:
             raise ValidationError(errors)
-        return {**attrs, "region": db.instance(Region, row[:n]), "category": db.instance(Category, row[n:])}
+        region, category, _rest = db.instances(row, Region, Category)
+        return {**attrs, "region": region, "category": category}
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
@@ -121,7 +124,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def create(self, request, *args, **kwargs):
         user = request.user
         if not (user.is_superuser or user.has_role(*STAFF_ROLES, Role.PARTNER)):
-            raise PermissionDenied("您没有受理诉求的权限。")
+            raise PermissionDenied(_("您没有受理诉求的权限。"))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         key = (request.headers.get("Idempotency-Key") or "").strip()[:100] or None

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 from lib import crypto, db
+from org.models import Region
 
 from . import services
 from .models import Attachment, Case, Category, Open311Attribute, Open311Client, Open311Request
@@ -103,8 +104,6 @@ def _client_with_region(key_hash: str, service_code: str | None = None) -> Open3
     """The active client with this key hash and its region, in one statement of plain SQL; with
     ``service_code`` also the active service of that code, as ``client.prefetched_service``
     (service_code, Category or None)."""
-    from org.models import Region
-
     service = f", {_service_columns('g')}" if service_code else ""
     sql = (
         f"SELECT {db.columns(Open311Client, 'c')}, {db.columns(Region, 'r')}{service}"
@@ -117,12 +116,9 @@ def _client_with_region(key_hash: str, service_code: str | None = None) -> Open3
         row = cursor.fetchone()
     if row is None:
         return None
-    n = len(Open311Client._meta.concrete_fields)
-    m = n + len(Region._meta.concrete_fields)
-    client = db.instance(Open311Client, row[:n])
-    client.region = db.instance(Region, row[n:m])
+    client, client.region, service = db.instances(row, Open311Client, Region)
     if service_code:
-        client.prefetched_service = (service_code, _service_from(row[m:]))
+        client.prefetched_service = (service_code, _service_from(service))
     return client
 
 
@@ -196,8 +192,6 @@ def _regions_for(requests: list[Open311Request], addresses: dict) -> list:
     """Where each request's case belongs: its address's own region, else the region of the nearest
     known address within about 150 m of its point (inside its partner's region), else the
     partner's region. The points of a whole batch are looked up in one statement."""
-    from org.models import Region
-
     points = [
         (i, o.client.region.path, o.latitude, o.longitude)
         for i, o in enumerate(requests)
@@ -223,7 +217,6 @@ def _nearest_region_ids(points: list[tuple]) -> dict:
     for (key, path, lat, long) points; points with no such address are left out. Plain SQL: on
     PostgreSQL one statement for all the points (a correlated subquery each); SQLite cannot order a
     correlated subquery by the outer row, so there it is one statement per point."""
-    from org.models import Region
     from people.models import Address
 
     if not points:
@@ -469,7 +462,7 @@ def _make_cases(requests: list[Open311Request], *, media=None, categories=None) 
     waiting = [o for o in requests if o.pk is not None]
     cases = services.case_create_many(intakes)
     for o, case in zip(requests, cases, strict=True):
-        o.case, o.pending, o.error = case, {}, ""
+        _attached(o, case)
     if waiting:
         db.set_column(Open311Request, "case", {o.pk: o.case_id for o in waiting})
         Open311Request.objects.filter(pk__in=[o.pk for o in waiting]).update(pending={}, error="")

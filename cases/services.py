@@ -20,6 +20,7 @@ The workflow::
 import datetime
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -33,7 +34,7 @@ from django.utils.translation import gettext as _
 from audit.services import record
 from lib import crypto, db
 from lib.workdays import add_working_time, working_time_between
-from org.models import Membership, Role, Unit
+from org.models import Membership, Region, Role, Unit, User
 
 from . import attachments as photo
 from . import deadlines, search
@@ -231,7 +232,16 @@ def _channel_of(contact: str) -> str:
 
 
 def _user_contact(user) -> str:
-    return (getattr(user, "phone", "") or getattr(user, "email", "") or "").strip()
+    return _contact(getattr(user, "phone", ""), getattr(user, "email", ""))
+
+
+def _contact(phone, email) -> str:
+    """Where a member is told: the phone, else the e-mail ("" for neither)."""
+    return (phone or email or "").strip()
+
+
+# the members of a unit, for plain SQL ({unit}: the unit's id, a placeholder or a column)
+_MEMBERS = f"SELECT user_id FROM {Membership._meta.db_table} WHERE unit_id = {{unit}}"
 
 
 def notify_reporter(case, body: str, *, purpose: str = "case.update") -> None:
@@ -256,19 +266,14 @@ def notify_unit(unit, body: str, *, case, purpose: str = "case.unit") -> int:
 
 
 def _unit_contacts(unit) -> list[str]:
-    """The phone (or e-mail) of each member of ``unit`` who has one, each person once. Plain SQL:
-    every intake a rule dispatches asks this."""
-    from org.models import User
-
-    user, membership = User._meta.db_table, Membership._meta.db_table
+    """The phone (or e-mail) of each member of ``unit`` who has one, each person once."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT phone, email FROM {user} WHERE id IN (SELECT user_id FROM {membership} WHERE unit_id = %s)"
-            " ORDER BY id",
+            f"SELECT phone, email FROM {User._meta.db_table} WHERE id IN ({_MEMBERS.format(unit='%s')}) ORDER BY id",
             [unit.pk],
         )
         rows = cursor.fetchall()
-    return [c for c in ((phone or email or "").strip() for phone, email in rows) if c]
+    return [c for c in (_contact(phone, email) for phone, email in rows) if c]
 
 
 def supervisors_for(case):
@@ -313,8 +318,6 @@ def find_routing_rule(category: Category, region) -> RoutingRule | None:
     this; building the ORM query cost more than running it), which also brings the main unit, the
     co-units as ``rule.co_unit_names`` [(id, name)] in the units' order, and the main unit's
     contacts as ``rule.unit_contacts`` (as ``_unit_contacts`` gives them)."""
-    from org.models import Region, User
-
     paths = _ancestor_paths(region.path)
     cats = [category.pk] + ([category.parent_id] if category.parent_id else [])
     rr, unit, region_table = RoutingRule._meta.db_table, Unit._meta.db_table, Region._meta.db_table
@@ -328,7 +331,7 @@ def find_routing_rule(category: Category, region) -> RoutingRule | None:
     )
     contacts = (
         f"SELECT {agg}({row}(mu.id, mu.phone, mu.email)) FROM {User._meta.db_table} mu"
-        f" WHERE mu.id IN (SELECT user_id FROM {Membership._meta.db_table} WHERE unit_id = rr.main_unit_id)"
+        f" WHERE mu.id IN ({_MEMBERS.format(unit='rr.main_unit_id')})"
     )
     sql = (
         f"SELECT {db.columns(RoutingRule, 'rr')}, {db.columns(Unit, 'u')}, ({co_units}), ({contacts}) FROM {rr} rr"
@@ -343,14 +346,11 @@ def find_routing_rule(category: Category, region) -> RoutingRule | None:
         found = cursor.fetchone()
     if found is None:
         return None
-    n = len(RoutingRule._meta.concrete_fields)
-    m = n + len(Unit._meta.concrete_fields)
-    rule = db.instance(RoutingRule, found[:n])
-    rule.main_unit = db.instance(Unit, found[n:m])
-    co_units, contacts = (json.loads(v) if isinstance(v, str) else v or [] for v in found[m:])
+    rule, rule.main_unit, lists = db.instances(found, RoutingRule, Unit)
+    co_units, contacts = (json.loads(v) if isinstance(v, str) else v or [] for v in lists)
     rule.co_unit_names = [(pk, name) for pk, name, path in sorted(co_units, key=lambda u: (u[2], u[1]))]
     people = sorted(contacts, key=lambda u: u[0])
-    rule.unit_contacts = [c for c in ((phone or email or "").strip() for _, phone, email in people) if c]
+    rule.unit_contacts = [c for c in (_contact(phone, email) for _, phone, email in people) if c]
     return rule
 
 
@@ -396,7 +396,7 @@ class _Intake:
     dispatch_note: str
     phone: str
     audit: dict | None = None  # one more audit entry: {"action": …, "detail": …}
-    also: object = None  # a function of the saved case giving more unsaved rows to write with its timeline
+    also: Callable | None = None  # a function of the saved case giving more unsaved rows to write with it
 
 
 class _Batch:
