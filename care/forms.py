@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from org.models import Membership, Role
 
-from . import services
+from .actions import enrolment
 from .models import CareRecipient, CareVolunteer, Kitchen, Meal, Pause, WellState
 
 
@@ -76,7 +76,7 @@ class RecipientForm(forms.ModelForm):
 
     class Meta:
         model = CareRecipient
-        fields = list(services.RECIPIENT_FIELDS)  # what the service lets staff edit
+        fields = list(enrolment.RECIPIENT_FIELDS)  # what the service lets staff edit
         widgets = {"consent_date": DateInput, "note": forms.Textarea(attrs={"rows": 2})}
         labels = {"consent": _("本人（或监护人）同意接受服务")}
 
