@@ -10,10 +10,10 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from audit.services import record
-from lib import compensation
 from lib.xlsx import Column, SpreadsheetError, read_rows
 from people.imports import Importer, register
 
+from . import compensation
 from .models import OFFICE_ROLES, Certificate, CoResident, HardshipPerson, RenewalProject, Room
 
 KIND = "renewal.certificates"

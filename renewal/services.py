@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from lib import compensation
 from org.scoping import get_visible_or_404
 
+from . import compensation
 from .models import (
     PROGRESS_ROLES,
     Certificate,

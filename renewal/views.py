@@ -17,15 +17,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import record_view
-from lib import compensation
 from org.models import Membership, User
 from org.scoping import get_visible_or_404
 from people.imports import get_importer, import_start, jobs_visible_to
 from people.models import ImportJob
 
-from . import forms, services
+from . import compensation, forms, services
 from .importers import KIND as IMPORT_KIND
 from .models import OFFICE_ROLES, PROGRESS_ROLES, Certificate, CompensationPlan, Estimate, Mediation, RenewalProject
+from .purchase import largest_area
 from .tasks import project_estimate_task
 
 DISCLAIMER = "以征收补偿协议和结算单为准；不构成法律或税务意见"
@@ -475,7 +475,7 @@ def flat_sheet(request, pk):
         for row in prices.cleaned_data:
             if not row or not row.get("price"):
                 continue
-            area, cost = compensation.largest_area(budget, row["price"], purchase, new_flat=row.get("new_flat", False))
+            area, cost = largest_area(budget, row["price"], purchase, new_flat=row.get("new_flat", False))
             answers.append({"label": row.get("label") or "—", "price": row["price"], "area": area, "cost": cost})
         persons = s.get("persons")
         if persons:
