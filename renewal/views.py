@@ -1,4 +1,4 @@
-"""Pages of the renovation office. Every view goes through an access helper in ``services``: the office sees
+"""Pages of the renovation office. Every view goes through an access helper in ``selectors``: the office sees
 certificates and finances of its projects, a leader sees progress aggregates, anyone else gets 404."""
 
 from decimal import Decimal
@@ -17,28 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import record_view
-from org.models import Membership, User
+from cases.selectors import cases_for_source
 from org.scoping import get_visible_or_404
 from people.imports import get_importer, import_start, jobs_visible_to
 from people.models import ImportJob
 
-from . import compensation, forms, services
+from . import compensation, forms, selectors, services
 from .importers import KIND as IMPORT_KIND
 from .models import OFFICE_ROLES, PROGRESS_ROLES, Certificate, CompensationPlan, Estimate, Mediation, RenewalProject
 from .purchase import largest_area
 from .tasks import project_estimate_task
 
 DISCLAIMER = "以征收补偿协议和结算单为准；不构成法律或税务意见"
-
-
-def _is_office(user, project) -> bool:
-    """An office membership on the project's region or above it; one query (the region's path lists its
-    ancestors' paths as prefixes)."""
-    if user.is_superuser:
-        return True
-    parts = [p for p in project.region.path.split(".") if p]
-    prefixes = [".".join(parts[: i + 1]) + "." for i in range(len(parts))]
-    return Membership.objects.filter(user=user, role__in=list(OFFICE_ROLES), region__path__in=prefixes).exists()
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -54,14 +44,16 @@ def project_list(request):
     if not projects.exists() and not request.user.has_role(*PROGRESS_ROLES):
         raise Http404
     office_ids = set(RenewalProject.objects.visible_to(request.user, roles=OFFICE_ROLES).values_list("pk", flat=True))
-    rows = [{"project": p, "progress": services.progress(p)["overall"], "office": p.pk in office_ids} for p in projects]
+    rows = [
+        {"project": p, "progress": selectors.progress(p)["overall"], "office": p.pk in office_ids} for p in projects
+    ]
     return render(request, "renewal/project_list.html", {"rows": rows})
 
 
 @require_GET
 @login_required
 def project_detail(request, pk):
-    project = services.get_project_for_office(request.user, pk)
+    project = selectors.get_project_for_office(request.user, pk)
     certificates = Certificate.objects.filter(project=project).select_related("plot", "owner")
     q = request.GET.get("q", "").strip()
     if q:
@@ -90,7 +82,7 @@ def project_detail(request, pk):
 @require_POST
 @login_required
 def project_estimate(request, pk):
-    project = services.get_project_for_office(request.user, pk)
+    project = selectors.get_project_for_office(request.user, pk)
     if project.published_plan() is None:
         messages.error(request, _("该地块尚未发布征收补偿方案，无法估算。"))
     else:
@@ -103,7 +95,7 @@ def project_estimate(request, pk):
 @require_POST
 @login_required
 def project_close(request, pk):
-    project = services.get_project_for_office(request.user, pk)
+    project = selectors.get_project_for_office(request.user, pk)
     try:
         result = services.signing_close(project=project, by=request.user)
     except ValidationError as exc:
@@ -125,7 +117,7 @@ def project_close(request, pk):
 @require_http_methods(["GET", "POST"])
 @login_required
 def plan_detail(request, pk, plan_pk):
-    project = services.get_project_for_office(request.user, pk)
+    project = selectors.get_project_for_office(request.user, pk)
     plan = project.plans.filter(pk=plan_pk).first()
     if plan is None:
         raise Http404
@@ -167,7 +159,7 @@ def plan_detail(request, pk, plan_pk):
 @require_POST
 @login_required
 def plan_new(request, pk):
-    project = services.get_project_for_office(request.user, pk)
+    project = selectors.get_project_for_office(request.user, pk)
     base = project.plans.order_by("-version").first()
     if base is None:
         plan = services.plan_create_draft(project=project, by=request.user, average_price=Decimal("0.01"))
@@ -180,7 +172,7 @@ def plan_new(request, pk):
 @require_http_methods(["GET", "POST"])
 @login_required
 def certificate_import(request, pk):
-    project = services.get_project_for_office(request.user, pk)
+    project = selectors.get_project_for_office(request.user, pk)
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -202,14 +194,14 @@ def certificate_import(request, pk):
 @require_GET
 @login_required
 def import_template(request, pk):
-    services.get_project_for_office(request.user, pk)
+    selectors.get_project_for_office(request.user, pk)
     return get_importer(IMPORT_KIND).template_response()
 
 
 @require_GET
 @login_required
 def import_status(request, pk, job_pk):
-    project = services.get_project_for_office(request.user, pk)
+    project = selectors.get_project_for_office(request.user, pk)
     job = get_visible_or_404(ImportJob.objects.filter(kind=IMPORT_KIND, target_id=project.pk), request.user, pk=job_pk)
     template = "renewal/_import_progress.html" if request.headers.get("HX-Request") else "renewal/import_status.html"
     return render(request, template, {"project": project, "job": job})
@@ -217,13 +209,13 @@ def import_status(request, pk, job_pk):
 
 # Progress ------------------------------------------------------------------------------------------------------------
 def _progress_context(request, project):
-    office = _is_office(request.user, project)
-    context = {"project": project, "p": services.progress(project), "office": office, "now": timezone.now()}
+    office = selectors.is_office(request.user, project)
+    context = {"project": project, "p": selectors.progress(project), "office": office, "now": timezone.now()}
     if office:
         # The holdouts, 50 a page, filtered by reason; the reason counts come from one grouped query.
         reason = request.GET.get("reason", "")
-        reasons = services.not_signed_reasons(project)
-        waiting = services.not_signed(project)
+        reasons = selectors.not_signed_reasons(project)
+        waiting = selectors.not_signed(project)
         if reason in Certificate.Reason.values or reason == "none":
             waiting = waiting.filter(not_signed_reason="" if reason == "none" else reason)
         else:
@@ -240,33 +232,24 @@ def _progress_context(request, project):
 @require_GET
 @login_required
 def progress(request, pk):
-    project = services.get_project_for_progress(request.user, pk)
+    project = selectors.get_project_for_progress(request.user, pk)
     return render(request, "renewal/progress.html", _progress_context(request, project))
 
 
 @require_GET
 @login_required
 def screen(request, pk):
-    project = services.get_project_for_progress(request.user, pk)
-    context = {"project": project, "p": services.progress(project), "now": timezone.now()}
+    project = selectors.get_project_for_progress(request.user, pk)
+    context = {"project": project, "p": selectors.progress(project), "now": timezone.now()}
     template = "renewal/_screen_panel.html" if request.headers.get("HX-Request") else "renewal/screen.html"
     return render(request, template, context)
 
 
 # Certificates (the household page) ------------------------------------------------------------------------------
-def _owners(project):
-    """People who may be put in charge of a holdout: the office for this project."""
-    paths = [r.path for r in project.region.ancestors()]
-    ids = Membership.objects.filter(role__in=list(OFFICE_ROLES), region__path__in=paths).values("user_id")
-    return User.objects.filter(pk__in=ids).order_by("display_name")
-
-
 @require_GET
 @login_required
 def certificate_detail(request, pk):
-    from cases.selectors import cases_for_source
-
-    cert = services.get_certificate_for_user(request.user, pk)
+    cert = selectors.get_certificate_for_user(request.user, pk)
     record_view(actor=request.user, obj=cert, request=request)
     project = cert.project
     estimate = cert.estimates.select_related("plan").first()
@@ -295,7 +278,7 @@ def certificate_detail(request, pk):
             "sign_form": forms.SignForm(),
             "moving_form": forms.MovingForm(),
             "reason_form": forms.ReasonForm(
-                owners=_owners(project),
+                owners=selectors.office_members(project),
                 initial={"reason": cert.not_signed_reason, "note": cert.reason_note, "owner": cert.owner_id},
             ),
             "consultation_form": forms.ConsultationForm(),
@@ -315,7 +298,7 @@ def _certificate_action(form_class, handler, *, form_kwargs=None):
     @require_POST
     @login_required
     def view(request, pk):
-        cert = services.get_certificate_for_user(request.user, pk)
+        cert = selectors.get_certificate_for_user(request.user, pk)
         kwargs = form_kwargs(cert) if form_kwargs else {}
         form = form_class(request.POST, **kwargs)
         if not form.is_valid():
@@ -361,7 +344,7 @@ certificate_reason = _certificate_action(
         services.not_signed_set(certificate=c, reason=d["reason"], note=d["note"], owner=d["owner"], by=r.user)
         and _("已更新未签约原因和负责人。")
     ),
-    form_kwargs=lambda c: {"owners": _owners(c.project)},
+    form_kwargs=lambda c: {"owners": selectors.office_members(c.project)},
 )
 certificate_consult = _certificate_action(
     forms.ConsultationForm,
@@ -386,7 +369,7 @@ certificate_mediation = _certificate_action(
 @require_POST
 @login_required
 def certificate_estimate(request, pk):
-    cert = services.get_certificate_for_user(request.user, pk)
+    cert = selectors.get_certificate_for_user(request.user, pk)
     try:
         services.certificate_estimate(certificate=cert, by=request.user)
     except ValidationError as exc:
@@ -397,7 +380,7 @@ def certificate_estimate(request, pk):
 
 
 def _mediation_for(request, pk, mediation_pk):
-    cert = services.get_certificate_for_user(request.user, pk)
+    cert = selectors.get_certificate_for_user(request.user, pk)
     mediation = cert.mediations.select_related("case").filter(pk=mediation_pk).first()
     if mediation is None:
         raise Http404
@@ -449,7 +432,7 @@ DEFAULT_PRICES = [
 def flat_sheet(request, pk):
     """A short printable sheet: the budget, the buying costs of the plot's settings, and for each target area
     the largest flat the budget covers. Prices per ㎡ are typed by staff, never built in."""
-    cert = services.get_certificate_for_user(request.user, pk)
+    cert = selectors.get_certificate_for_user(request.user, pk)
     project = cert.project
     estimate = cert.estimates.select_related("plan").first()
     data = request.GET if "form-TOTAL_FORMS" in request.GET else None
