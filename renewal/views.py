@@ -18,9 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.services import record_view
 from cases.selectors import cases_for_source
-from org.scoping import get_visible_or_404
 from people.imports import get_importer, import_start, jobs_visible_to
-from people.models import ImportJob
 
 from . import compensation, forms, selectors, services
 from .importers import KIND as IMPORT_KIND
@@ -74,7 +72,6 @@ def project_detail(request, pk):
             "state": state,
             "plans": project.plans.all(),
             "published": project.published_plan(),
-            "jobs": jobs_visible_to(request.user).filter(kind=IMPORT_KIND, target_id=project.pk)[:5],
         },
     )
 
@@ -187,8 +184,9 @@ def certificate_import(request, pk):
         except ValidationError as exc:
             form.add_error("file", exc.messages[0])
         else:
-            return redirect("renewal:import_status", pk=project.pk, job_pk=job.pk)
-    return render(request, "renewal/import.html", {"project": project, "form": form})
+            return redirect("people:import_status", pk=job.pk)
+    jobs = jobs_visible_to(request.user).filter(kind=IMPORT_KIND, target_id=project.pk).select_related("created_by")
+    return render(request, "renewal/import.html", {"project": project, "form": form, "jobs": jobs[:10]})
 
 
 @require_GET
@@ -196,15 +194,6 @@ def certificate_import(request, pk):
 def import_template(request, pk):
     selectors.get_project_for_office(request.user, pk)
     return get_importer(IMPORT_KIND).template_response()
-
-
-@require_GET
-@login_required
-def import_status(request, pk, job_pk):
-    project = selectors.get_project_for_office(request.user, pk)
-    job = get_visible_or_404(ImportJob.objects.filter(kind=IMPORT_KIND, target_id=project.pk), request.user, pk=job_pk)
-    template = "renewal/_import_progress.html" if request.headers.get("HX-Request") else "renewal/import_status.html"
-    return render(request, template, {"project": project, "job": job})
 
 
 # Progress ------------------------------------------------------------------------------------------------------------
