@@ -37,7 +37,10 @@ class EndForm(forms.Form):
 
 class SafeForm(forms.Form):
     note = forms.CharField(
-        label=_("如何确认安全"), max_length=300, help_text=_("如：社工上门见到本人，老人在午睡未听到敲门")
+        label=_("如何确认安全"),
+        max_length=300,
+        help_text=_("如：社工上门见到本人，老人在午睡未听到敲门"),
+        error_messages={"required": _("请写明由谁、如何确认老人安全。")},
     )
 
 

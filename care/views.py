@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import record_view
+from lib.forms import form_action
 from people.models import Resident
 from people.services import get_resident_for_user
 
@@ -65,23 +66,6 @@ def staff_required(view):
 
 def _error_text(exc: ValidationError) -> str:
     return "；".join(exc.messages)
-
-
-def _form_errors(form) -> str:
-    return "；".join(e for errs in form.errors.values() for e in errs)
-
-
-def _form_action(request, form, act, done: str) -> None:
-    """A POSTed form that calls one service: ``act(cleaned_data)`` when the form is valid; the outcome
-    (``done`` or the form's / the service's Chinese reasons) becomes a message on the next page."""
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return
-    try:
-        act(form.cleaned_data)
-        messages.success(request, done)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
 
 
 def _today(request):
@@ -347,7 +331,7 @@ def pause_resume(request, pk):
         last_day = data["resume_on"] - datetime.timedelta(days=1)
         meals.pause_end(pause=pause, last_day=last_day, by=request.user)
 
-    _form_action(request, form, act, _("已恢复送餐。"))
+    form_action(request, form, act, _("已恢复送餐。"))
     return redirect("care:recipient", pk=pause.recipient_id)
 
 
@@ -356,7 +340,7 @@ def pause_resume(request, pk):
 def subscription_add(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     form = SubscriptionForm(request.POST, user=request.user)
-    _form_action(
+    form_action(
         request,
         form,
         lambda data: meals.subscription_add(recipient=recipient, by=request.user, **form.service_kwargs()),
@@ -371,7 +355,7 @@ def subscription_end(request, pk):
     sub = get_object_or_404(MealSubscription.objects.select_related("recipient", "kitchen"), pk=pk)
     selectors.get_recipient_for_user(request.user, sub.recipient_id)
     form = SubscriptionEndForm(request.POST)
-    _form_action(
+    form_action(
         request,
         form,
         lambda data: meals.subscription_end(subscription=sub, last_day=data["last_day"], by=request.user),
@@ -395,7 +379,7 @@ def visit_plan_add(request, pk):
             first_due=data["first_due"],
         )
 
-    _form_action(request, form, act, _("已安排结对探访。"))
+    form_action(request, form, act, _("已安排结对探访。"))
     return redirect("care:recipient", pk=pk)
 
 
@@ -439,7 +423,7 @@ def recipient_detail(request, pk):
 def recipient_pause(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     form = PauseForm(request.POST)
-    _form_action(
+    form_action(
         request, form, lambda data: meals.pause_add(recipient=recipient, by=request.user, **data), _("已暂停送餐。")
     )
     return redirect("care:recipient", pk=pk)
@@ -450,7 +434,7 @@ def recipient_pause(request, pk):
 def contact_add(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     form = ContactForm(request.POST)
-    _form_action(
+    form_action(
         request,
         form,
         lambda data: enrolment.contact_add(recipient=recipient, by=request.user, **data),
@@ -464,7 +448,7 @@ def contact_add(request, pk):
 def recipient_end(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     form = EndForm(request.POST)
-    _form_action(
+    form_action(
         request,
         form,
         lambda data: enrolment.recipient_end(recipient=recipient, by=request.user, **data),
@@ -494,15 +478,12 @@ def alert_detail(request, pk):
 @require_POST
 def alert_safe(request, pk):
     alert = selectors.get_alert_for_user(request.user, pk)
-    form = SafeForm(request.POST)
-    if form.is_valid():
-        try:
-            safety.alert_confirm_safe(alert=alert, by=request.user, note=form.cleaned_data["note"])
-            messages.success(request, _("已确认安全，提醒已停止。"))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-    else:
-        messages.error(request, _("请写明由谁、如何确认老人安全。"))
+    form_action(
+        request,
+        SafeForm(request.POST),
+        lambda data: safety.alert_confirm_safe(alert=alert, by=request.user, note=data["note"]),
+        _("已确认安全，提醒已停止。"),
+    )
     return redirect("care:alert", pk=pk)
 
 

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.services import record_view
 from cases.selectors import cases_for_source
+from lib.forms import form_action
 from people.imports import get_importer, import_start, jobs_visible_to
 
 from . import compensation, forms, selectors, services
 from .importers import KIND as IMPORT_KIND
-from .models import OFFICE_ROLES, PROGRESS_ROLES, Certificate, CompensationPlan, Estimate, Mediation, RenewalProject
+from .models import OFFICE_ROLES, PROGRESS_ROLES, Certificate, CompensationPlan, Estimate, RenewalProject
 from .purchase import largest_area
 from .tasks import project_estimate_task
 
@@ -283,26 +284,16 @@ def _back(cert):
     return redirect("renewal:certificate_detail", pk=cert.pk)
 
 
-def _certificate_action(form_class, handler, *, form_kwargs=None):
+def _certificate_action(form_class, act, done, *, form_kwargs=None):
+    """A POST from the household page: one form, one service call ``act(request, certificate, cleaned_data)``, the
+    outcome reported by ``lib.forms.form_action``, back to the page."""
+
     @require_POST
     @login_required
     def view(request, pk):
         cert = selectors.get_certificate_for_user(request.user, pk)
-        kwargs = form_kwargs(cert) if form_kwargs else {}
-        form = form_class(request.POST, **kwargs)
-        if not form.is_valid():
-            for field, errs in form.errors.items():
-                label = form.fields[field].label if field in form.fields else ""
-                for err in errs:
-                    messages.error(request, f"{label}：{err}" if label else err)
-            return _back(cert)
-        try:
-            note = handler(request, cert, form.cleaned_data)
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            if note:
-                messages.success(request, note)
+        form = form_class(request.POST, **(form_kwargs(cert) if form_kwargs else {}))
+        form_action(request, form, lambda data: act(request, cert, data), done)
         return _back(cert)
 
     return view
@@ -310,48 +301,40 @@ def _certificate_action(form_class, handler, *, form_kwargs=None):
 
 certificate_vote = _certificate_action(
     forms.VoteForm,
-    lambda r, c, d: (
-        services.vote_record(certificate=c, vote=d["vote"], at=d["at"], by=r.user) and _("已登记一轮意愿。")
-    ),
+    lambda r, c, d: services.vote_record(certificate=c, vote=d["vote"], at=d["at"], by=r.user),
+    _("已登记一轮意愿。"),
 )
 certificate_sign = _certificate_action(
     forms.SignForm,
-    lambda r, c, d: (
-        services.signature_record(certificate=c, choice=d["choice"], at=d["at"], by=r.user) and _("已登记签约。")
-    ),
+    lambda r, c, d: services.signature_record(certificate=c, choice=d["choice"], at=d["at"], by=r.user),
+    _("已登记签约。"),
 )
 certificate_moving = _certificate_action(
     forms.MovingForm,
-    lambda r, c, d: (
-        services.moving_record(certificate=c, moved_at=d["moved_at"], handed_over_at=d["handed_over_at"], by=r.user)
-        and _("已登记搬迁交房时间。")
+    lambda r, c, d: services.moving_record(
+        certificate=c, moved_at=d["moved_at"], handed_over_at=d["handed_over_at"], by=r.user
     ),
+    _("已登记搬迁交房时间。"),
 )
 certificate_reason = _certificate_action(
     forms.ReasonForm,
-    lambda r, c, d: (
-        services.not_signed_set(certificate=c, reason=d["reason"], note=d["note"], owner=d["owner"], by=r.user)
-        and _("已更新未签约原因和负责人。")
+    lambda r, c, d: services.not_signed_set(
+        certificate=c, reason=d["reason"], note=d["note"], owner=d["owner"], by=r.user
     ),
+    _("已更新未签约原因和负责人。"),
     form_kwargs=lambda c: {"owners": selectors.office_members(c.project)},
 )
 certificate_consult = _certificate_action(
     forms.ConsultationForm,
-    lambda r, c, d: (
-        services.consultation_add(certificate=c, by=r.user, channel=d["channel"], asked=d["asked"], answer=d["answer"])
-        and _("已记录征询。")
+    lambda r, c, d: services.consultation_add(
+        certificate=c, by=r.user, channel=d["channel"], asked=d["asked"], answer=d["answer"]
     ),
+    _("已记录征询。"),
 )
 certificate_mediation = _certificate_action(
     forms.MediationForm,
-    lambda r, c, d: (
-        _("已转人民调解，工单 %(n)s。")
-        % {
-            "n": services.mediation_open(
-                certificate=c, subject=d["subject"], parties=d["parties"], by=r.user
-            ).case.number
-        }
-    ),
+    lambda r, c, d: services.mediation_open(certificate=c, subject=d["subject"], parties=d["parties"], by=r.user),
+    lambda mediation: _("已转人民调解，工单 %(n)s。") % {"n": mediation.case.number},
 )
 
 
@@ -380,15 +363,12 @@ def _mediation_for(request, pk, mediation_pk):
 @login_required
 def mediation_session(request, pk, mediation_pk):
     cert, mediation = _mediation_for(request, pk, mediation_pk)
-    form = forms.MediationSessionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.mediation_session_add(mediation=mediation, by=request.user, **form.cleaned_data)
-            messages.success(request, _("已记录调解会谈。"))
-        except ValidationError as exc:
-            _errors(request, exc)
-    else:
-        messages.error(request, _("请填写调解时间和调解情况。"))
+    form_action(
+        request,
+        forms.MediationSessionForm(request.POST),
+        lambda data: services.mediation_session_add(mediation=mediation, by=request.user, **data),
+        _("已记录调解会谈。"),
+    )
     return _back(cert)
 
 
@@ -396,17 +376,12 @@ def mediation_session(request, pk, mediation_pk):
 @login_required
 def mediation_close(request, pk, mediation_pk):
     cert, mediation = _mediation_for(request, pk, mediation_pk)
-    form = forms.MediationCloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.mediation_close(mediation=mediation, by=request.user, **form.cleaned_data)
-            messages.success(
-                request, _("调解已结束：%(o)s。") % {"o": Mediation.Outcome(form.cleaned_data["outcome"]).label}
-            )
-        except ValidationError as exc:
-            _errors(request, exc)
-    else:
-        messages.error(request, _("请选择调解结果并填写说明。"))
+    form_action(
+        request,
+        forms.MediationCloseForm(request.POST),
+        lambda data: services.mediation_close(mediation=mediation, by=request.user, **data),
+        lambda closed: _("调解已结束：%(o)s。") % {"o": closed.get_outcome_display()},
+    )
     return _back(cert)
 
 
