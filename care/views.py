@@ -68,10 +68,6 @@ def _error_text(exc: ValidationError) -> str:
     return "；".join(exc.messages)
 
 
-def _today(request):
-    return timezone.localdate()
-
-
 # Home -----------------------------------------------------------------------------------------------
 @login_required
 def home(request):
@@ -79,7 +75,7 @@ def home(request):
         if request.user.has_role("volunteer", "partner"):
             return redirect("care:my_stops")
         raise PermissionDenied
-    today = _today(request)
+    today = timezone.localdate()
     rounds = (
         MealRound.objects.visible_to(request.user)
         .filter(date=today)
@@ -106,7 +102,7 @@ def home(request):
 @staff_required
 @require_POST
 def rounds_generate(request):
-    today = _today(request)
+    today = timezone.localdate()
     result = meals.rounds_generate(start=today, end=today + datetime.timedelta(days=6), by=request.user)
     messages.success(
         request,
@@ -129,7 +125,7 @@ def _map_for(stops):
 @login_required
 def my_stops(request):
     """Only the volunteer's own stops today, with only what is needed at the door."""
-    stops = list(selectors.stops_for_volunteer(request.user, _today(request)))
+    stops = list(selectors.stops_for_volunteer(request.user, timezone.localdate()))
     left = sum(1 for s in stops if s.state == Delivery.State.PENDING)
     return render(
         request,
@@ -399,6 +395,7 @@ def visit_plan_end(request, pk):
 def recipient_detail(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     record_view(actor=request.user, obj=recipient, request=request)
+    today = timezone.localdate()
     context = {
         "r": recipient,
         "contacts": recipient.contacts.all(),
@@ -408,12 +405,12 @@ def recipient_detail(request, pk):
         "alerts": recipient.alerts.all()[:10],
         "visits": recipient.visits.select_related("visitor")[:10],
         "plans": recipient.visit_plans.filter(is_active=True).select_related("visitor"),
-        "pause_form": PauseForm(initial={"starts_on": _today(request)}),
-        "end_form": EndForm(initial={"on": _today(request)}),
+        "pause_form": PauseForm(initial={"starts_on": today}),
+        "end_form": EndForm(initial={"on": today}),
         "contact_form": ContactForm(),
-        "subscription_form": SubscriptionForm(user=request.user, initial={"starts_on": _today(request)}),
-        "visit_plan_form": VisitPlanForm(user=request.user, initial={"first_due": _today(request)}),
-        "today": _today(request),
+        "subscription_form": SubscriptionForm(user=request.user, initial={"starts_on": today}),
+        "visit_plan_form": VisitPlanForm(user=request.user, initial={"first_due": today}),
+        "today": today,
     }
     return render(request, "care/recipient_detail.html", context)
 
@@ -504,7 +501,7 @@ def step_ack(request, pk):
 # Visits ----------------------------------------------------------------------------------------------------
 @login_required
 def visit_list(request):
-    today = _today(request)
+    today = timezone.localdate()
     staff = selectors.is_care_staff(request.user)
     plans = VisitPlan.objects.filter(is_active=True).select_related(
         "recipient__resident__household__address", "visitor"
@@ -558,7 +555,7 @@ def visit_to_case(request, pk):
 # Figures ---------------------------------------------------------------------------------------------------
 @staff_required
 def figures(request):
-    today = _today(request)
+    today = timezone.localdate()
     try:
         month = datetime.date.fromisoformat((request.GET.get("month") or f"{today:%Y-%m}") + "-01")
     except ValueError:

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,7 +22,7 @@ from people.imports import get_importer, import_start, jobs_visible_to
 
 from . import compensation, forms, selectors, services
 from .importers import KIND as IMPORT_KIND
-from .models import OFFICE_ROLES, PROGRESS_ROLES, Certificate, CompensationPlan, Estimate, RenewalProject
+from .models import OFFICE_ROLES, PROGRESS_ROLES, Certificate, Estimate, RenewalProject
 from .purchase import largest_area
 from .tasks import project_estimate_task
 
@@ -449,10 +448,3 @@ def flat_sheet(request, pk):
             "submitted": data is not None,
         },
     )
-
-
-def project_url(project) -> str:
-    return reverse("renewal:project_detail", args=[project.pk])
-
-
-__all__ = ["CompensationPlan"]

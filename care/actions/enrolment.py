@@ -117,7 +117,7 @@ def contact_remove(*, contact, by) -> None:
     """Remove a contact; the others keep their order, renumbered 1, 2, …"""
     recipient = contact.recipient
     EmergencyContact.objects.filter(pk=contact.pk).delete()
-    _renumber(recipient, list(recipient.contacts.order_by("order", "id")))
+    _renumber(list(recipient.contacts.order_by("order", "id")))
     record(actor=by, action="care.contact.remove", obj=recipient, detail={"name": contact.name})
 
 
@@ -131,7 +131,7 @@ def contact_move(*, contact, by, up: bool) -> None:
     if not 0 <= other < len(ordered):
         return
     ordered[at], ordered[other] = ordered[other], ordered[at]
-    _renumber(recipient, ordered)
+    _renumber(ordered)
     record(
         actor=by,
         action="care.contact.reorder",
@@ -140,7 +140,7 @@ def contact_move(*, contact, by, up: bool) -> None:
     )
 
 
-def _renumber(recipient, ordered) -> None:
+def _renumber(ordered) -> None:
     for number, c in enumerate(ordered, start=1):
         if c.order != number:
             EmergencyContact.objects.filter(pk=c.pk).update(order=number)

@@ -110,7 +110,7 @@ def topic_of(titles: list[str], texts: list[str] | None = None) -> str:
     return min(titles, key=len)[:30] if titles else ""
 
 
-def _place_key(case: Case, need: similarity.Need) -> str:
+def _place_key(need: similarity.Need) -> str:
     return need.place.lane_key or need.place.road or ""
 
 
@@ -148,7 +148,7 @@ def detect_hotspots(*, now=None, days: int | None = None, min_count: int | None 
     for case in qs.iterator(chunk_size=2000):
         need = need_of(case)
         area = neighbourhood(case.region)
-        key = (area.pk, _place_key(case, need) or f"region:{case.region_id}")
+        key = (area.pk, _place_key(need) or f"region:{case.region_id}")
         slot = "now" if case.created_at >= start else "before"
         groups.setdefault(key, {"now": [], "before": []})[slot].append((case, similarity.bag(need.text), need))
     groups = _merge_roadless(groups)
