@@ -16,7 +16,7 @@ common.setup()
 
 from django.db import transaction  # noqa: E402
 
-from care import services  # noqa: E402
+from care.actions import meals  # noqa: E402
 from care.models import CareRecipient, CareVolunteer, Delivery, Kitchen, MealRound, MealSubscription, Pause  # noqa: E402
 from org.models import Membership, Region, Role, User  # noqa: E402
 from people.models import Address, Household, Resident  # noqa: E402
@@ -92,7 +92,7 @@ def naive(start, end):
                     or sub.recipient.pauses.filter(starts_on__lte=day, ends_on__gte=day).exists()
                 ):
                     continue
-                if not sub.kitchen.serves_on_holidays and services.is_public_holiday(day):
+                if not sub.kitchen.serves_on_holidays and meals.is_public_holiday(day):
                     continue
                 w = sub.kitchen.window(sub.meal)
                 rnd, _ = MealRound.objects.get_or_create(
@@ -118,10 +118,10 @@ def main():
     naive_s = time.perf_counter() - t
 
     t = time.perf_counter()
-    result = services.rounds_generate(start=START, end=END)
+    result = meals.rounds_generate(start=START, end=END)
     batched_s = time.perf_counter() - t
     t = time.perf_counter()
-    again = services.rounds_generate(start=START, end=END)
+    again = meals.rounds_generate(start=START, end=END)
     rerun_s = time.perf_counter() - t
     naive_month = naive_s * 30 / 7
     body = "\n".join(

@@ -160,7 +160,8 @@ def run_speed(n_cases: int) -> str:
 
     from cases import services as case_services
     from cases.models import Category
-    from insight import services, synthetic, textmodel
+    from insight import synthetic, textmodel
+    from insight.actions import store, suggestions
     from insight.models import RoutingModel, split_keywords
     from org.models import Region
 
@@ -177,7 +178,7 @@ def run_speed(n_cases: int) -> str:
     started, cpu = time.perf_counter(), time.process_time()
     trained = textmodel.train_routing(docs, labels, make=make)
     job_seconds, job_cpu = time.perf_counter() - started, time.process_time() - cpu
-    blob = services.dumps(trained.model)
+    blob = store.dumps(trained.model)
     print(f"whole training job: {job_seconds:.1f} s, model {len(blob) / 1e6:.1f} MB", flush=True)
 
     fresh, _labels = synthetic.dataset(1000, seed=2)
@@ -200,7 +201,7 @@ def run_speed(n_cases: int) -> str:
         size=len(blob),
         is_active=True,
     )
-    services.forget_active()
+    store.forget_active()
     district = Region.objects.create(name="基准区", kind=Region.Kind.DISTRICT)
     sub = Region.objects.create(name="基准街道", kind=Region.Kind.SUBDISTRICT, parent=district)
     grid = Region.objects.create(name="基准居委", kind=Region.Kind.NEIGHBOURHOOD, parent=sub)
@@ -212,14 +213,14 @@ def run_speed(n_cases: int) -> str:
             case_services.case_create(title=t, description=d, region=grid, channel="web")
             for t, d, _c in (synthetic.need(rng) for _ in range(300))
         ]
-    services.suggest_for_case(case=cases[0])  # loads the model once, as the first request of a process does
+    suggestions.suggest_for_case(case=cases[0])  # loads the model once, as the first request of a process does
     service_timer = common.Timer()
     for case in cases[1:]:
-        service_timer.time(services.suggest_for_case, case=case)
+        service_timer.time(suggestions.suggest_for_case, case=case)
     text_timer = common.Timer()
     cpu = time.process_time()
     for case in cases[1:]:
-        text_timer.time(services.suggest_text, title=case.title, description=case.description, region=grid)
+        text_timer.time(suggestions.suggest_text, title=case.title, description=case.description, region=grid)
     text_cpu_ms = (time.process_time() - cpu) / (len(cases) - 1) * 1000
     load = os.getloadavg()[0]
 

@@ -6,7 +6,7 @@ time of the look-up on a busy neighbourhood.
    with an unrelated problem …). Three parts: "dev" and "test" were both looked at while the lexicon
    and thresholds of insight/similarity.py were set, so their figures are in-sample; "fresh" was written
    after that and judged once, unchanged.
-2. Look-up: ``insight.services.similar_to_case`` for a case among 500 cases of one neighbourhood in
+2. Look-up: ``insight.actions.similar.similar_to_case`` for a case among 500 cases of one neighbourhood in
    the window (the candidates' texts are compared one by one).
 
 Run: .venv/bin/python bench/bench_similar.py
@@ -53,7 +53,8 @@ def lookup_latency():
     from django.test.utils import override_settings
 
     from cases import services as case_services
-    from insight import services, synthetic
+    from insight import synthetic
+    from insight.actions import similar
     from org.models import Region
 
     district = Region.objects.create(name="基准区", kind=Region.Kind.DISTRICT)
@@ -74,7 +75,7 @@ def lookup_latency():
     timer = common.Timer()
     found = 0
     for case in rng.sample(cases, 100):
-        found += len(timer.time(services.similar_to_case, case))
+        found += len(timer.time(similar.similar_to_case, case))
     return timer, found
 
 

@@ -1,6 +1,6 @@
 """Back office for care data. Recipients, their contacts, their meal subscriptions and visit pairings are read-only
 here: enrolling, editing, pausing, ordering meals and ending a service go through the care pages,
-which call care.services (region from the resident, audit, rounds regenerated). Here staff keep
+which call care.actions (region from the resident, audit, rounds regenerated). Here staff keep
 reference data: kitchens, volunteers and rounds' windows. Visit pairings are read-only too: the
 page enforces the pairing limit (about five people per visitor)."""
 
@@ -10,7 +10,7 @@ from .models import CareRecipient, CareVolunteer, EmergencyContact, Kitchen, Mea
 
 
 class ReadOnlyAdmin:
-    """View only: the care pages are where these change, through care.services."""
+    """View only: the care pages are where these change, through care.actions."""
 
     def has_add_permission(self, request, obj=None):
         return False

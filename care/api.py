@@ -5,7 +5,7 @@ Who would call it: volunteers confirm deliveries and visits on the phone pages (
 escalation chain runs in the task queue. No outside system (kitchen software, a city platform)
 needs these records today, and an API over vulnerable people's addresses, key holders and health
 would widen who can read them. When such a client appears, add read-only, region-scoped endpoints
-here (``visible_to(user)``), with writes through ``care.services`` like the pages.
+here (``visible_to(user)``), with writes through ``care.actions`` like the pages.
 """
 
 urlpatterns: list = []

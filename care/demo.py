@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from org.models import Membership, Role, User
 
-from . import services
+from .actions import enrolment, meals, routes, visits
 from .models import CareRecipient, CareVolunteer, Kitchen
 
 PARTY_MEMBERS = [  # (username, name, mode) — fictional
@@ -65,7 +65,7 @@ def load(ctx: dict) -> None:
     chosen = local[:10]
     recipients = []
     for i, resident in enumerate(chosen[:8]):
-        recipient = services.recipient_create(
+        recipient = enrolment.recipient_create(
             resident=resident,
             by=worker,
             contacts=[
@@ -84,7 +84,7 @@ def load(ctx: dict) -> None:
         )
         # the diabetic one injects insulin at 11:30: her lunch must come by 11:20
         window = (datetime.time(11, 0), datetime.time(11, 20)) if DIETS[i].get("low_sugar") else (None, None)
-        services.subscription_add(
+        meals.subscription_add(
             recipient=recipient,
             kitchen=kitchen,
             by=worker,
@@ -98,7 +98,7 @@ def load(ctx: dict) -> None:
         )
         recipients.append(recipient)
     for j, resident in enumerate(chosen[8:]):  # no meals: weekly visits (老伙伴计划)
-        recipient = services.recipient_create(
+        recipient = enrolment.recipient_create(
             resident=resident,
             by=worker,
             contacts=[(resident.name[0] + "军", "儿子", f"1370021{j:04d}")],
@@ -106,16 +106,16 @@ def load(ctx: dict) -> None:
             worker=worker,
             consent=True,
         )
-        services.visit_plan_create(
+        visits.visit_plan_create(
             recipient=recipient,
             visitor=volunteers[j],
             by=worker,
             first_due=today - datetime.timedelta(days=j * 3),  # one is overdue
         )
 
-    services.rounds_generate(start=today, end=today + datetime.timedelta(days=6), by=worker)
+    meals.rounds_generate(start=today, end=today + datetime.timedelta(days=6), by=worker)
     rnd = kitchen.rounds.get(date=today)
-    services.round_plan(rnd=rnd, by=worker, seconds=1.0)
+    routes.round_plan(rnd=rnd, by=worker, seconds=1.0)
     ctx["care_kitchen"], ctx["care_recipients"] = kitchen, recipients
     ctx["stdout"].write(
         f"    关爱对象 {len(chosen)} 人，送餐志愿者 {len(volunteers)} 人，今日午餐 {rnd.deliveries.count()} 份"

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from org.models import Membership, Role
 
-from . import services
+from .actions import enrolment
 from .models import CareRecipient, CareVolunteer, Kitchen, Meal, Pause, WellState
 
 
@@ -37,7 +37,10 @@ class EndForm(forms.Form):
 
 class SafeForm(forms.Form):
     note = forms.CharField(
-        label=_("如何确认安全"), max_length=300, help_text=_("如：社工上门见到本人，老人在午睡未听到敲门")
+        label=_("如何确认安全"),
+        max_length=300,
+        help_text=_("如：社工上门见到本人，老人在午睡未听到敲门"),
+        error_messages={"required": _("请写明由谁、如何确认老人安全。")},
     )
 
 
@@ -76,7 +79,7 @@ class RecipientForm(forms.ModelForm):
 
     class Meta:
         model = CareRecipient
-        fields = list(services.RECIPIENT_FIELDS)  # what the service lets staff edit
+        fields = list(enrolment.RECIPIENT_FIELDS)  # what the service lets staff edit
         widgets = {"consent_date": DateInput, "note": forms.Textarea(attrs={"rows": 2})}
         labels = {"consent": _("本人（或监护人）同意接受服务")}
 

@@ -3,7 +3,7 @@
 The meal is also a daily check that the person is well. A delivery marked 无人应答 opens a
 ``SafetyAlert`` whose escalation steps (worker, emergency contacts in order, a critical case) are
 recorded one by one until someone confirms the person is safe. State changes go through
-``care.services``; route planning lives in ``care.routing``.
+``care.actions``; the route solver lives in ``care.routing``.
 """
 
 import datetime

@@ -6,7 +6,7 @@ volunteer starts at the kitchen and ends at their last stop (open routes). A vol
 people cost nothing extra on their route and a penalty on anyone else's, so continuity is kept
 wherever the windows and capacities allow.
 
-This module is pure (no database): ``care.services_routes`` turns rounds into ``Problem``s and
+This module is pure (no database): ``care.actions.routes`` turns rounds into ``Problem``s and
 writes the plan back. The benchmark drives ``solve`` directly.
 """
 

@@ -112,11 +112,6 @@ def stops_for_volunteer(user, day: datetime.date):
 
 
 # Figures ------------------------------------------------------------------------------------------
-def _deadline(d: Delivery) -> datetime.datetime:
-    """The end of the stop's own window if it has one, else of the round's."""
-    return d.deadline
-
-
 def delivery_figures(deliveries, *, now=None) -> dict:
     """准时送达率 per volunteer, per route (kitchen · meal) and per month, and the missed and late ones.
 
@@ -134,7 +129,7 @@ def delivery_figures(deliveries, *, now=None) -> dict:
     }
     missed, late = [], []
     for d in rows:
-        deadline = _deadline(d)
+        deadline = d.deadline  # the end of the stop's own window if it has one, else of the round's
         if d.state == Delivery.State.PENDING and deadline > now:
             continue  # not due yet
         on_time = d.delivered_at is not None and d.delivered_at <= deadline

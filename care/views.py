@@ -16,8 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import record_view
+from lib.forms import form_action
+from people.models import Resident
+from people.services import get_resident_for_user
 
-from . import routing, selectors, services
+from . import routing, selectors
+from .actions import enrolment, meals, safety, visits
 from .forms import (
     AcknowledgeForm,
     ContactEditForm,
@@ -46,6 +50,7 @@ from .models import (
     VisitRecord,
     WellState,
 )
+from .tasks import plan_round
 
 
 def staff_required(view):
@@ -63,27 +68,6 @@ def _error_text(exc: ValidationError) -> str:
     return "；".join(exc.messages)
 
 
-def _form_errors(form) -> str:
-    return "；".join(e for errs in form.errors.values() for e in errs)
-
-
-def _form_action(request, form, act, done: str) -> None:
-    """A POSTed form that calls one service: ``act(cleaned_data)`` when the form is valid; the outcome
-    (``done`` or the form's / the service's Chinese reasons) becomes a message on the next page."""
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return
-    try:
-        act(form.cleaned_data)
-        messages.success(request, done)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-
-
-def _today(request):
-    return timezone.localdate()
-
-
 # Home -----------------------------------------------------------------------------------------------
 @login_required
 def home(request):
@@ -91,7 +75,7 @@ def home(request):
         if request.user.has_role("volunteer", "partner"):
             return redirect("care:my_stops")
         raise PermissionDenied
-    today = _today(request)
+    today = timezone.localdate()
     rounds = (
         MealRound.objects.visible_to(request.user)
         .filter(date=today)
@@ -118,8 +102,8 @@ def home(request):
 @staff_required
 @require_POST
 def rounds_generate(request):
-    today = _today(request)
-    result = services.rounds_generate(start=today, end=today + datetime.timedelta(days=6), by=request.user)
+    today = timezone.localdate()
+    result = meals.rounds_generate(start=today, end=today + datetime.timedelta(days=6), by=request.user)
     messages.success(
         request,
         _("已生成未来 7 天的送餐：新增 %(r)s 个轮次、%(d)s 份。") % {"r": result["rounds"], "d": result["deliveries"]},
@@ -141,7 +125,7 @@ def _map_for(stops):
 @login_required
 def my_stops(request):
     """Only the volunteer's own stops today, with only what is needed at the door."""
-    stops = list(selectors.stops_for_volunteer(request.user, _today(request)))
+    stops = list(selectors.stops_for_volunteer(request.user, timezone.localdate()))
     left = sum(1 for s in stops if s.state == Delivery.State.PENDING)
     return render(
         request,
@@ -155,7 +139,7 @@ def my_stops(request):
 def delivery_confirm(request, pk):
     delivery = selectors.get_delivery_for_user(request.user, pk)
     try:
-        services.delivery_confirm(
+        meals.delivery_confirm(
             delivery=delivery, state=request.POST.get("state", ""), by=request.user, note=request.POST.get("note", "")
         )
         error = ""
@@ -215,8 +199,6 @@ def round_sheet(request, pk):
 @require_POST
 def round_plan(request, pk):
     """Route optimisation runs in the task queue; the page shows the plan once it is written."""
-    from .tasks import plan_round
-
     rnd = selectors.get_round_for_user(request.user, pk)
     transaction.on_commit(functools.partial(plan_round, rnd.pk))
     messages.success(request, _("已提交自动排路线，约几秒后刷新本页即可看到顺序和预计时间。"))
@@ -244,8 +226,6 @@ def recipient_list(request):
 @staff_required
 def recipient_new(request):
     """Enrolment, step 1: find the resident (in the worker's own regions, not yet enrolled)."""
-    from people.models import Resident
-
     q = (request.GET.get("q") or "").strip()
     found = []
     if q:
@@ -260,9 +240,7 @@ def recipient_new(request):
 
 @staff_required
 def recipient_enrol(request, resident_pk):
-    """Enrolment, step 2: the person's facts, consent and emergency contacts, through care.services."""
-    from people.services import get_resident_for_user
-
+    """Enrolment, step 2: the person's facts, consent and emergency contacts, through care.actions.enrolment."""
     resident = get_resident_for_user(request.user, resident_pk)
     if CareRecipient.objects.filter(resident=resident).exists():
         messages.info(request, _("该居民已是关爱对象。"))
@@ -271,7 +249,7 @@ def recipient_enrol(request, resident_pk):
     contacts = EnrolContactsForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and contacts.is_valid():
         try:
-            recipient = services.recipient_create(
+            recipient = enrolment.recipient_create(
                 resident=resident, by=request.user, contacts=contacts.contacts(), **form.cleaned_data
             )
         except ValidationError as exc:
@@ -291,7 +269,7 @@ def recipient_edit(request, pk):
     form = RecipientForm(request.POST or None, instance=recipient, region=recipient.region)
     if request.method == "POST" and form.is_valid():
         try:
-            services.recipient_update(recipient=recipient, by=request.user, **form.cleaned_data)
+            enrolment.recipient_update(recipient=recipient, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, _error_text(exc))
         else:
@@ -312,7 +290,7 @@ def contact_edit(request, pk):
     form = ContactEditForm(request.POST or None, initial={"name": contact.name, "relation": contact.relation})
     if request.method == "POST" and form.is_valid():
         try:
-            services.contact_update(contact=contact, by=request.user, **form.cleaned_data)
+            enrolment.contact_update(contact=contact, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, _error_text(exc))
         else:
@@ -325,7 +303,7 @@ def contact_edit(request, pk):
 @require_POST
 def contact_remove(request, pk):
     contact = _contact_for(request.user, pk)
-    services.contact_remove(contact=contact, by=request.user)
+    enrolment.contact_remove(contact=contact, by=request.user)
     messages.success(request, _("已删除紧急联系人 %(name)s。") % {"name": contact.name})
     return redirect("care:recipient", pk=contact.recipient_id)
 
@@ -334,7 +312,7 @@ def contact_remove(request, pk):
 @require_POST
 def contact_move(request, pk):
     contact = _contact_for(request.user, pk)
-    services.contact_move(contact=contact, by=request.user, up=request.POST.get("direction") != "down")
+    enrolment.contact_move(contact=contact, by=request.user, up=request.POST.get("direction") != "down")
     return redirect("care:recipient", pk=contact.recipient_id)
 
 
@@ -347,9 +325,9 @@ def pause_resume(request, pk):
 
     def act(data):
         last_day = data["resume_on"] - datetime.timedelta(days=1)
-        services.pause_end(pause=pause, last_day=last_day, by=request.user)
+        meals.pause_end(pause=pause, last_day=last_day, by=request.user)
 
-    _form_action(request, form, act, _("已恢复送餐。"))
+    form_action(request, form, act, _("已恢复送餐。"))
     return redirect("care:recipient", pk=pause.recipient_id)
 
 
@@ -358,10 +336,10 @@ def pause_resume(request, pk):
 def subscription_add(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     form = SubscriptionForm(request.POST, user=request.user)
-    _form_action(
+    form_action(
         request,
         form,
-        lambda data: services.subscription_add(recipient=recipient, by=request.user, **form.service_kwargs()),
+        lambda data: meals.subscription_add(recipient=recipient, by=request.user, **form.service_kwargs()),
         _("已订餐，未来 7 天的送餐已生成。"),
     )
     return redirect("care:recipient", pk=pk)
@@ -373,10 +351,10 @@ def subscription_end(request, pk):
     sub = get_object_or_404(MealSubscription.objects.select_related("recipient", "kitchen"), pk=pk)
     selectors.get_recipient_for_user(request.user, sub.recipient_id)
     form = SubscriptionEndForm(request.POST)
-    _form_action(
+    form_action(
         request,
         form,
-        lambda data: services.subscription_end(subscription=sub, last_day=data["last_day"], by=request.user),
+        lambda data: meals.subscription_end(subscription=sub, last_day=data["last_day"], by=request.user),
         _("已停止该订餐。"),
     )
     return redirect("care:recipient", pk=sub.recipient_id)
@@ -389,7 +367,7 @@ def visit_plan_add(request, pk):
     form = VisitPlanForm(request.POST, user=request.user)
 
     def act(data):
-        services.visit_plan_create(
+        visits.visit_plan_create(
             recipient=recipient,
             visitor=data["visitor"].user,
             by=request.user,
@@ -397,7 +375,7 @@ def visit_plan_add(request, pk):
             first_due=data["first_due"],
         )
 
-    _form_action(request, form, act, _("已安排结对探访。"))
+    form_action(request, form, act, _("已安排结对探访。"))
     return redirect("care:recipient", pk=pk)
 
 
@@ -406,7 +384,7 @@ def visit_plan_add(request, pk):
 def visit_plan_end(request, pk):
     plan = get_object_or_404(VisitPlan.objects.visible_to(request.user), pk=pk)
     try:
-        services.visit_plan_end(plan=plan, by=request.user)
+        visits.visit_plan_end(plan=plan, by=request.user)
         messages.success(request, _("已停止该结对探访。"))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
@@ -417,6 +395,7 @@ def visit_plan_end(request, pk):
 def recipient_detail(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     record_view(actor=request.user, obj=recipient, request=request)
+    today = timezone.localdate()
     context = {
         "r": recipient,
         "contacts": recipient.contacts.all(),
@@ -426,12 +405,12 @@ def recipient_detail(request, pk):
         "alerts": recipient.alerts.all()[:10],
         "visits": recipient.visits.select_related("visitor")[:10],
         "plans": recipient.visit_plans.filter(is_active=True).select_related("visitor"),
-        "pause_form": PauseForm(initial={"starts_on": _today(request)}),
-        "end_form": EndForm(initial={"on": _today(request)}),
+        "pause_form": PauseForm(initial={"starts_on": today}),
+        "end_form": EndForm(initial={"on": today}),
         "contact_form": ContactForm(),
-        "subscription_form": SubscriptionForm(user=request.user, initial={"starts_on": _today(request)}),
-        "visit_plan_form": VisitPlanForm(user=request.user, initial={"first_due": _today(request)}),
-        "today": _today(request),
+        "subscription_form": SubscriptionForm(user=request.user, initial={"starts_on": today}),
+        "visit_plan_form": VisitPlanForm(user=request.user, initial={"first_due": today}),
+        "today": today,
     }
     return render(request, "care/recipient_detail.html", context)
 
@@ -441,8 +420,8 @@ def recipient_detail(request, pk):
 def recipient_pause(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     form = PauseForm(request.POST)
-    _form_action(
-        request, form, lambda data: services.pause_add(recipient=recipient, by=request.user, **data), _("已暂停送餐。")
+    form_action(
+        request, form, lambda data: meals.pause_add(recipient=recipient, by=request.user, **data), _("已暂停送餐。")
     )
     return redirect("care:recipient", pk=pk)
 
@@ -452,10 +431,10 @@ def recipient_pause(request, pk):
 def contact_add(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     form = ContactForm(request.POST)
-    _form_action(
+    form_action(
         request,
         form,
-        lambda data: services.contact_add(recipient=recipient, by=request.user, **data),
+        lambda data: enrolment.contact_add(recipient=recipient, by=request.user, **data),
         _("已添加紧急联系人。"),
     )
     return redirect("care:recipient", pk=pk)
@@ -466,10 +445,10 @@ def contact_add(request, pk):
 def recipient_end(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     form = EndForm(request.POST)
-    _form_action(
+    form_action(
         request,
         form,
-        lambda data: services.recipient_end(recipient=recipient, by=request.user, **data),
+        lambda data: enrolment.recipient_end(recipient=recipient, by=request.user, **data),
         _("服务已结束，送餐、探访和安全提醒已全部停止。"),
     )
     return redirect("care:recipient", pk=pk)
@@ -496,15 +475,12 @@ def alert_detail(request, pk):
 @require_POST
 def alert_safe(request, pk):
     alert = selectors.get_alert_for_user(request.user, pk)
-    form = SafeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.alert_confirm_safe(alert=alert, by=request.user, note=form.cleaned_data["note"])
-            messages.success(request, _("已确认安全，提醒已停止。"))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-    else:
-        messages.error(request, _("请写明由谁、如何确认老人安全。"))
+    form_action(
+        request,
+        SafeForm(request.POST),
+        lambda data: safety.alert_confirm_safe(alert=alert, by=request.user, note=data["note"]),
+        _("已确认安全，提醒已停止。"),
+    )
     return redirect("care:alert", pk=pk)
 
 
@@ -516,7 +492,7 @@ def step_ack(request, pk):
     form = AcknowledgeForm(request.POST)
     if form.is_valid():
         try:
-            services.step_acknowledge(step=step, by_name=form.cleaned_data["by_name"])
+            safety.step_acknowledge(step=step, by_name=form.cleaned_data["by_name"])
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
     return redirect("care:alert", pk=step.alert_id)
@@ -524,8 +500,8 @@ def step_ack(request, pk):
 
 # Visits ----------------------------------------------------------------------------------------------------
 @login_required
-def visits(request):
-    today = _today(request)
+def visit_list(request):
+    today = timezone.localdate()
     staff = selectors.is_care_staff(request.user)
     plans = VisitPlan.objects.filter(is_active=True).select_related(
         "recipient__resident__household__address", "visitor"
@@ -550,7 +526,7 @@ def visit_new(request, pk):
     form = VisitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            visit = services.visit_record(
+            visit = visits.visit_record(
                 recipient=plan.recipient, visitor=request.user, plan=plan, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -569,7 +545,7 @@ def visit_new(request, pk):
 def visit_to_case(request, pk):
     visit = selectors.get_visit_for_user(request.user, pk)
     try:
-        case = services.visit_need_to_case(visit=visit, by=request.user)
+        case = visits.visit_need_to_case(visit=visit, by=request.user)
         messages.success(request, _("已转为诉求 %(number)s。") % {"number": getattr(case, "number", case.pk)})
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
@@ -579,7 +555,7 @@ def visit_to_case(request, pk):
 # Figures ---------------------------------------------------------------------------------------------------
 @staff_required
 def figures(request):
-    today = _today(request)
+    today = timezone.localdate()
     try:
         month = datetime.date.fromisoformat((request.GET.get("month") or f"{today:%Y-%m}") + "-01")
     except ValueError:

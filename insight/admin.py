@@ -1,10 +1,10 @@
 """Back office: keyword rules are edited here or on /insight/keywords/ (both through
-insight.services, so the audit log has every change); model versions, suggestions and hot spots
+insight.actions.store, so the audit log has every change); model versions, suggestions and hot spots
 are read-only records."""
 
 from django.contrib import admin
 
-from . import services
+from .actions import store
 from .models import HotSpot, KeywordRule, RoutingModel, Suggestion
 
 
@@ -16,7 +16,7 @@ class KeywordRuleAdmin(admin.ModelAdmin):
     fields = ["category", "keywords", "is_active"]
 
     def save_model(self, request, obj, form, change):
-        saved = services.keyword_rule_save(
+        saved = store.keyword_rule_save(
             category=obj.category, keywords=obj.keywords, by=request.user, is_active=obj.is_active
         )
         obj.pk = saved.pk

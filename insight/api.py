@@ -13,7 +13,7 @@ from org.access import has_role_permission
 from org.models import STAFF_ROLES, Role
 from org.scoping import visible_regions
 
-from . import services
+from .actions import hotspots, similar, suggestions
 
 
 class TopSerializer(serializers.Serializer):
@@ -81,7 +81,7 @@ class SuggestView(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         region = visible_regions(request.user).filter(pk=d["region"]).first() if d.get("region") else None
-        s = services.suggest_text(title=d["title"], description=d["description"], region=region)
+        s = suggestions.suggest_text(title=d["title"], description=d["description"], region=region)
         return Response(_suggested(s))
 
 
@@ -93,11 +93,11 @@ class CaseSuggestionView(APIView):
     @extend_schema(responses=CaseSuggestionSerializer)
     def get(self, request, pk):
         case = get_case_for_user(request.user, pk)
-        s = services.latest_suggestion(case) or services.suggest_text(
+        s = suggestions.latest_suggestion(case) or suggestions.suggest_text(
             title=case.title, description=case.description, region=case.region
         )
-        similar = services.similar_to_case(case, user=request.user) if case.is_open else []
-        return Response({**_suggested(s), "similar": SimilarSerializer(similar, many=True).data})
+        alike = similar.similar_to_case(case, user=request.user) if case.is_open else []
+        return Response({**_suggested(s), "similar": SimilarSerializer(alike, many=True).data})
 
 
 class HotSpotView(APIView):
@@ -107,7 +107,7 @@ class HotSpotView(APIView):
 
     @extend_schema(responses=HotSpotSerializer(many=True))
     def get(self, request):
-        spots = services.latest_hotspots(request.user, limit=50)
+        spots = hotspots.latest_hotspots(request.user, limit=50)
         rows = [
             {
                 "id": h.pk,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from cases import services as case_services
 from cases.models import Case
 
-from . import services
+from .actions import hotspots
 
 # (title, description, location, urgency, days ago, reporter)
 SEWAGE = [
@@ -54,5 +54,5 @@ def load(ctx: dict) -> None:
                 title=title, description=description, region=regions[region], channel="web", reporter_name="匿名居民"
             )
             made += 1
-    spots = services.hotspots_refresh(now=now)
+    spots = hotspots.hotspots_refresh(now=now)
     ctx["stdout"].write(f"    诉求 {made} 件，热点 {spots} 个（分类关键词随数据迁移提供）")

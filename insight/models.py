@@ -1,16 +1,18 @@
 """What insight keeps: trained category models (versioned), staff-edited keyword rules, the
 suggestion made for each case, and hot spots found by the periodic job.
 
-The rows change only through ``insight.services``. Docs: docs/insight.md.
+The rows change only through ``insight.actions``. Docs: docs/insight.md.
 """
 
 import hashlib
+import re
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import Case
 from org.models import STAFF_ROLES, Role
 from org.scoping import RegionScopedQuerySet
 
@@ -109,15 +111,11 @@ class KeywordRule(models.Model):
 
 
 def split_keywords(text: str) -> list[str]:
-    import re
-
     return list(dict.fromkeys(w for w in re.split(r"[\s,，、;；]+", text or "") if w))
 
 
 class SuggestionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from cases.models import Case
-
         return self.filter(case__in=Case.objects.visible_to(user))
 
 
@@ -192,7 +190,7 @@ class HotSpotQuerySet(RegionScopedQuerySet):
 
 class HotSpot(models.Model):
     """A cluster of similar needs in one place and time window, found by the periodic job
-    (``insight.services.hotspots_refresh``). Heat score: docs/insight.md."""
+    (``insight.actions.hotspots.hotspots_refresh``). Heat score: docs/insight.md."""
 
     region = models.ForeignKey("org.Region", verbose_name=_("辖区"), on_delete=models.CASCADE, related_name="+")
     place = models.CharField(_("地点"), max_length=100)

@@ -1,6 +1,6 @@
 """Staff pages of insight: the model page (versions, figures, retrain button), keyword rules, the
 suggestion and "possibly the same issue" panels on cases and on intake, hot spots. Every case goes
-through cases.selectors.get_case_for_user; every change through insight.services or cases.services."""
+through cases.selectors.get_case_for_user; every change through insight.actions or cases.services."""
 
 import datetime
 
@@ -21,8 +21,10 @@ from org.access import role_required
 from org.models import STAFF_ROLES, Role
 from org.scoping import visible_regions
 
-from . import services, similarity
-from .models import HotSpot, KeywordRule, RoutingModel
+from . import similarity
+from .actions import hotspots, similar, store, suggestions, training
+from .models import HotSpot, KeywordRule, RoutingModel, split_keywords
+from .tasks import train_routing_model
 
 MANAGE_ROLES = (Role.STAFF, Role.ADMIN)
 HOTSPOT_ROLES = (*STAFF_ROLES, Role.LEADER)
@@ -40,7 +42,7 @@ def index(request):
     """The model: which version suggests, its held-out figures and threshold, all versions."""
     active = RoutingModel.objects.defer("blob").filter(is_active=True).first()
     versions = RoutingModel.objects.defer("blob").select_related("trained_by")[:20]
-    dispatched = services.training_cases().count()
+    dispatched = training.training_cases().count()
     return render(
         request,
         "insight/index.html",
@@ -48,9 +50,9 @@ def index(request):
             "active": active,
             "versions": versions,
             "dispatched": dispatched,
-            "min_cases": services.conf("MINHU_INSIGHT_MIN_CASES", 200),
-            "target": services.conf("MINHU_INSIGHT_TARGET_PRECISION", 0.97),
-            "figures": services.acceptance_figures(),
+            "min_cases": store.conf("MINHU_INSIGHT_MIN_CASES", 200),
+            "target": store.conf("MINHU_INSIGHT_TARGET_PRECISION", 0.97),
+            "figures": suggestions.acceptance_figures(),
             "rules": KeywordRule.objects.filter(is_active=True).count(),
             "may_manage": request.user.is_superuser or request.user.has_role(*MANAGE_ROLES),
         },
@@ -61,8 +63,6 @@ def index(request):
 @require_POST
 def train(request):
     """Retrain now (in the task queue); the page shows the new version when it is done."""
-    from .tasks import train_routing_model
-
     user_id = request.user.pk
     transaction.on_commit(lambda: train_routing_model(user_id))
     messages.success(request, _("已开始训练新版本，通常一分钟内完成，请稍后刷新本页。"))
@@ -73,7 +73,7 @@ def train(request):
 @require_POST
 def activate(request, pk):
     model = get_object_or_404(RoutingModel.objects.defer("blob"), pk=pk)
-    services.model_activate(model=model, by=request.user)
+    store.model_activate(model=model, by=request.user)
     messages.success(request, _("已切换到模型 v%(v)s。") % {"v": model.version})
     return redirect("insight:index")
 
@@ -88,8 +88,8 @@ def keywords(request):
         for cat in categories:
             text = (request.POST.get(f"kw-{cat.pk}") or "").strip()
             old = rules.get(cat.pk)
-            if (old.keywords if old else "") != " ".join(services.split_keywords(text)):
-                services.keyword_rule_save(category=cat, keywords=text, by=request.user, is_active=bool(text))
+            if (old.keywords if old else "") != " ".join(split_keywords(text)):
+                store.keyword_rule_save(category=cat, keywords=text, by=request.user, is_active=bool(text))
                 changed += 1
         messages.success(request, _("已保存 %(n)d 个分类的关键词。") % {"n": changed})
         return redirect("insight:keywords")
@@ -98,17 +98,17 @@ def keywords(request):
 
 
 def _panel_context(request, case):
-    suggestion = services.latest_suggestion(case)
+    suggestion = suggestions.latest_suggestion(case)
     live = None
     if suggestion is None and case.is_open:
-        live = services.suggest_text(title=case.title, description=case.description, region=case.region)
+        live = suggestions.suggest_text(title=case.title, description=case.description, region=case.region)
     may = can_dispatch(request.user, case) and case.is_open
     return {
         "case": case,
         "suggestion": suggestion,
         "live": live,
         "top": suggestion.top if suggestion else (live.top if live else []),
-        "similar": services.similar_to_case(case, user=request.user) if case.is_open else [],
+        "similar": similar.similar_to_case(case, user=request.user) if case.is_open else [],
         "may_dispatch": may,
         "next": reverse("cases:detail", args=[case.pk]),
     }
@@ -126,7 +126,7 @@ def case_panel(request, pk):
 def accept(request, pk):
     case = get_case_for_user(request.user, pk)
     try:
-        services.suggestion_accept(case=case, code=request.POST.get("code", ""), by=request.user)
+        suggestions.suggestion_accept(case=case, code=request.POST.get("code", ""), by=request.user)
     except CaseError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -152,7 +152,7 @@ def merge(request, pk):
         raise Http404
     other = get_case_for_user(request.user, int(other_pk))
     try:
-        merged = services.merge_into(case=case, into=other, by=request.user)
+        merged = similar.merge_into(case=case, into=other, by=request.user)
     except CaseError as exc:
         messages.error(request, exc.messages[0])
         return redirect("cases:detail", pk=pk)
@@ -172,8 +172,8 @@ def intake_hints(request):
         region = visible_regions(request.user).filter(pk=int(region_id)).first()
     if len(title + description) < 4:
         return render(request, "insight/_intake_hints.html", {"empty": True})
-    suggested = services.suggest_text(title=title, description=description, region=region)
-    similar = []
+    suggested = suggestions.suggest_text(title=title, description=description, region=region)
+    alike = []
     if region is not None:
         need = similarity.Need.of(
             title=title,
@@ -181,8 +181,8 @@ def intake_hints(request):
             location_text=request.GET.get("location_text", ""),
             region_id=region.pk,
         )
-        similar = services.similar_cases(need=need, region=region, user=request.user)
-    return render(request, "insight/_intake_hints.html", {"suggested": suggested, "similar": similar})
+        alike = similar.similar_cases(need=need, region=region, user=request.user)
+    return render(request, "insight/_intake_hints.html", {"suggested": suggested, "similar": alike})
 
 
 def _monday(day: datetime.date) -> datetime.date:
@@ -200,7 +200,7 @@ def weekly(request):
     end = timezone.make_aware(datetime.datetime.combine(week + datetime.timedelta(days=7), datetime.time.min))
     now = min(end, timezone.now())
     regions = {r.pk for r in visible_regions(request.user, roles=HOTSPOT_ROLES)}
-    clusters = [c for c in services.detect_hotspots(now=now, days=7) if c.region.pk in regions]
+    clusters = [c for c in hotspots.detect_hotspots(now=now, days=7) if c.region.pk in regions]
     visible = set(Case.objects.visible_to(request.user).values_list("pk", flat=True)) if clusters else set()
     rows = [
         {"c": c, "cases": [x for x in sorted(c.cases, key=lambda x: x.created_at) if x.pk in visible]} for c in clusters

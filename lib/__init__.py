@@ -1,1 +1,1 @@
-"""Pure helpers with no models: environment parsing, ID numbers, masking, working days."""
+"""Pure helpers with no models: environment parsing, ID numbers, masking, working days, form handling."""

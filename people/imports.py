@@ -69,6 +69,12 @@ class Importer:
         """Where the status page sends staff to upload a corrected file."""
         return ""
 
+    def may_view(self, user, job: ImportJob) -> bool:
+        """Whether ``user`` may follow ``job`` on the shared progress page (``people:import_status``), which already
+        limits jobs to the user's regions; an importer whose rows are for fewer people narrows it (renovation
+        certificates: the project's office only). Out of scope answers 404, like missing."""
+        return True
+
     def template_response(self):
         return xlsx.template_response(self.template_filename, self.columns, notes=self.notes)
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -255,6 +256,8 @@ def import_upload(request):
 def import_status(request, pk):
     job = get_visible_or_404(ImportJob.objects.select_related("region", "created_by"), request.user, pk=pk)
     importer = imports.get_importer(job.kind)
+    if not importer.may_view(request.user, job):
+        raise Http404
     template = "people/_import_progress.html" if request.headers.get("HX-Request") else "people/import_status.html"
     context = {"job": job, "result_url": importer.result_url(job), "upload_url": importer.upload_url(job)}
     return render(request, template, context)

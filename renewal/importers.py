@@ -1,19 +1,23 @@
-"""Certificate import from Excel: template, row-level Chinese errors, all-or-nothing.
+"""Certificate import from Excel, run by the shared import job (``people.imports``): template, row-level Chinese
+errors, all-or-nothing.
 
-Steps: 1. read the sheet by Chinese headers (``lib.xlsx.read_rows``); 2. validate every row (types, numbers,
-house type, duplicates in the file and in the plot) and collect every error with its row and column; 3. only if no
-row failed, write all certificates, rooms, co-residents and hardship persons in one transaction with bulk inserts.
+Steps, as the job runs them: 1. the sheet is read by its Chinese headers (``lib.xlsx.read_rows``); 2. ``validate``
+checks every row (types, numbers, house type, duplicates in the file and in the plot) and collects every error with
+its row and column; 3. only if no row failed, ``write`` writes all certificates, rooms, co-residents and hardship
+persons in one transaction with bulk inserts. Progress and errors show on the shared page ``people:import_status``,
+to the project's office only.
 """
 
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.urls import reverse
 
 from audit.services import record
-from lib import compensation
-from lib.xlsx import Column, SpreadsheetError, read_rows
+from lib.xlsx import Column
 from people.imports import Importer, register
 
+from . import compensation
 from .models import OFFICE_ROLES, Certificate, CoResident, HardshipPerson, RenewalProject, Room
 
 KIND = "renewal.certificates"
@@ -45,14 +49,6 @@ COLUMNS = [
 KINDS = {label: value for value, label in Certificate.Kind.choices}
 HOLDERS = {label: value for value, label in Certificate.HolderKind.choices}
 YES, NO = {"是", "有", "y", "yes", "1", "true"}, {"否", "无", "n", "no", "0", "false", ""}
-
-
-class ImportRowsError(ValueError):
-    """Some rows failed; nothing was written. ``errors``: [{"row", "column", "message"}]."""
-
-    def __init__(self, errors):
-        super().__init__(f"{len(errors)} 处错误，未导入任何数据")
-        self.errors = errors
 
 
 def _split(text: str) -> list[str]:
@@ -217,17 +213,6 @@ def write(project: RenewalProject, parsed: list[dict], *, by) -> dict:
     return result
 
 
-def import_certificates(*, project: RenewalProject, file, by) -> dict:
-    """The same rules without the queue (benchmarks, the demo). Raises SpreadsheetError or ImportRowsError."""
-    rows = read_rows(file, COLUMNS)
-    if not rows:
-        raise SpreadsheetError("表格中没有数据行。")
-    parsed, errors = validate(project, rows)
-    if errors:
-        raise ImportRowsError(errors)
-    return write(project, parsed, by=by)
-
-
 @register
 class CertificateImporter(Importer):
     """Runs as a ``people.ImportJob`` (target_id = the project): progress, all-or-nothing, audit."""
@@ -243,6 +228,16 @@ class CertificateImporter(Importer):
 
     def may_import(self, user, region, target_id=None) -> bool:
         return RenewalProject.objects.visible_to(user, roles=OFFICE_ROLES).filter(pk=target_id, region=region).exists()
+
+    def may_view(self, user, job) -> bool:
+        """The shared progress page shows a certificate import to the project's office only, like its other pages."""
+        return self.may_import(user, job.region, job.target_id)
+
+    def result_url(self, job) -> str:
+        return reverse("renewal:project_detail", args=[job.target_id])
+
+    def upload_url(self, job) -> str:
+        return reverse("renewal:import", args=[job.target_id])
 
     def validate(self, job, rows, progress):
         project = RenewalProject.objects.get(pk=job.target_id)

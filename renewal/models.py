@@ -2,7 +2,8 @@
 their rooms and co-residents, estimates, the two consultation rounds, the consultation log and mediation.
 
 Counting unit: one certificate (证). Votes, signatures and ratios count certificates, never persons.
-The arithmetic lives in ``lib.compensation``; these models keep the facts and the results.
+The arithmetic lives in ``renewal.compensation`` (and ``renewal.purchase`` for buying a flat); these models keep
+the facts and the results.
 """
 
 from decimal import Decimal
@@ -14,9 +15,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lib import compensation
 from org.models import Role
 from org.scoping import RegionScopedQuerySet
+
+from . import compensation
+from .purchase import PurchaseSettings
 
 # The renovation office: subdistrict staff and admins whose region contains the project's region. Neighbourhood
 # workers, volunteers and partners never see household finances; leaders see progress aggregates only.
@@ -105,8 +108,8 @@ class RenewalProject(models.Model):
     def published_plan(self):
         return self.plans.filter(status=CompensationPlan.Status.PUBLISHED).order_by("-version").first()
 
-    def purchase_settings(self, *, first_home=True, cash_compensation=Decimal("0")) -> compensation.PurchaseSettings:
-        return compensation.PurchaseSettings(
+    def purchase_settings(self, *, first_home=True, cash_compensation=Decimal("0")) -> PurchaseSettings:
+        return PurchaseSettings(
             first_home=first_home,
             deed_tax_low=self.deed_tax_low,
             deed_tax_high=self.deed_tax_high,

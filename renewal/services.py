@@ -1,27 +1,24 @@
-"""State changes of the renovation app, and the access helpers for its objects.
+"""State changes of the renovation app. Reads and the access helpers are ``renewal.selectors``.
 
 Every write is ``@transaction.atomic`` and appends to the audit log in the same transaction. Views, commands,
 the import and the task queue call these functions; nothing else writes this state.
-
-Who sees what: the renovation office (staff/admin memberships whose region contains the project's region) opens
-certificates and their finances; a leader sees progress aggregates only; anyone else gets 404.
 """
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from lib import compensation
-from org.scoping import get_visible_or_404
+from cases.services import CaseError, case_create, case_log, case_resolve
 
+from . import compensation, sql
 from .models import (
-    PROGRESS_ROLES,
     Certificate,
     CompensationPlan,
     ConsultationEntry,
@@ -34,28 +31,9 @@ from .models import (
     RenewalProject,
     Room,
 )
+from .selectors import ratio
 
 QUALIFYING_CO_RESIDENT = "同住人"  # person kind counted for per-person items from the co-resident facts
-
-
-# Access helpers ---------------------------------------------------------------------------------------------------
-def get_project_for_office(user, pk) -> RenewalProject:
-    return get_visible_or_404(RenewalProject.objects.select_related("region"), user, pk=pk)
-
-
-def get_project_for_progress(user, pk) -> RenewalProject:
-    """Office and leaders (aggregates only)."""
-    try:
-        return RenewalProject.objects.select_related("region").visible_to(user, roles=PROGRESS_ROLES).get(pk=pk)
-    except RenewalProject.DoesNotExist:
-        from django.http import Http404
-
-        raise Http404 from None
-
-
-def get_certificate_for_user(user, pk) -> Certificate:
-    queryset = Certificate.objects.select_related("project__region", "plot", "owner", "signed_plan")
-    return get_visible_or_404(queryset, user, pk=pk)
 
 
 def _audit(by, action, obj, project, **detail):
@@ -208,14 +186,8 @@ def _estimate_row(certificate, plan, result, *, by, kind, now) -> Estimate:
     )
 
 
-ESTIMATE_COLUMNS = [
-    "certificate_id", "plan_id", "kind", "building_area", "E", "E_share", "P", "T", "V", "G",
-    "items_total", "conditional_total", "total", "lines", "created_at", "created_by_id",
-]  # fmt: skip
-
-
 def _estimate_values(cert, plan, result, *, by, kind, now) -> tuple:
-    """One estimate as a row of ESTIMATE_COLUMNS (bulk paths: no model instance per certificate)."""
+    """One estimate as a row of ``sql.ESTIMATE_FIELDS`` (bulk paths: no model instance per certificate)."""
     v = result.value
     return (
         cert.pk, plan.pk, kind, v.building_area.quantize(Decimal("0.0001"), ROUND_HALF_UP), v.E, v.E_share, v.P,
@@ -225,9 +197,9 @@ def _estimate_values(cert, plan, result, *, by, kind, now) -> tuple:
 
 
 @transaction.atomic
-def certificate_estimate(*, certificate: Certificate, by, plan: CompensationPlan | None = None) -> Estimate:
-    """Compute and keep one estimate under the published plan (or the plan given)."""
-    plan = plan or certificate.project.published_plan()
+def certificate_estimate(*, certificate: Certificate, by) -> Estimate:
+    """Compute and keep one estimate under the published plan."""
+    plan = certificate.project.published_plan()
     if plan is None:
         raise ValidationError(_("该地块尚未发布征收补偿方案，无法估算。"))
     try:
@@ -259,8 +231,6 @@ def _certificates_with_facts(queryset):
     The related rows are read as plain tuples and grouped in Python: for 5,000 certificates this is several times
     faster than building model instances through prefetch_related.
     """
-    from types import SimpleNamespace
-
     certificates = list(queryset.order_by("pk").only(*FACT_FIELDS))
     ids = [c.pk for c in certificates]
     rooms, hardship, people = {}, {}, {}
@@ -280,50 +250,24 @@ def _certificates_with_facts(queryset):
         yield cert, rooms.get(cert.pk, []), hardship.get(cert.pk, []), people.get(cert.pk, [])
 
 
-def _bulk_insert(rows) -> int:
-    """Write many estimates (an iterable of ESTIMATE_COLUMNS rows); returns how many. On PostgreSQL through COPY:
-    the itemised lines make each row a few kilobytes of JSON, and COPY streams them without building one huge
-    parameterised statement. ``rows`` may be a generator: the server then parses and stores the rows already
-    sent while the next ones are being computed."""
-    if connection.vendor != "postgresql":
-        estimates = [Estimate(**dict(zip(ESTIMATE_COLUMNS, r, strict=True))) for r in rows]
-        Estimate.objects.bulk_create(estimates, batch_size=500)
-        return len(estimates)
-    from psycopg.types.json import Jsonb
-
-    quoted = ", ".join(connection.ops.quote_name(c) for c in ESTIMATE_COLUMNS)
-    sql = f"COPY {connection.ops.quote_name(Estimate._meta.db_table)} ({quoted}) FROM STDIN"
-    lines_at = ESTIMATE_COLUMNS.index("lines")
-    count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for r in rows:
-            copy.write_row(r[:lines_at] + (Jsonb(r[lines_at]),) + r[lines_at + 1 :])
-            count += 1
-    return count
-
-
 @transaction.atomic
-def project_estimate(
-    *, project: RenewalProject, by=None, plan=None, kind=Estimate.Kind.ESTIMATE, signed_only=False
-) -> dict:
-    """Estimates for every certificate of the plot in one pass (the task queue runs this).
+def project_estimate(*, project: RenewalProject, by=None) -> dict:
+    """Estimates under the published plan for every certificate of the plot in one pass (the task queue runs this).
 
     Steps: 1. load certificates with rooms, hardship persons and co-residents in four queries; 2. compute each
     with the same calculator as the single estimate; 3. write all estimates in one bulk insert (COPY on
     PostgreSQL), fed as they are computed so that the database stores rows while Python computes the next ones.
     A certificate whose data cannot be computed is reported by number and skipped; the rest are kept.
     """
-    plan = plan or project.published_plan()
+    plan = project.published_plan()
     if plan is None:
         raise ValidationError(_("该地块尚未发布征收补偿方案，无法估算。"))
     plan.project = project
     rules = plan.rules()
     now = timezone.now()
     problems = []
-    queryset = Certificate.objects.filter(project=project)
-    if signed_only:
-        queryset = queryset.filter(signed_at__isnull=False)
-    facts = list(_certificates_with_facts(queryset))  # read everything before COPY takes the connection
+    # read everything before COPY takes the connection
+    facts = list(_certificates_with_facts(Certificate.objects.filter(project=project)))
 
     def rows():
         for cert, rooms, hardship, people in facts:
@@ -333,9 +277,9 @@ def project_estimate(
             except compensation.CompensationError as exc:
                 problems.append({"number": cert.number, "message": str(exc)})
                 continue
-            yield _estimate_values(cert, plan, result, by=by, kind=kind, now=now)
+            yield _estimate_values(cert, plan, result, by=by, kind=Estimate.Kind.ESTIMATE, now=now)
 
-    count = _bulk_insert(rows())
+    count = sql.insert_estimates(rows())
     _audit(
         by,
         "renewal.project.estimate",
@@ -447,98 +391,6 @@ def consultation_add(
     return entry
 
 
-# Progress -----------------------------------------------------------------------------------------------------------
-def _ratio(part: int, whole: int) -> Decimal:
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if whole else Decimal("0")
-
-
-def progress(project: RenewalProject) -> dict:
-    """Live counts and ratios per plot and overall, and the unit certificates, in one grouped query."""
-    counted = Q() if project.count_unit_certificates else Q(holder_kind=Certificate.HolderKind.RESIDENT)
-    rows = (
-        Certificate.objects.filter(project=project)
-        .values("plot_id", "plot__name")
-        .annotate(
-            total=Count("id", filter=counted),
-            voted=Count("id", filter=counted & ~Q(round1_vote="")),
-            agreed=Count("id", filter=counted & Q(round1_vote=Certificate.Vote.YES)),
-            signed=Count("id", filter=counted & Q(signed_at__isnull=False)),
-            cash=Count("id", filter=counted & Q(choice=Certificate.Choice.CASH)),
-            moved=Count("id", filter=counted & Q(moved_at__isnull=False)),
-            handed=Count("id", filter=counted & Q(handed_over_at__isnull=False)),
-            units=Count("id", filter=Q(holder_kind=Certificate.HolderKind.UNIT)),
-        )
-        .order_by("plot__name")
-    )
-    keys = ("total", "voted", "agreed", "signed", "cash", "moved", "handed")
-    plots, overall = [], dict.fromkeys(keys, 0)
-    units = 0
-    for row in rows:
-        units += row["units"]
-        if not row["total"]:
-            continue  # a sub-plot of unit certificates only, when they do not count
-        entry = {k: row[k] for k in keys}
-        entry["name"] = row["plot__name"] or _("未分子地块")
-        entry["round1_ratio"] = _ratio(row["agreed"], row["total"])
-        entry["round2_ratio"] = _ratio(row["signed"], row["total"])
-        plots.append(entry)
-        for k in keys:
-            overall[k] += row[k]
-    overall["name"] = _("全地块")
-    overall["round1_ratio"] = _ratio(overall["agreed"], overall["total"])
-    overall["round2_ratio"] = _ratio(overall["signed"], overall["total"])
-    overall["round1_met"] = overall["round1_ratio"] >= project.round1_threshold
-    overall["round2_met"] = overall["round2_ratio"] >= project.round2_threshold
-    # how many more signatures reach the threshold
-    import math
-
-    needed = math.ceil(project.round2_threshold * overall["total"]) if overall["total"] else 0
-    overall["signatures_needed"] = max(0, needed - overall["signed"])
-    now = timezone.now()
-    remaining = project.signing_end - now if project.signing_end and project.signing_end > now else None
-    return {"plots": plots, "overall": overall, "remaining": remaining, "unit_certificates": units}
-
-
-def not_signed(project: RenewalProject):
-    return (
-        Certificate.objects.counted(project)
-        .filter(signed_at__isnull=True)
-        .select_related("plot", "owner")
-        .only(
-            "id",
-            "number",
-            "address",
-            "holder_name",
-            "not_signed_reason",
-            "reason_note",
-            "plot__name",
-            "owner__display_name",
-            "owner__username",
-        )
-        .order_by("not_signed_reason", "number")
-    )
-
-
-def not_signed_reasons(project: RenewalProject) -> list[dict]:
-    """[{"code", "label", "count"}] of the holdouts by reason (no reason recorded: code "none")."""
-    labels = dict(Certificate.Reason.choices)
-    rows = (
-        Certificate.objects.counted(project)
-        .filter(signed_at__isnull=True)
-        .values("not_signed_reason")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-    )
-    return [
-        {
-            "code": r["not_signed_reason"] or "none",
-            "label": labels.get(r["not_signed_reason"], _("未登记原因")),
-            "count": r["n"],
-        }
-        for r in rows
-    ]
-
-
 # End of the signing period ------------------------------------------------------------------------------------------
 @transaction.atomic
 def signing_close(*, project: RenewalProject, by, at=None) -> dict:
@@ -553,7 +405,7 @@ def signing_close(*, project: RenewalProject, by, at=None) -> dict:
     counted = Certificate.objects.counted(project)
     total = counted.count()
     signed = counted.filter(signed_at__isnull=False, signed_at__lte=project.signing_end).count()
-    project.final_ratio = _ratio(signed, total)
+    project.final_ratio = ratio(signed, total)
     project.took_effect = project.final_ratio >= project.round2_threshold
     project.closed_at = at
     project.save(update_fields=["final_ratio", "took_effect", "closed_at"])
@@ -568,9 +420,7 @@ def signing_close(*, project: RenewalProject, by, at=None) -> dict:
     # Each signed certificate is settled under the plan version it signed (kept on the certificate).
     settled = 0
     for plan in CompensationPlan.objects.filter(pk__in=counted.filter(signed_at__isnull=False).values("signed_plan")):
-        plan.project = project
-        result = _settle(project, plan, by)
-        settled += result
+        settled += _settle(project, plan, by)
     return {"final_ratio": project.final_ratio, "took_effect": project.took_effect, "settled": settled}
 
 
@@ -584,7 +434,7 @@ def _settle(project, plan, by) -> int:
         cert.project = project
         result = compute(cert, plan, rules=rules, rooms=rooms, hardship=hardship, co_residents=people)
         rows.append(_estimate_values(cert, plan, result, by=by, kind=Estimate.Kind.SETTLEMENT, now=now))
-    _bulk_insert(rows)
+    sql.insert_estimates(rows)
     return len(rows)
 
 
@@ -593,8 +443,6 @@ def _settle(project, plan, by) -> int:
 # the mediation is worked, timed and followed on the one cases workflow like every other need.
 @transaction.atomic
 def mediation_open(*, certificate: Certificate, subject: str, parties: str, by, description: str = "") -> Mediation:
-    from cases.services import case_create
-
     if subject not in Mediation.Subject.values:
         raise ValidationError({"subject": _("请选择纠纷类型。")})
     if not (parties or "").strip():
@@ -626,8 +474,6 @@ def mediation_open(*, certificate: Certificate, subject: str, parties: str, by, 
 def mediation_session_add(
     *, mediation: Mediation, by, at, notes: str, place: str = "", attendees: str = ""
 ) -> MediationSession:
-    from cases.services import case_log
-
     if mediation.outcome != Mediation.Outcome.OPEN:
         raise ValidationError(_("该调解已结束。"))
     if not (notes or "").strip():
@@ -653,8 +499,6 @@ def mediation_session_add(
 def mediation_close(*, mediation: Mediation, by, outcome: str, text: str) -> Mediation:
     """Agreement reached, referral to court, or withdrawn; the case is resolved with the same words when the
     actor may handle it (otherwise the timeline gets the note and the case goes on in the cases workflow)."""
-    from cases.services import CaseError, case_log, case_resolve
-
     if outcome not in (Mediation.Outcome.AGREED, Mediation.Outcome.REFERRED, Mediation.Outcome.WITHDRAWN):
         raise ValidationError({"outcome": _("请选择调解结果。")})
     text = (text or "").strip()

@@ -5,12 +5,11 @@ from huey.contrib.djhuey import db_task
 from org.models import User
 
 from . import services
-from .models import CompensationPlan, RenewalProject
+from .models import RenewalProject
 
 
 @db_task()
-def project_estimate_task(project_id: int, user_id: int | None = None, plan_id: int | None = None) -> dict:
+def project_estimate_task(project_id: int, user_id: int | None = None) -> dict:
     project = RenewalProject.objects.get(pk=project_id)
     by = User.objects.filter(pk=user_id).first() if user_id else None
-    plan = CompensationPlan.objects.get(pk=plan_id) if plan_id else None
-    return services.project_estimate(project=project, by=by, plan=plan)
+    return services.project_estimate(project=project, by=by)

@@ -12,7 +12,6 @@ urlpatterns = [
     path("<int:pk>/plans/<int:plan_pk>/", views.plan_detail, name="plan_detail"),
     path("<int:pk>/import/", views.certificate_import, name="import"),
     path("<int:pk>/import/template/", views.import_template, name="import_template"),
-    path("<int:pk>/import/<int:job_pk>/", views.import_status, name="import_status"),
     path("<int:pk>/progress/", views.progress, name="progress"),
     path("<int:pk>/screen/", views.screen, name="screen"),
     path("certificates/<int:pk>/", views.certificate_detail, name="certificate_detail"),

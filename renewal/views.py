@@ -1,4 +1,4 @@
-"""Pages of the renovation office. Every view goes through an access helper in ``services``: the office sees
+"""Pages of the renovation office. Every view goes through an access helper in ``selectors``: the office sees
 certificates and finances of its projects, a leader sees progress aggregates, anyone else gets 404."""
 
 from decimal import Decimal
@@ -11,34 +11,22 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import record_view
-from lib import compensation
-from org.models import Membership, User
-from org.scoping import get_visible_or_404
+from cases.selectors import cases_for_source
+from lib.forms import form_action
 from people.imports import get_importer, import_start, jobs_visible_to
-from people.models import ImportJob
 
-from . import forms, services
+from . import compensation, forms, selectors, services
 from .importers import KIND as IMPORT_KIND
-from .models import OFFICE_ROLES, PROGRESS_ROLES, Certificate, CompensationPlan, Estimate, Mediation, RenewalProject
+from .models import OFFICE_ROLES, PROGRESS_ROLES, Certificate, Estimate, RenewalProject
+from .purchase import largest_area
 from .tasks import project_estimate_task
 
 DISCLAIMER = "以征收补偿协议和结算单为准；不构成法律或税务意见"
-
-
-def _is_office(user, project) -> bool:
-    """An office membership on the project's region or above it; one query (the region's path lists its
-    ancestors' paths as prefixes)."""
-    if user.is_superuser:
-        return True
-    parts = [p for p in project.region.path.split(".") if p]
-    prefixes = [".".join(parts[: i + 1]) + "." for i in range(len(parts))]
-    return Membership.objects.filter(user=user, role__in=list(OFFICE_ROLES), region__path__in=prefixes).exists()
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -54,14 +42,16 @@ def project_list(request):
     if not projects.exists() and not request.user.has_role(*PROGRESS_ROLES):
         raise Http404
     office_ids = set(RenewalProject.objects.visible_to(request.user, roles=OFFICE_ROLES).values_list("pk", flat=True))
-    rows = [{"project": p, "progress": services.progress(p)["overall"], "office": p.pk in office_ids} for p in projects]
+    rows = [
+        {"project": p, "progress": selectors.progress(p)["overall"], "office": p.pk in office_ids} for p in projects
+    ]
     return render(request, "renewal/project_list.html", {"rows": rows})
 
 
 @require_GET
 @login_required
 def project_detail(request, pk):
-    project = services.get_project_for_office(request.user, pk)
+    project = selectors.get_project_for_office(request.user, pk)
     certificates = Certificate.objects.filter(project=project).select_related("plot", "owner")
     q = request.GET.get("q", "").strip()
     if q:
@@ -82,7 +72,6 @@ def project_detail(request, pk):
             "state": state,
             "plans": project.plans.all(),
             "published": project.published_plan(),
-            "jobs": jobs_visible_to(request.user).filter(kind=IMPORT_KIND, target_id=project.pk)[:5],
         },
     )
 
@@ -90,7 +79,7 @@ def project_detail(request, pk):
 @require_POST
 @login_required
 def project_estimate(request, pk):
-    project = services.get_project_for_office(request.user, pk)
+    project = selectors.get_project_for_office(request.user, pk)
     if project.published_plan() is None:
         messages.error(request, _("该地块尚未发布征收补偿方案，无法估算。"))
     else:
@@ -103,7 +92,7 @@ def project_estimate(request, pk):
 @require_POST
 @login_required
 def project_close(request, pk):
-    project = services.get_project_for_office(request.user, pk)
+    project = selectors.get_project_for_office(request.user, pk)
     try:
         result = services.signing_close(project=project, by=request.user)
     except ValidationError as exc:
@@ -125,7 +114,7 @@ def project_close(request, pk):
 @require_http_methods(["GET", "POST"])
 @login_required
 def plan_detail(request, pk, plan_pk):
-    project = services.get_project_for_office(request.user, pk)
+    project = selectors.get_project_for_office(request.user, pk)
     plan = project.plans.filter(pk=plan_pk).first()
     if plan is None:
         raise Http404
@@ -167,7 +156,7 @@ def plan_detail(request, pk, plan_pk):
 @require_POST
 @login_required
 def plan_new(request, pk):
-    project = services.get_project_for_office(request.user, pk)
+    project = selectors.get_project_for_office(request.user, pk)
     base = project.plans.order_by("-version").first()
     if base is None:
         plan = services.plan_create_draft(project=project, by=request.user, average_price=Decimal("0.01"))
@@ -180,7 +169,7 @@ def plan_new(request, pk):
 @require_http_methods(["GET", "POST"])
 @login_required
 def certificate_import(request, pk):
-    project = services.get_project_for_office(request.user, pk)
+    project = selectors.get_project_for_office(request.user, pk)
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -195,35 +184,27 @@ def certificate_import(request, pk):
         except ValidationError as exc:
             form.add_error("file", exc.messages[0])
         else:
-            return redirect("renewal:import_status", pk=project.pk, job_pk=job.pk)
-    return render(request, "renewal/import.html", {"project": project, "form": form})
+            return redirect("people:import_status", pk=job.pk)
+    jobs = jobs_visible_to(request.user).filter(kind=IMPORT_KIND, target_id=project.pk).select_related("created_by")
+    return render(request, "renewal/import.html", {"project": project, "form": form, "jobs": jobs[:10]})
 
 
 @require_GET
 @login_required
 def import_template(request, pk):
-    services.get_project_for_office(request.user, pk)
+    selectors.get_project_for_office(request.user, pk)
     return get_importer(IMPORT_KIND).template_response()
-
-
-@require_GET
-@login_required
-def import_status(request, pk, job_pk):
-    project = services.get_project_for_office(request.user, pk)
-    job = get_visible_or_404(ImportJob.objects.filter(kind=IMPORT_KIND, target_id=project.pk), request.user, pk=job_pk)
-    template = "renewal/_import_progress.html" if request.headers.get("HX-Request") else "renewal/import_status.html"
-    return render(request, template, {"project": project, "job": job})
 
 
 # Progress ------------------------------------------------------------------------------------------------------------
 def _progress_context(request, project):
-    office = _is_office(request.user, project)
-    context = {"project": project, "p": services.progress(project), "office": office, "now": timezone.now()}
+    office = selectors.is_office(request.user, project)
+    context = {"project": project, "p": selectors.progress(project), "office": office, "now": timezone.now()}
     if office:
         # The holdouts, 50 a page, filtered by reason; the reason counts come from one grouped query.
         reason = request.GET.get("reason", "")
-        reasons = services.not_signed_reasons(project)
-        waiting = services.not_signed(project)
+        reasons = selectors.not_signed_reasons(project)
+        waiting = selectors.not_signed(project)
         if reason in Certificate.Reason.values or reason == "none":
             waiting = waiting.filter(not_signed_reason="" if reason == "none" else reason)
         else:
@@ -240,33 +221,24 @@ def _progress_context(request, project):
 @require_GET
 @login_required
 def progress(request, pk):
-    project = services.get_project_for_progress(request.user, pk)
+    project = selectors.get_project_for_progress(request.user, pk)
     return render(request, "renewal/progress.html", _progress_context(request, project))
 
 
 @require_GET
 @login_required
 def screen(request, pk):
-    project = services.get_project_for_progress(request.user, pk)
-    context = {"project": project, "p": services.progress(project), "now": timezone.now()}
+    project = selectors.get_project_for_progress(request.user, pk)
+    context = {"project": project, "p": selectors.progress(project), "now": timezone.now()}
     template = "renewal/_screen_panel.html" if request.headers.get("HX-Request") else "renewal/screen.html"
     return render(request, template, context)
 
 
 # Certificates (the household page) ------------------------------------------------------------------------------
-def _owners(project):
-    """People who may be put in charge of a holdout: the office for this project."""
-    paths = [r.path for r in project.region.ancestors()]
-    ids = Membership.objects.filter(role__in=list(OFFICE_ROLES), region__path__in=paths).values("user_id")
-    return User.objects.filter(pk__in=ids).order_by("display_name")
-
-
 @require_GET
 @login_required
 def certificate_detail(request, pk):
-    from cases.selectors import cases_for_source
-
-    cert = services.get_certificate_for_user(request.user, pk)
+    cert = selectors.get_certificate_for_user(request.user, pk)
     record_view(actor=request.user, obj=cert, request=request)
     project = cert.project
     estimate = cert.estimates.select_related("plan").first()
@@ -295,7 +267,7 @@ def certificate_detail(request, pk):
             "sign_form": forms.SignForm(),
             "moving_form": forms.MovingForm(),
             "reason_form": forms.ReasonForm(
-                owners=_owners(project),
+                owners=selectors.office_members(project),
                 initial={"reason": cert.not_signed_reason, "note": cert.reason_note, "owner": cert.owner_id},
             ),
             "consultation_form": forms.ConsultationForm(),
@@ -311,26 +283,16 @@ def _back(cert):
     return redirect("renewal:certificate_detail", pk=cert.pk)
 
 
-def _certificate_action(form_class, handler, *, form_kwargs=None):
+def _certificate_action(form_class, act, done, *, form_kwargs=None):
+    """A POST from the household page: one form, one service call ``act(request, certificate, cleaned_data)``, the
+    outcome reported by ``lib.forms.form_action``, back to the page."""
+
     @require_POST
     @login_required
     def view(request, pk):
-        cert = services.get_certificate_for_user(request.user, pk)
-        kwargs = form_kwargs(cert) if form_kwargs else {}
-        form = form_class(request.POST, **kwargs)
-        if not form.is_valid():
-            for field, errs in form.errors.items():
-                label = form.fields[field].label if field in form.fields else ""
-                for err in errs:
-                    messages.error(request, f"{label}：{err}" if label else err)
-            return _back(cert)
-        try:
-            note = handler(request, cert, form.cleaned_data)
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            if note:
-                messages.success(request, note)
+        cert = selectors.get_certificate_for_user(request.user, pk)
+        form = form_class(request.POST, **(form_kwargs(cert) if form_kwargs else {}))
+        form_action(request, form, lambda data: act(request, cert, data), done)
         return _back(cert)
 
     return view
@@ -338,55 +300,47 @@ def _certificate_action(form_class, handler, *, form_kwargs=None):
 
 certificate_vote = _certificate_action(
     forms.VoteForm,
-    lambda r, c, d: (
-        services.vote_record(certificate=c, vote=d["vote"], at=d["at"], by=r.user) and _("已登记一轮意愿。")
-    ),
+    lambda r, c, d: services.vote_record(certificate=c, vote=d["vote"], at=d["at"], by=r.user),
+    _("已登记一轮意愿。"),
 )
 certificate_sign = _certificate_action(
     forms.SignForm,
-    lambda r, c, d: (
-        services.signature_record(certificate=c, choice=d["choice"], at=d["at"], by=r.user) and _("已登记签约。")
-    ),
+    lambda r, c, d: services.signature_record(certificate=c, choice=d["choice"], at=d["at"], by=r.user),
+    _("已登记签约。"),
 )
 certificate_moving = _certificate_action(
     forms.MovingForm,
-    lambda r, c, d: (
-        services.moving_record(certificate=c, moved_at=d["moved_at"], handed_over_at=d["handed_over_at"], by=r.user)
-        and _("已登记搬迁交房时间。")
+    lambda r, c, d: services.moving_record(
+        certificate=c, moved_at=d["moved_at"], handed_over_at=d["handed_over_at"], by=r.user
     ),
+    _("已登记搬迁交房时间。"),
 )
 certificate_reason = _certificate_action(
     forms.ReasonForm,
-    lambda r, c, d: (
-        services.not_signed_set(certificate=c, reason=d["reason"], note=d["note"], owner=d["owner"], by=r.user)
-        and _("已更新未签约原因和负责人。")
+    lambda r, c, d: services.not_signed_set(
+        certificate=c, reason=d["reason"], note=d["note"], owner=d["owner"], by=r.user
     ),
-    form_kwargs=lambda c: {"owners": _owners(c.project)},
+    _("已更新未签约原因和负责人。"),
+    form_kwargs=lambda c: {"owners": selectors.office_members(c.project)},
 )
 certificate_consult = _certificate_action(
     forms.ConsultationForm,
-    lambda r, c, d: (
-        services.consultation_add(certificate=c, by=r.user, channel=d["channel"], asked=d["asked"], answer=d["answer"])
-        and _("已记录征询。")
+    lambda r, c, d: services.consultation_add(
+        certificate=c, by=r.user, channel=d["channel"], asked=d["asked"], answer=d["answer"]
     ),
+    _("已记录征询。"),
 )
 certificate_mediation = _certificate_action(
     forms.MediationForm,
-    lambda r, c, d: (
-        _("已转人民调解，工单 %(n)s。")
-        % {
-            "n": services.mediation_open(
-                certificate=c, subject=d["subject"], parties=d["parties"], by=r.user
-            ).case.number
-        }
-    ),
+    lambda r, c, d: services.mediation_open(certificate=c, subject=d["subject"], parties=d["parties"], by=r.user),
+    lambda mediation: _("已转人民调解，工单 %(n)s。") % {"n": mediation.case.number},
 )
 
 
 @require_POST
 @login_required
 def certificate_estimate(request, pk):
-    cert = services.get_certificate_for_user(request.user, pk)
+    cert = selectors.get_certificate_for_user(request.user, pk)
     try:
         services.certificate_estimate(certificate=cert, by=request.user)
     except ValidationError as exc:
@@ -397,7 +351,7 @@ def certificate_estimate(request, pk):
 
 
 def _mediation_for(request, pk, mediation_pk):
-    cert = services.get_certificate_for_user(request.user, pk)
+    cert = selectors.get_certificate_for_user(request.user, pk)
     mediation = cert.mediations.select_related("case").filter(pk=mediation_pk).first()
     if mediation is None:
         raise Http404
@@ -408,15 +362,12 @@ def _mediation_for(request, pk, mediation_pk):
 @login_required
 def mediation_session(request, pk, mediation_pk):
     cert, mediation = _mediation_for(request, pk, mediation_pk)
-    form = forms.MediationSessionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.mediation_session_add(mediation=mediation, by=request.user, **form.cleaned_data)
-            messages.success(request, _("已记录调解会谈。"))
-        except ValidationError as exc:
-            _errors(request, exc)
-    else:
-        messages.error(request, _("请填写调解时间和调解情况。"))
+    form_action(
+        request,
+        forms.MediationSessionForm(request.POST),
+        lambda data: services.mediation_session_add(mediation=mediation, by=request.user, **data),
+        _("已记录调解会谈。"),
+    )
     return _back(cert)
 
 
@@ -424,17 +375,12 @@ def mediation_session(request, pk, mediation_pk):
 @login_required
 def mediation_close(request, pk, mediation_pk):
     cert, mediation = _mediation_for(request, pk, mediation_pk)
-    form = forms.MediationCloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.mediation_close(mediation=mediation, by=request.user, **form.cleaned_data)
-            messages.success(
-                request, _("调解已结束：%(o)s。") % {"o": Mediation.Outcome(form.cleaned_data["outcome"]).label}
-            )
-        except ValidationError as exc:
-            _errors(request, exc)
-    else:
-        messages.error(request, _("请选择调解结果并填写说明。"))
+    form_action(
+        request,
+        forms.MediationCloseForm(request.POST),
+        lambda data: services.mediation_close(mediation=mediation, by=request.user, **data),
+        lambda closed: _("调解已结束：%(o)s。") % {"o": closed.get_outcome_display()},
+    )
     return _back(cert)
 
 
@@ -449,7 +395,7 @@ DEFAULT_PRICES = [
 def flat_sheet(request, pk):
     """A short printable sheet: the budget, the buying costs of the plot's settings, and for each target area
     the largest flat the budget covers. Prices per ㎡ are typed by staff, never built in."""
-    cert = services.get_certificate_for_user(request.user, pk)
+    cert = selectors.get_certificate_for_user(request.user, pk)
     project = cert.project
     estimate = cert.estimates.select_related("plan").first()
     data = request.GET if "form-TOTAL_FORMS" in request.GET else None
@@ -475,7 +421,7 @@ def flat_sheet(request, pk):
         for row in prices.cleaned_data:
             if not row or not row.get("price"):
                 continue
-            area, cost = compensation.largest_area(budget, row["price"], purchase, new_flat=row.get("new_flat", False))
+            area, cost = largest_area(budget, row["price"], purchase, new_flat=row.get("new_flat", False))
             answers.append({"label": row.get("label") or "—", "price": row["price"], "area": area, "cost": cost})
         persons = s.get("persons")
         if persons:
@@ -502,10 +448,3 @@ def flat_sheet(request, pk):
             "submitted": data is not None,
         },
     )
-
-
-def project_url(project) -> str:
-    return reverse("renewal:project_detail", args=[project.pk])
-
-
-__all__ = ["CompensationPlan"]

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from care import services
+from care.actions import enrolment
 from care.models import CareVolunteer, Kitchen, MealSubscription
 from org.models import Role
 from org.testing import make_user
@@ -56,7 +56,7 @@ def make_recipient(world, users, kitchen):
         )
         household = Household.objects.create(region=world.shaanxi_grid, address=address, name=name)
         resident = Resident.objects.create(region=world.shaanxi_grid, household=household, name=name)
-        recipient = services.recipient_create(
+        recipient = enrolment.recipient_create(
             resident=resident,
             by=users["worker_tianping"],
             contacts=contacts,

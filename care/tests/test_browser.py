@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from care import services
+from care.actions import meals, routes
 from care.models import Delivery, SafetyAlert
 from notify.models import Message
 from tests.browser import login
@@ -17,8 +17,8 @@ def test_volunteer_confirms_deliveries_on_a_phone_one_no_answer(
     first = make_recipient("黄阿婆", volunteer=vol, offset=1, low_salt=True)
     second = make_recipient("马老伯", volunteer=vol, offset=3, contacts=[("马小红", "女儿", "13800000009")])
     today = timezone.localdate()
-    services.rounds_generate(start=today, end=today)
-    services.round_plan(rnd=Delivery.objects.get(recipient=first).round, seconds=0.3)
+    meals.rounds_generate(start=today, end=today)
+    routes.round_plan(rnd=Delivery.objects.get(recipient=first).round, seconds=0.3)
     page = phone_page
     login(page, live_server, "vol_liu")
     page.goto(f"{live_server.url}/care/my/")

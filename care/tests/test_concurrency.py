@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from care import services
+from care.actions import safety
 from care.models import EscalationStep, SafetyAlert
 from cases.models import Case
 from notify.models import Message
@@ -53,7 +53,7 @@ def alerts(shipped_data, users, make_recipient, make_volunteer):
         person = make_recipient(
             f"独居老人{i}", contacts=[(f"儿子{i}", "儿子", f"1380000{i:04d}"), (f"邻居{i}", "邻居", f"1390000{i:04d}")]
         )
-        opened.append(services.alert_open(recipient=person, by=vol, now=T0))
+        opened.append(safety.alert_open(recipient=person, by=vol, now=T0))
     return opened
 
 
@@ -64,21 +64,21 @@ def steps_of(alert):
 def test_concurrent_sweeps_fire_each_due_step_exactly_once(alerts):
     # four workers wake up at the same minute
     t1 = T0 + datetime.timedelta(minutes=10)
-    fired, errors = run_threads(4, lambda i: services.escalation_advance(now=t1))
+    fired, errors = run_threads(4, lambda i: safety.escalation_advance(now=t1))
     assert not errors, errors
     assert sum(fired) == len(alerts)
     for alert in alerts:
         assert steps_of(alert) == [(1, "worker"), (2, "contact")]
 
     # clocks a little apart (workers on different machines): still one step each
-    fired, errors = run_threads(4, lambda i: services.escalation_advance(now=t1 + datetime.timedelta(minutes=10 + i)))
+    fired, errors = run_threads(4, lambda i: safety.escalation_advance(now=t1 + datetime.timedelta(minutes=10 + i)))
     assert not errors, errors
     assert sum(fired) == len(alerts)
     for alert in alerts:
         assert [n for n, _ in steps_of(alert)] == [1, 2, 3]
 
     # the critical case step: one case per person, never two
-    fired, errors = run_threads(4, lambda i: services.escalation_advance(now=t1 + datetime.timedelta(minutes=25)))
+    fired, errors = run_threads(4, lambda i: safety.escalation_advance(now=t1 + datetime.timedelta(minutes=25)))
     assert not errors, errors
     assert sum(fired) == len(alerts)
     assert Case.objects.filter(category__code="safety").count() == len(alerts)
@@ -96,9 +96,9 @@ def test_safety_confirmed_while_sweeps_run_stops_the_chain(alerts, users):
 
     def work(i):
         if i < 2:
-            return services.escalation_advance(now=due)
+            return safety.escalation_advance(now=due)
         for alert in alerts[i - 2 :: 2]:  # two workers confirm half of the people each
-            services.alert_confirm_safe(alert=alert, by=worker, note="社工上门见到本人", now=due)
+            safety.alert_confirm_safe(alert=alert, by=worker, note="社工上门见到本人", now=due)
         return 0
 
     results, errors = run_threads(4, work)
@@ -108,14 +108,14 @@ def test_safety_confirmed_while_sweeps_run_stops_the_chain(alerts, users):
         assert alert.status == SafetyAlert.Status.SAFE and alert.next_step_at is None
         assert [n for n, _ in steps_of(alert)] in ([1], [1, 2])  # step 2 only if a sweep got there first
     assert sum(results[:2]) == sum(1 for a in alerts if a.steps.count() == 2)
-    assert services.escalation_advance(now=due + datetime.timedelta(hours=1)) == 0
+    assert safety.escalation_advance(now=due + datetime.timedelta(hours=1)) == 0
 
 
 def test_two_volunteers_reporting_no_answer_at_once_start_one_chain(users, make_recipient, make_volunteer):
     assert connection.vendor == "postgresql"
     person = make_recipient("孤老王伯", contacts=[("王小明", "侄子", "13800009999")])
     reporters = [make_volunteer(f"志愿者{i}") for i in range(4)]
-    results, errors = run_threads(4, lambda i: services.alert_open(recipient=person, by=reporters[i], now=T0).pk)
+    results, errors = run_threads(4, lambda i: safety.alert_open(recipient=person, by=reporters[i], now=T0).pk)
     assert not errors, errors
     assert len(set(results)) == 1
     alert = SafetyAlert.objects.get(recipient=person)

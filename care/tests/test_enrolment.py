@@ -1,5 +1,5 @@
 """Staff enrol a resident as a care recipient and keep their facts, contacts, meals and status on Chinese
-pages that go through care.services: the region comes from the resident, every change is audited."""
+pages that go through care.actions: the region comes from the resident, every change is audited."""
 
 import datetime
 from decimal import Decimal
@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from care import services
+from care.actions import enrolment, meals, routes, safety
 from care.models import CareRecipient, Delivery, EscalationStep, MealSubscription, SafetyAlert
 from people.models import Address, Household, Resident
 
@@ -72,7 +72,7 @@ def test_worker_finds_and_enrols_a_resident_with_contacts(client_for, users, res
     # enrolled people drop out of the search; a second enrolment is refused
     assert "蒋秀兰" not in worker.get(reverse("care:recipient_new"), {"q": "蒋"}).content.decode()
     with pytest.raises(ValidationError, match="已是关爱对象"):
-        services.recipient_create(resident=resident, by=users["worker_tianping"], consent=True)
+        enrolment.recipient_create(resident=resident, by=users["worker_tianping"], consent=True)
 
 
 def test_enrolment_needs_consent_and_complete_contacts(client_for, users, resident):
@@ -84,7 +84,7 @@ def test_enrolment_needs_consent_and_complete_contacts(client_for, users, reside
     assert "须同时填写姓名和电话" in page
     assert not CareRecipient.objects.exists()
     with pytest.raises(ValidationError, match="同意"):
-        services.recipient_create(resident=resident, by=users["worker_tianping"])
+        enrolment.recipient_create(resident=resident, by=users["worker_tianping"])
 
 
 def test_out_of_scope_residents_cannot_be_found_or_enrolled(client_for, users, resident):
@@ -149,8 +149,8 @@ def test_contacts_are_edited_reordered_and_removed_and_the_chain_follows_the_ord
     worker.post(reverse("care:contact_remove", args=[son.pk]))
     assert [(c.order, c.name) for c in person.contacts.order_by("order")] == [(1, "楼下王阿姨"), (2, "沈丽")]
 
-    alert = services.alert_open(recipient=person, by=users["worker_tianping"], now=at(datetime.date(2025, 10, 14), 11))
-    plan = services.escalation_plan(alert)
+    alert = safety.alert_open(recipient=person, by=users["worker_tianping"], now=at(datetime.date(2025, 10, 14), 11))
+    plan = safety.escalation_plan(alert)
     assert [kind for kind, _ in plan] == ["worker", "contact", "contact", "case"]
     assert [target.name for kind, target in plan if kind == EscalationStep.Kind.CONTACT] == ["楼下王阿姨", "沈丽"]
     # another neighbourhood's worker cannot touch them
@@ -180,9 +180,7 @@ def test_pause_and_resume_from_the_page(client_for, users, make_recipient):
     assert not Delivery.objects.filter(recipient=person, round__date=today).exists()
 
     # a pause called off before it begins disappears, and today's meal comes back
-    services.pause_add(
-        recipient=person, starts_on=tomorrow, ends_on=None, reason="去女儿家", by=users["worker_tianping"]
-    )
+    meals.pause_add(recipient=person, starts_on=tomorrow, ends_on=None, reason="去女儿家", by=users["worker_tianping"])
     assert not Delivery.objects.filter(recipient=person, round__date=tomorrow).exists()
     later = person.pauses.get(starts_on=tomorrow)
     worker.post(reverse("care:pause_resume", args=[later.pk]), {"resume_on": tomorrow.isoformat()})
@@ -194,8 +192,8 @@ def test_death_recorded_on_the_page_stops_everything(client_for, users, make_rec
     vol = make_volunteer("党员甲")
     person = make_recipient("周老伯", volunteer=vol)
     today = timezone.localdate()
-    services.rounds_generate(start=today, end=today + datetime.timedelta(days=3))
-    services.alert_open(recipient=person, by=vol)
+    meals.rounds_generate(start=today, end=today + datetime.timedelta(days=3))
+    safety.alert_open(recipient=person, by=vol)
     worker = client_for(users["worker_tianping"])
     worker.post(
         reverse("care:recipient_end", args=[person.pk]),
@@ -209,7 +207,7 @@ def test_death_recorded_on_the_page_stops_everything(client_for, users, make_rec
     assert "去世" in page and reverse("care:recipient_edit", args=[person.pk]) not in page
     assert worker.get(reverse("care:recipient_edit", args=[person.pk])).status_code == 302
     with pytest.raises(ValidationError, match="已结束"):
-        services.recipient_update(recipient=person, by=users["worker_tianping"], soft=True)
+        enrolment.recipient_update(recipient=person, by=users["worker_tianping"], soft=True)
 
 
 def test_order_meals_with_a_per_stop_window(client_for, users, kitchen, make_recipient, make_volunteer):
@@ -257,7 +255,7 @@ def test_route_plan_keeps_a_stop_inside_its_own_window_and_lateness_uses_it(make
     for i, person in enumerate(people):
         # the last one on the list must be served first: insulin at 11:15
         window = (datetime.time(11, 0), datetime.time(11, 10)) if i == 4 else (None, None)
-        services.subscription_add(
+        meals.subscription_add(
             recipient=person,
             kitchen=kitchen_obj,
             by=users["worker_tianping"],
@@ -268,7 +266,7 @@ def test_route_plan_keeps_a_stop_inside_its_own_window_and_lateness_uses_it(make
             today=day,
         )
     rnd = Delivery.objects.filter(round__date=day).first().round
-    plan = services.round_plan(rnd=rnd, seconds=0.5)
+    plan = routes.round_plan(rnd=rnd, seconds=0.5)
     assert plan.complete
     urgent = Delivery.objects.get(recipient=people[4], round=rnd)
     assert at(day, 11, 0) <= urgent.eta <= at(day, 11, 10)
@@ -276,7 +274,7 @@ def test_route_plan_keeps_a_stop_inside_its_own_window_and_lateness_uses_it(make
     assert all(at(day, 10, 45) <= d.eta <= at(day, 12, 0) for d in others)
 
     # delivered at 11:25: within the round, but late for this person
-    services.delivery_confirm(delivery=urgent, state="good", by=vol, now=at(day, 11, 25))
+    meals.delivery_confirm(delivery=urgent, state="good", by=vol, now=at(day, 11, 25))
     urgent.refresh_from_db()
     assert urgent.is_late
     from care.selectors import delivery_figures

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from care import services
+from care.actions import enrolment, meals, safety, visits
 from care.models import Delivery, EscalationStep, SafetyAlert
 from cases.models import Case
 from notify.models import Message
@@ -27,7 +27,7 @@ def stop(make_recipient, make_volunteer, users):
         contacts=[("陈强", "儿子", "13800000002"), ("林阿姨", "邻居", "13800000003")],
         key_holder="邻居林阿姨（302室）",
     )
-    services.rounds_generate(start=DAY, end=DAY)
+    meals.rounds_generate(start=DAY, end=DAY)
     return Delivery.objects.get(recipient=person), vol
 
 
@@ -38,7 +38,7 @@ def told(alert):
 def test_no_answer_fires_the_chain_step_by_step_and_stops_when_safe(stop, users):
     delivery, vol = stop
     t0 = at(DAY, 11, 20)
-    services.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=t0)
+    meals.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=t0)
 
     alert = SafetyAlert.objects.get(recipient=delivery.recipient)
     assert alert.status == SafetyAlert.Status.OPEN
@@ -47,34 +47,34 @@ def test_no_answer_fires_the_chain_step_by_step_and_stops_when_safe(stop, users)
     assert to_worker.to == "13900000001" and "陈阿婆" in to_worker.body
 
     # nothing is due before the step interval passes
-    assert services.escalation_advance(now=t0 + datetime.timedelta(minutes=9)) == 0
+    assert safety.escalation_advance(now=t0 + datetime.timedelta(minutes=9)) == 0
     t1 = t0 + datetime.timedelta(minutes=10)
-    assert services.escalation_advance(now=t1) == 1
+    assert safety.escalation_advance(now=t1) == 1
     son = alert.steps.get(number=2)
     assert son.kind == EscalationStep.Kind.CONTACT and son.at == t1 and son.told.startswith("陈强（儿子）")
     assert Message.objects.get(pk=son.message_id).to == "13800000002"
 
     t2 = t1 + datetime.timedelta(minutes=10)
-    services.escalation_advance(now=t2)
+    safety.escalation_advance(now=t2)
     assert alert.steps.get(number=3).told.startswith("林阿姨（邻居）")
 
     # the son answers: recorded, but the chain goes on until someone has seen her
-    services.step_acknowledge(step=son, by_name="陈强", now=t2 + datetime.timedelta(minutes=2))
+    safety.step_acknowledge(step=son, by_name="陈强", now=t2 + datetime.timedelta(minutes=2))
     son.refresh_from_db()
     assert son.acknowledged_by == "陈强"
 
     t3 = t2 + datetime.timedelta(minutes=10)
-    services.escalation_advance(now=t3)
+    safety.escalation_advance(now=t3)
     alert.refresh_from_db()
     case = Case.objects.get(pk=alert.case_id)
     assert case.urgency == "critical" and case.category.code == "safety" and case.channel == "care"
     assert alert.steps.get(number=4).kind == EscalationStep.Kind.CASE
 
     t4 = t3 + datetime.timedelta(minutes=10)
-    services.escalation_advance(now=t4)
+    safety.escalation_advance(now=t4)
     assert alert.steps.get(number=5).kind == EscalationStep.Kind.REMINDER
 
-    services.alert_confirm_safe(
+    safety.alert_confirm_safe(
         alert=alert,
         by=users["worker_tianping"],
         note="社工上门，老人午睡未听见",
@@ -84,35 +84,35 @@ def test_no_answer_fires_the_chain_step_by_step_and_stops_when_safe(stop, users)
     assert alert.status == SafetyAlert.Status.SAFE and alert.next_step_at is None
     assert alert.time_to_close == datetime.timedelta(minutes=43)
     # stopped: an hour later nothing more fires
-    assert services.escalation_advance(now=t4 + datetime.timedelta(hours=1)) == 0
+    assert safety.escalation_advance(now=t4 + datetime.timedelta(hours=1)) == 0
     assert alert.steps.count() == 5
     with pytest.raises(ValidationError, match="已关闭"):
-        services.alert_confirm_safe(alert=alert, by=users["worker_tianping"], note="再次确认")
+        safety.alert_confirm_safe(alert=alert, by=users["worker_tianping"], note="再次确认")
 
 
 def test_confirming_safe_needs_a_note_and_before_the_case_no_case_is_opened(stop, users):
     delivery, vol = stop
     t0 = at(DAY, 11, 5)
-    services.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=t0)
+    meals.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=t0)
     alert = SafetyAlert.objects.get()
     with pytest.raises(ValidationError, match="确认"):
-        services.alert_confirm_safe(alert=alert, by=users["worker_tianping"], note=" ")
-    services.alert_confirm_safe(alert=alert, by=users["worker_tianping"], note="儿子电话联系上，在医院复诊", now=t0)
-    assert services.escalation_advance(now=t0 + datetime.timedelta(hours=2)) == 0
+        safety.alert_confirm_safe(alert=alert, by=users["worker_tianping"], note=" ")
+    safety.alert_confirm_safe(alert=alert, by=users["worker_tianping"], note="儿子电话联系上，在医院复诊", now=t0)
+    assert safety.escalation_advance(now=t0 + datetime.timedelta(hours=2)) == 0
     assert not Case.objects.exists()
 
 
 def test_a_delivery_cannot_be_confirmed_twice(stop):
     delivery, vol = stop
-    services.delivery_confirm(delivery=delivery, state="good", by=vol, now=at(DAY, 11, 30))
+    meals.delivery_confirm(delivery=delivery, state="good", by=vol, now=at(DAY, 11, 30))
     with pytest.raises(ValidationError, match="已确认过"):
-        services.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=at(DAY, 11, 31))
+        meals.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=at(DAY, 11, 31))
     assert not SafetyAlert.objects.exists()
 
 
 def test_unwell_opens_a_case_for_the_worker(stop):
     delivery, vol = stop
-    services.delivery_confirm(delivery=delivery, state="unwell", by=vol, now=at(DAY, 11, 30), note="说头晕")
+    meals.delivery_confirm(delivery=delivery, state="unwell", by=vol, now=at(DAY, 11, 30), note="说头晕")
     case = Case.objects.get()
     assert case.channel == "care" and case.urgency == "high" and "身体不适" in case.title
     assert case.resident == delivery.recipient.resident
@@ -122,23 +122,23 @@ def test_unwell_opens_a_case_for_the_worker(stop):
 def test_death_closes_a_running_alert_and_nothing_more_is_sent(stop, users):
     delivery, vol = stop
     t0 = at(DAY, 11, 20)
-    services.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=t0)
-    services.recipient_end(recipient=delivery.recipient, reason="death", on=DAY, by=users["worker_tianping"], now=t0)
+    meals.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=t0)
+    enrolment.recipient_end(recipient=delivery.recipient, reason="death", on=DAY, by=users["worker_tianping"], now=t0)
     assert SafetyAlert.objects.get().status == SafetyAlert.Status.CLOSED
-    assert services.escalation_advance(now=t0 + datetime.timedelta(hours=1)) == 0
+    assert safety.escalation_advance(now=t0 + datetime.timedelta(hours=1)) == 0
 
 
 def test_no_answer_on_a_visit_starts_the_same_chain(make_recipient, make_volunteer, users):
     visitor = make_volunteer("老伙伴")
     person = make_recipient("顾阿婆", meal=False, contacts=[("顾明", "儿子", "13800000011")])
-    plan = services.visit_plan_create(recipient=person, visitor=visitor, by=users["worker_tianping"])
+    plan = visits.visit_plan_create(recipient=person, visitor=visitor, by=users["worker_tianping"])
     t0 = at(DAY, 15, 0)
-    visit = services.visit_record(recipient=person, visitor=visitor, plan=plan, state="no_answer", by=visitor, now=t0)
+    visit = visits.visit_record(recipient=person, visitor=visitor, plan=plan, state="no_answer", by=visitor, now=t0)
     alert = SafetyAlert.objects.get(recipient=person)
     assert alert.visit == visit and alert.steps.count() == 1
     # a second no-answer while the chain runs joins it instead of starting another
-    assert services.alert_open(recipient=person, by=visitor, now=t0) == alert
-    services.escalation_advance(now=t0 + datetime.timedelta(minutes=10))
+    assert safety.alert_open(recipient=person, by=visitor, now=t0) == alert
+    safety.escalation_advance(now=t0 + datetime.timedelta(minutes=10))
     assert alert.steps.get(number=2).told.startswith("顾明（儿子）")
 
 

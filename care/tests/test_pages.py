@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from care import services
+from care.actions import meals, visits
 from care.models import Delivery, SafetyAlert, VisitRecord
 from cases.models import Case
 
@@ -21,7 +21,7 @@ def today_round(make_recipient, make_volunteer, users):
     a.resident.save()
     make_recipient("许老伯", volunteer=other)
     today = timezone.localdate()
-    services.rounds_generate(start=today, end=today)
+    meals.rounds_generate(start=today, end=today)
     return mine, other, a
 
 
@@ -69,7 +69,7 @@ def test_worker_of_another_neighbourhood_cannot_see_recipient(client_for, users,
 def test_worker_home_shows_rounds_open_alerts_and_home_panel(client_for, users, today_round):
     mine, other, a = today_round
     stop = Delivery.objects.get(volunteer=mine)
-    services.delivery_confirm(delivery=stop, state="no_answer", by=mine)
+    meals.delivery_confirm(delivery=stop, state="no_answer", by=mine)
     worker = client_for(users["worker_tianping"])
     page = worker.get(reverse("care:home")).content.decode()
     assert "杨阿婆" in page and "今日送餐" in page
@@ -98,7 +98,7 @@ def test_figures_show_on_time_rate_and_late_with_reason(client_for, users, today
     mine, other, a = today_round
     stop = Delivery.objects.get(volunteer=mine)
     late = timezone.make_aware(datetime.datetime.combine(stop.round.date, datetime.time(12, 20)))
-    services.delivery_confirm(delivery=stop, state="good", by=mine, now=late, note="电瓶车没电")
+    meals.delivery_confirm(delivery=stop, state="good", by=mine, now=late, note="电瓶车没电")
     page = client_for(users["worker_tianping"]).get(reverse("care:figures")).content.decode()
     assert "电瓶车没电" in page and "迟到" in page
 
@@ -106,7 +106,7 @@ def test_figures_show_on_time_rate_and_late_with_reason(client_for, users, today
 def test_visit_need_becomes_a_case_in_one_tap(client_for, users, make_recipient, make_volunteer):
     visitor = make_volunteer("老伙伴志愿者")
     person = make_recipient("沈阿姨", meal=False)
-    plan = services.visit_plan_create(
+    plan = visits.visit_plan_create(
         recipient=person,
         visitor=visitor,
         by=users["worker_tianping"],
@@ -129,11 +129,11 @@ def test_visit_need_becomes_a_case_in_one_tap(client_for, users, make_recipient,
 def test_visit_pairing_is_capped_at_five(users, make_recipient, make_volunteer):
     visitor = make_volunteer("结对者")
     for i in range(5):
-        services.visit_plan_create(
+        visits.visit_plan_create(
             recipient=make_recipient(f"独居{i}", meal=False), visitor=visitor, by=users["worker_tianping"]
         )
     with pytest.raises(Exception, match="上限"):
-        services.visit_plan_create(
+        visits.visit_plan_create(
             recipient=make_recipient("第六位", meal=False), visitor=visitor, by=users["worker_tianping"]
         )
 

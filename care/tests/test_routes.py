@@ -3,7 +3,8 @@
 import datetime
 import random
 
-from care import routing, services
+from care import routing
+from care.actions import meals, routes
 from care.models import Delivery, MealRound
 
 from .conftest import at
@@ -70,9 +71,9 @@ def test_round_plan_writes_order_times_and_volunteers(make_recipient, make_volun
     day = datetime.date(2025, 10, 14)
     a, b = make_volunteer("甲", capacity=3), make_volunteer("乙", capacity=3)
     people = [make_recipient(f"老人{i}", volunteer=a if i < 3 else b, offset=i + 1) for i in range(5)]
-    services.rounds_generate(start=day, end=day)
+    meals.rounds_generate(start=day, end=day)
     rnd = MealRound.objects.get()
-    plan = services.round_plan(rnd=rnd, seconds=0.5)
+    plan = routes.round_plan(rnd=rnd, seconds=0.5)
     assert plan.complete and plan.no_coordinates == []
     rnd.refresh_from_db()
     assert rnd.status == MealRound.Status.ROUTED and rnd.planned_distance_m == plan.distance_m

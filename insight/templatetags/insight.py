@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from cases.services import can_dispatch
 
-from .. import services
+from ..actions import suggestions
 
 register = template.Library()
 
@@ -17,7 +17,7 @@ def insight_suggestion(context, case):
     cache = context.render_context.setdefault("insight_suggestions", {})
     if "by_case" not in cache:
         ids = [c.pk for _region, box in context.get("boxes", []) for c in box["cases"]]
-        cache["by_case"] = services.latest_suggestions(ids or [case.pk])
+        cache["by_case"] = suggestions.latest_suggestions(ids or [case.pk])
     suggestion = cache["by_case"].get(case.pk)
     request = context.get("request")
     if suggestion is None:

@@ -5,14 +5,14 @@ import pytest
 
 from cases import services as case_services
 from cases.models import Category, RoutingRule
-from insight import services
+from insight.actions import store
 
 
 @pytest.fixture(autouse=True)
 def _fresh_model_cache():
-    services.forget_active()
+    store.forget_active()
     yield
-    services.forget_active()
+    store.forget_active()
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Case
-from insight import services, synthetic
+from insight import synthetic
+from insight.actions import hotspots
 from insight.models import HotSpot
 
 PLANTED = [
@@ -50,7 +51,7 @@ def week(make_case, world, categories):
 
 
 def test_the_planted_cluster_is_found_and_nothing_else(week, world):
-    clusters = services.detect_hotspots(now=week["now"], days=7)
+    clusters = hotspots.detect_hotspots(now=week["now"], days=7)
     assert len(clusters) == 1, [(c.place, c.topic, c.count) for c in clusters]
     spot = clusters[0]
     assert spot.place == "陕西南路582弄"
@@ -63,16 +64,16 @@ def test_the_planted_cluster_is_found_and_nothing_else(week, world):
 
 
 def test_heat_rises_with_growth_urgency_and_repeat_reporters():
-    base = services.heat_score(count=5, previous=5, urgent=0, repeat_reporters=0)
+    base = hotspots.heat_score(count=5, previous=5, urgent=0, repeat_reporters=0)
     assert base == 5
-    assert services.heat_score(count=5, previous=1, urgent=0, repeat_reporters=0) > base
-    assert services.heat_score(count=5, previous=5, urgent=3, repeat_reporters=0) > base
-    assert services.heat_score(count=5, previous=5, urgent=0, repeat_reporters=2) == base + 2
-    assert services.heat_score(count=5, previous=9, urgent=0, repeat_reporters=0) == base  # shrinking: no bonus
+    assert hotspots.heat_score(count=5, previous=1, urgent=0, repeat_reporters=0) > base
+    assert hotspots.heat_score(count=5, previous=5, urgent=3, repeat_reporters=0) > base
+    assert hotspots.heat_score(count=5, previous=5, urgent=0, repeat_reporters=2) == base + 2
+    assert hotspots.heat_score(count=5, previous=9, urgent=0, repeat_reporters=0) == base  # shrinking: no bonus
 
 
 def test_the_job_stores_the_snapshot_and_the_home_page_shows_it_in_scope(week, users, client_for):
-    assert services.hotspots_refresh(now=week["now"]) == 1
+    assert hotspots.hotspots_refresh(now=week["now"]) == 1
     spot = HotSpot.objects.get()
     assert spot.headline == f"陕西南路582弄 {spot.topic} 5 起，近 7 天"
     assert spot.cases.count() == 5

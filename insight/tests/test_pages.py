@@ -2,7 +2,7 @@
 the model page with its retrain button. Scoped like the cases they show."""
 
 from cases.models import Case
-from insight import services
+from insight.actions import store, suggestions
 from insight.models import KeywordRule, RoutingModel, Suggestion
 
 
@@ -36,7 +36,7 @@ def test_intake_form_loads_the_hints(client_for, users, categories):
 
 def test_case_panel_and_one_click_accept_from_the_inbox(client_for, users, make_case, rules, world):
     case = make_case(title="垃圾没人清运", description="弄堂口垃圾堆了好几天，臭气熏天。")
-    services.suggest_for_case(case=case)
+    suggestions.suggest_for_case(case=case)
     staff = client_for(users["staff"])
     assert f'hx-get="/insight/cases/{case.pk}/"' in staff.get(f"/cases/{case.pk}/").content.decode()
     panel = staff.get(f"/insight/cases/{case.pk}/").content.decode()
@@ -86,7 +86,7 @@ def test_keyword_rules_page_for_staff(client_for, users, categories):
     assert response.status_code == 302
     rule.refresh_from_db()
     assert rule.keywords == "漏水 粪管 电梯" and rule.updated_by == users["staff"]
-    assert services.keyword_lists(fresh=True)["repair"] == ["漏水", "粪管", "电梯"]
+    assert store.keyword_lists(fresh=True)["repair"] == ["漏水", "粪管", "电梯"]
 
 
 def test_model_page_and_retrain_button(

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from cases.models import Case
-from insight import services, similarity
+from insight import similarity
+from insight.actions import similar
 from people.models import Address
 
 PAIRS = Path(__file__).resolve().parents[2] / "tests" / "data" / "similar_pairs.csv"
@@ -71,14 +72,14 @@ def test_open_cases_at_the_same_building_are_offered_and_merged_in_one_click(mak
         title="下水道反水", description="下水道反水，马桶冲不下去，很臭。", location_text="蓬莱路100弄15号"
     )
     other_problem = make_case(title="楼道灯坏了", description="11号楼道灯不亮。", location_text="蓬莱路100弄11号")
-    found = services.similar_to_case(second, user=users["worker"])
+    found = similar.similar_to_case(second, user=users["worker"])
     assert [s.case for s in found] == [first]
     assert "同一楼栋" in found[0].reason
-    assert elsewhere not in [s.case for s in services.similar_to_case(first)]
-    assert other_problem not in [s.case for s in services.similar_to_case(first)]
+    assert elsewhere not in [s.case for s in similar.similar_to_case(first)]
+    assert other_problem not in [s.case for s in similar.similar_to_case(first)]
     # out of the user's regions: nothing is offered
-    assert services.similar_to_case(second, user=users["worker_tianping"]) == []
-    merged = services.merge_into(case=first, into=second, by=users["staff"])
+    assert similar.similar_to_case(second, user=users["worker_tianping"]) == []
+    merged = similar.merge_into(case=first, into=second, by=users["staff"])
     assert merged == second  # the newer case joins the older one
     second.refresh_from_db()
     assert second.status == Case.Status.MERGED and second.merged_into == first
@@ -88,4 +89,4 @@ def test_the_reporters_address_is_the_place_when_the_words_name_none(make_case, 
     address = Address.objects.create(region=world.penglai_grid, road="蓬莱路", lane="100", number="3", room="201")
     a = make_case(title="电梯故障", description="电梯又停了，老人上不去楼。", address=address)
     b = make_case(title="电梯困人", description="3号楼电梯困人半小时，三天两头坏。", location_text="蓬莱路100弄3号")
-    assert [s.case for s in services.similar_to_case(b)] == [a]
+    assert [s.case for s in similar.similar_to_case(b)] == [a]

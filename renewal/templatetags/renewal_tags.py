@@ -2,7 +2,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
-from lib.compensation import money
+from ..compensation import money
 
 register = template.Library()
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib import compensation as c
+from renewal import compensation as c
+from renewal import purchase
 
 
 def test_lifted_price_public_old_lane():
@@ -157,14 +158,14 @@ def test_items_max_rate_or_minimum_and_gates():
 
 
 def test_flat_size_at_the_140_square_metre_tax_step():
-    s = c.PurchaseSettings(maintenance_fund_rate=D("0.02"), registration_fee=D("80"))
+    s = purchase.PurchaseSettings(maintenance_fund_rate=D("0.02"), registration_fee=D("80"))
     price = D("50000")
-    at_140 = c.purchase_cost(D("140"), price, s).total  # 7,000,000 + 1% + 2% + 80
+    at_140 = purchase.purchase_cost(D("140"), price, s).total  # 7,000,000 + 1% + 2% + 80
     assert at_140 == D("7210080.00")
-    area, cost = c.largest_area(at_140, price, s)
+    area, cost = purchase.largest_area(at_140, price, s)
     assert area == D("140.00") and cost.deed_tax_rate == D("0.01")
     # 140.01 ㎡ jumps to 1.5 % on the whole price: even a much larger budget stops at 140 until it covers that step
-    above = c.purchase_cost(D("140.01"), price, s).total
+    above = purchase.purchase_cost(D("140.01"), price, s).total
     assert above > at_140 + D("35000")
-    assert c.largest_area(above - D("0.01"), price, s)[0] == D("140.00")
-    assert c.largest_area(above, price, s)[0] == D("140.01")
+    assert purchase.largest_area(above - D("0.01"), price, s)[0] == D("140.00")
+    assert purchase.largest_area(above, price, s)[0] == D("140.01")

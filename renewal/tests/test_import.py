@@ -3,8 +3,11 @@
 from decimal import Decimal as D
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from lib.xlsx import workbook_bytes
+from org.models import Role
+from org.testing import make_user
 from people.imports import import_start
 from people.models import ImportJob
 from renewal.importers import COLUMNS, KIND
@@ -77,3 +80,32 @@ def test_staff_of_another_subdistrict_cannot_import(project, users):
         import_start(
             kind=KIND, file=sheet([GOOD]), by=users["staff_tianping"], region=project.region, target_id=project.pk
         )
+
+
+def test_import_page_uploads_and_follows_the_job_on_the_shared_status_page(
+    project, users, world, client_for, django_capture_on_commit_callbacks
+):
+    office = client_for(users["staff"])
+    page = office.get(reverse("renewal:import", args=[project.pk])).content.decode()
+    assert reverse("renewal:import_template", args=[project.pk]) in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = office.post(reverse("renewal:import", args=[project.pk]), {"file": sheet([GOOD])})
+    job = ImportJob.objects.get(kind=KIND)
+    status_url = reverse("people:import_status", args=[job.pk])
+    assert response.status_code == 302 and response.url == status_url
+    status = office.get(status_url).content.decode()
+    assert "导入成功" in status and reverse("renewal:project_detail", args=[project.pk]) in status
+    assert status_url in office.get(reverse("renewal:import", args=[project.pk])).content.decode()  # recent imports
+    # the job's region is the project's, but only the project's office follows it, like the project's other pages
+    worker_of_the_subdistrict = make_user("laoximen_worker", role=Role.WORKER, region=world.laoximen)
+    for other in (worker_of_the_subdistrict, users["worker"], users["staff_tianping"]):
+        assert client_for(other).get(status_url).status_code == 404
+
+
+def test_a_failed_import_offers_the_projects_upload_page_again(project, users, client_for):
+    job = ImportJob.objects.create(
+        kind=KIND, file="imports/x.xlsx", region=project.region, target_id=project.pk, created_by=users["staff"]
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, errors=[])
+    status = client_for(users["staff"]).get(reverse("people:import_status", args=[job.pk])).content.decode()
+    assert "重新上传" in status and reverse("renewal:import", args=[project.pk]) in status

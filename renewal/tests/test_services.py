@@ -5,7 +5,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ValidationError
 
-from renewal import services
+from renewal import selectors, services
 from renewal.models import Certificate, CompensationPlan, Estimate, PlanItem, PublishedPlanError
 
 from .conftest import at, make_certificate
@@ -112,11 +112,11 @@ def test_progress_counts_per_plot_and_overall(plan, project, users):
     services.not_signed_set(
         certificate=certs[2], reason="family", note="兄妹份额争议", owner=users["staff"], by=users["staff"]
     )
-    p = services.progress(project)
+    p = selectors.progress(project)
     assert p["overall"]["total"] == 4 and p["overall"]["signed"] == 1
     assert p["overall"]["round1_ratio"] == D("0.5000") and p["overall"]["round2_ratio"] == D("0.2500")
     assert p["overall"]["signatures_needed"] == 3 - 1 + 1  # ceil(0.85 × 4) = 4, 1 signed
-    waiting = list(services.not_signed(project))
+    waiting = list(selectors.not_signed(project))
     assert len(waiting) == 3 and waiting[0].get_not_signed_reason_display() in ("", "家庭矛盾")
 
 
@@ -127,14 +127,14 @@ def test_progress_reports_unit_certificates_apart_unless_the_plot_counts_them(pl
     homes = [make_certificate(project, f"HP-{i}") for i in range(3)]
     make_certificate(project, "UNIT-1", plot=shops, holder_kind=Certificate.HolderKind.UNIT)
     services.signature_record(certificate=homes[0], choice="cash", by=users["staff"], at=at("2022-03-03"))
-    p = services.progress(project)
+    p = selectors.progress(project)
     assert p["unit_certificates"] == 1 and p["overall"]["total"] == 3
     assert [row["name"] for row in p["plots"]] == ["一期"]  # the shops' plot holds no counted certificate
     assert p["overall"]["round2_ratio"] == D("0.3333")
 
     project.count_unit_certificates = True
     project.save()
-    p = services.progress(project)
+    p = selectors.progress(project)
     assert p["unit_certificates"] == 1 and p["overall"]["total"] == 4
     assert sorted(row["name"] for row in p["plots"]) == sorted(["沿街商铺", "一期"])
     assert p["overall"]["round2_ratio"] == D("0.2500")

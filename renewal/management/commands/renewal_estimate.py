@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lib.compensation import (
+from renewal.compensation import (
     AREA_ROUNDING_MODES,
     DEFAULT_SUBSIDY_COEFFICIENT,
     DEFAULT_TYPE_AREA,

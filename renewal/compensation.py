@@ -4,10 +4,10 @@ The rules are docs in ``../shared/specs/renewal-compensation.md`` (沪府令71�
 Money is ``Decimal`` yuan, rounded to the fen half-up. Each of the three value components (E or 0.8 × E, P, T)
 is rounded to the fen on its own and then added: rounding the sum instead is off by a fen in real agreements.
 
-Who relies on this: ``renewal`` (household estimates, whole-plot estimates in the task queue, the settlement after
-the signing period), the ``renewal_estimate`` command (support staff, scripted checks) and the flat-size sheet.
-Everything a plot decides (A, k, t, Pz, area rounding, reward items, tax and fee settings) comes in as an argument;
-nothing here is a plot constant.
+Who relies on this: ``renewal.services`` (household estimates, whole-plot estimates in the task queue, the
+settlement after the signing period), the certificate import (house types), the ``renewal_estimate`` command
+(support staff, scripted checks) and ``renewal.purchase`` (the flat-size sheet). Everything a plot decides (A, k, t,
+Pz, area rounding, reward items) comes in as an argument; nothing here is a plot constant.
 """
 
 from __future__ import annotations
@@ -43,8 +43,7 @@ def money(amount: Decimal) -> str:
 
 def num(value: Decimal) -> str:
     """A plain number without a trailing exponent: Decimal('15.000') -> '15.000', Decimal('1E+1') -> '10'."""
-    text = format(value, "f")
-    return text
+    return format(value, "f")
 
 
 # Housing types -------------------------------------------------------------------------------------------------
@@ -347,8 +346,6 @@ def exact_value(*, tenure: str, S: Decimal, A: Decimal, U: Decimal | None, k: De
 
 # Plan items: rewards and subsidies as data -----------------------------------------------------------------------
 
-ITEM_KINDS = ("per_area", "flat", "max_rate_min", "day_tiers", "ratio_steps", "per_person")
-
 
 @dataclass(frozen=True)
 class Facts:
@@ -364,7 +361,6 @@ class Facts:
     took_effect: bool | None = None
     final_ratio: Decimal | None = None
     persons: dict = field(default_factory=dict)  # person kind -> count (同住人, 重病, 高龄, 残疾 …)
-    day_one: datetime.date | None = None  # first day of the signing period (day numbers for the lines)
 
 
 def _amount(rate: Decimal, minimum: Decimal, S: Decimal) -> tuple[Decimal, str]:
@@ -546,77 +542,3 @@ def estimate(*, value_kwargs: dict, items: list[dict], facts: Facts) -> Estimate
     value = value_compensation(**value_kwargs)
     facts = Facts(**{**facts.__dict__, "S": value.building_area})
     return Estimate(value, [evaluate_item(item, facts) for item in items])
-
-
-# "How big a flat can I buy?" -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PurchaseSettings:
-    """Buying costs; every rate here is a plot setting (the spec marks them unconfirmed)."""
-
-    first_home: bool = True
-    deed_tax_low: Decimal = Decimal("0.01")  # first home up to the area threshold
-    deed_tax_high: Decimal = Decimal("0.015")  # first home above it
-    second_deed_tax_low: Decimal = Decimal("0.01")
-    second_deed_tax_high: Decimal = Decimal("0.02")
-    area_threshold: Decimal = Decimal("140")
-    maintenance_fund_rate: Decimal = Decimal("0.02")  # new flats only
-    registration_fee: Decimal = Decimal("80")
-    exempt_up_to_cash: bool = False  # exemption for the part of the price not exceeding the cash compensation
-    cash_compensation: Decimal = ZERO
-
-
-@dataclass
-class PurchaseCost:
-    area: Decimal
-    price: Decimal
-    deed_tax: Decimal
-    deed_tax_rate: Decimal
-    maintenance_fund: Decimal
-    registration_fee: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.price + self.deed_tax + self.maintenance_fund + self.registration_fee
-
-
-def purchase_cost(area: Decimal, price_per_m2: Decimal, settings: PurchaseSettings, *, new_flat=True) -> PurchaseCost:
-    area = Decimal(area)
-    price = fen(area * price_per_m2)
-    if settings.first_home:
-        rate = settings.deed_tax_low if area <= settings.area_threshold else settings.deed_tax_high
-    else:
-        rate = settings.second_deed_tax_low if area <= settings.area_threshold else settings.second_deed_tax_high
-    taxable = max(price - settings.cash_compensation, ZERO) if settings.exempt_up_to_cash else price
-    deed_tax = fen(taxable * rate)
-    fund = fen(price * settings.maintenance_fund_rate) if new_flat else ZERO.quantize(FEN)
-    return PurchaseCost(area, price, deed_tax, rate, fund, fen(settings.registration_fee))
-
-
-def largest_area(budget: Decimal, price_per_m2: Decimal, settings: PurchaseSettings, *, new_flat=True):
-    """The largest area (to 0.01 ㎡) whose total cost fits the budget, by bisection over hundredths of a ㎡.
-
-    cost(a) is non-decreasing in a (the deed-tax step at the threshold only adds), so the set of affordable
-    areas is an interval starting at 0. Returns (area, PurchaseCost) or (0, None) when nothing fits.
-    """
-    price_per_m2 = Decimal(price_per_m2)
-    if price_per_m2 <= 0:
-        raise CompensationError("单价应大于0")
-
-    def fits(hundredths: int) -> bool:
-        return purchase_cost(Decimal(hundredths) / 100, price_per_m2, settings, new_flat=new_flat).total <= budget
-
-    lo, hi = 0, 1
-    if not fits(1):
-        return ZERO, None
-    while fits(hi):  # find an upper bound that does not fit
-        lo, hi = hi, hi * 2
-    while hi - lo > 1:  # invariant: fits(lo), not fits(hi)
-        mid = (lo + hi) // 2
-        if fits(mid):
-            lo = mid
-        else:
-            hi = mid
-    area = (Decimal(lo) / 100).quantize(AREA_STEP)
-    return area, purchase_cost(area, price_per_m2, settings, new_flat=new_flat)

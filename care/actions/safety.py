@@ -1,0 +1,204 @@
+"""Safety: when nobody answers the door (a delivery or a visit), a SafetyAlert fires its escalation steps one by
+one — the responsible worker, each emergency contact in order, then a critical case — until someone confirms the
+person is safe. Also the cases opened for what a volunteer or visitor finds at the door (``open_case``)."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import record
+from cases import services as case_services
+from cases.models import Case
+from notify import services as notify
+
+from ..models import EscalationStep, SafetyAlert
+
+
+def step_minutes() -> int:
+    """Minutes between escalation steps (worker → each emergency contact → case → reminders)."""
+    return int(getattr(settings, "CARE_ESCALATION_STEP_MINUTES", 10))
+
+
+def case_due_minutes() -> int:
+    """Deadline of the critical case opened when nobody could confirm the person is safe."""
+    return int(getattr(settings, "CARE_SAFETY_CASE_DUE_MINUTES", 30))
+
+
+def open_case(*, recipient, by, source, category, urgency, title, description, due_minutes=None):
+    """What was found at the door becomes a case on the care channel, linked back to where it was found (a
+    delivery, a visit, an alert): one workflow and one deadline for every need."""
+    return case_services.case_create(
+        title=str(title),
+        description=str(description),
+        region=recipient.region,
+        channel="care",
+        by=by if getattr(by, "is_authenticated", False) else None,
+        category=category,
+        urgency=urgency,
+        resident=recipient.resident,
+        address=recipient.address,
+        source=source,
+        due_minutes=due_minutes,
+    )
+
+
+@transaction.atomic
+def alert_open(*, recipient, by, now=None, delivery=None, visit=None) -> SafetyAlert:
+    """Open a safety alert and fire its first step now. A second call while one is open returns it."""
+    now = now or timezone.now()
+    running = (
+        SafetyAlert.objects.select_for_update().filter(recipient=recipient, status=SafetyAlert.Status.OPEN).first()
+    )
+    if running:
+        return running
+    try:
+        with transaction.atomic():
+            alert = SafetyAlert.objects.create(
+                region=recipient.region,
+                recipient=recipient,
+                delivery=delivery,
+                visit=visit,
+                opened_at=now,
+                opened_by=by if getattr(by, "is_authenticated", False) else None,
+                next_step_at=now,
+            )
+    except IntegrityError:  # a second volunteer or visitor opened it a moment earlier: join that chain
+        return SafetyAlert.objects.get(recipient=recipient, status=SafetyAlert.Status.OPEN)
+    record(actor=by, action="care.alert.open", obj=alert)
+    _fire_next_step(alert, now)
+    return alert
+
+
+def escalation_plan(alert) -> list[tuple[str, object]]:
+    """The chain in order: the worker, each emergency contact, then a critical case."""
+    steps = [(EscalationStep.Kind.WORKER, alert.recipient.worker)]
+    steps += [(EscalationStep.Kind.CONTACT, c) for c in alert.recipient.contacts.all()]
+    steps.append((EscalationStep.Kind.CASE, None))
+    return steps
+
+
+def _fire_next_step(alert, now) -> EscalationStep:
+    recipient = alert.recipient
+    plan = escalation_plan(alert)
+    number = alert.steps_done + 1
+    kind, target = plan[number - 1] if number <= len(plan) else (EscalationStep.Kind.REMINDER, recipient.worker)
+    where = recipient.address.text if recipient.address else ""
+    body = _(
+        "【民呼安全提醒】%(name)s（%(where)s）%(when)s 送餐/探访无人应答，"
+        "请尽快联系或上门确认，确认后请在系统中点“确认安全”。"
+    ) % {
+        "name": recipient.resident.name,
+        "where": where,
+        "when": timezone.localtime(alert.opened_at).strftime("%H:%M"),
+    }
+    step = EscalationStep(alert=alert, number=number, kind=kind, at=now)
+    if kind in (EscalationStep.Kind.WORKER, EscalationStep.Kind.REMINDER):
+        worker = target
+        if worker is not None and worker.phone:
+            to, channel = worker.phone, "sms"
+        elif worker is not None and worker.email:
+            to, channel = worker.email, "email"
+        else:
+            to, channel = (worker.username if worker else "care-duty"), "console"
+        message = notify.send(to=to, body=body, channel=channel, purpose="care.safety", related=alert)
+        step.told = _("%(name)s（责任社工）") % {"name": worker or _("值班社工")}
+        step.channel, step.message_id = channel, message.pk
+    elif kind == EscalationStep.Kind.CONTACT:
+        message = notify.send(to=target.phone, body=body, channel="sms", purpose="care.safety", related=alert)
+        step.told = f"{target.name}（{target.relation}）{target.phone_masked}"
+        step.channel, step.message_id = "sms", message.pk
+    else:
+        case = open_case(
+            recipient=recipient,
+            by=None,
+            source=alert,
+            category="safety",
+            urgency="critical",
+            due_minutes=case_due_minutes(),
+            title=_("安全预警：%(name)s 无人应答，尚未确认安全") % {"name": recipient.resident.name},
+            description=_(
+                "%(when)s 无人应答；已通知责任社工和紧急联系人，仍未确认安全。"
+                "请立即上门，必要时联系钥匙保管人（%(keys)s）或报警。"
+            )
+            % {
+                "when": timezone.localtime(alert.opened_at).strftime("%m-%d %H:%M"),
+                "keys": recipient.key_holder or "-",
+            },
+        )
+        alert.case_id = case.pk
+        step.told = _("诉求 #%(id)s（%(minutes)s 分钟内处置）") % {"id": case.pk, "minutes": case_due_minutes()}
+        step.channel = "case"
+    step.save()
+    alert.steps_done = number
+    alert.next_step_at = now + datetime.timedelta(minutes=step_minutes())
+    alert.save(update_fields=["steps_done", "next_step_at", "case_id"])
+    record(actor=None, action="care.alert.step", obj=alert, detail={"number": number, "kind": kind})
+    return step
+
+
+def escalation_advance(*, now=None) -> int:
+    """Fire the next step of every open alert that is due. Called every minute by a periodic task;
+    row locks keep two workers from firing the same step twice."""
+    now = now or timezone.now()
+    fired = 0
+    due = SafetyAlert.objects.filter(status=SafetyAlert.Status.OPEN, next_step_at__lte=now).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            alert = (
+                SafetyAlert.objects.select_for_update(of=("self",))
+                .filter(pk=pk, status=SafetyAlert.Status.OPEN, next_step_at__lte=now)
+                .select_related("recipient__resident", "recipient__worker")
+                .first()
+            )
+            if alert is None:
+                continue
+            _fire_next_step(alert, now)
+            fired += 1
+    return fired
+
+
+@transaction.atomic
+def step_acknowledge(*, step, by_name, now=None) -> EscalationStep:
+    """Someone who was told answers ("我马上过去"): recorded; the chain goes on until safety is confirmed."""
+    if step.acknowledged_at:
+        raise ValidationError(_("此步骤已有人回应。"))
+    step.acknowledged_by = (by_name or "").strip()[:100] or _("未署名")
+    step.acknowledged_at = now or timezone.now()
+    step.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    record(actor=None, action="care.alert.acknowledge", obj=step.alert, detail={"number": step.number})
+    return step
+
+
+@transaction.atomic
+def alert_confirm_safe(*, alert, by, note, now=None) -> SafetyAlert:
+    """Someone saw the person and they are safe: the chain stops and the case (if any) is closed."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(_("请写明由谁、如何确认老人安全。"))
+    changed = SafetyAlert.objects.filter(pk=alert.pk, status=SafetyAlert.Status.OPEN).update(
+        status=SafetyAlert.Status.SAFE, closed_at=now, closed_by=by, closing_note=note[:300], next_step_at=None
+    )
+    if not changed:
+        raise ValidationError(_("该预警已关闭，无需重复确认。"))
+    alert.refresh_from_db()
+    if alert.case_id:
+        _close_case(alert.case_id, by=by, note=_("已确认安全：%(note)s") % {"note": note})
+    record(actor=by, action="care.alert.safe", obj=alert, detail={"note": note})
+    return alert
+
+
+def _close_case(case_id, *, by, note):
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        return
+    try:
+        case_services.case_resolve(case=case, by=by, note=str(note))
+        return
+    except ValidationError:
+        pass  # already resolved or not resolvable in its current state: leave a note instead
+    case_services.case_log(case=case, by=by, note=str(note))
