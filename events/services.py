@@ -27,6 +27,7 @@ from audit.models import AuditEntry
 from audit.services import build as audit_entry
 from audit.services import record as audit
 from lib import crypto
+from lib import phone as phones
 from lib.db import own_transaction
 from lib.masking import mask_phone
 
@@ -196,13 +197,6 @@ def person_key_for(*, resident=None, phone="", session_key="") -> str:
     return ""
 
 
-def _normalise_phone(phone: str) -> str:
-    phone = (phone or "").strip().replace(" ", "").replace("-", "")
-    if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
-        raise ValidationError(_("手机号格式不正确。"))
-    return phone
-
-
 def ticket_take(
     *,
     desk: Desk | int,
@@ -225,7 +219,7 @@ def ticket_take(
     one-open-ticket-per-person constraint, the whole step rolls back (the counter too, so numbers stay gapless)
     and AlreadyQueued carries the ticket the person already holds. No read before the write: the constraints decide.
     """
-    phone = _normalise_phone(phone)
+    phone = phones.clean(phone)  # the call reminder is a text message: mobiles only
     key = person_key_for(resident=resident, phone=phone, session_key=session_key)
     desk_id = desk.pk if isinstance(desk, Desk) else desk
     now = timezone.now()

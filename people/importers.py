@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from lib import crypto, idcard
+from lib import phone as phones
 from lib.masking import mask_text
 from lib.xlsx import Column
 from org.models import PERSONAL_DATA_ROLES, Region
@@ -23,7 +24,7 @@ from org.scoping import visible_regions
 
 from .imports import Importer, RowError, error, register
 from .models import Address, Household, Resident, Tag
-from .services import RESIDENT_REGION_KINDS, clean_phone
+from .services import RESIDENT_REGION_KINDS
 
 # the sheet says 户主/配偶/…; the source strings are the Chinese labels themselves
 RELATIONS = {str(label): value for value, label in Resident.Relation.choices if value}
@@ -196,9 +197,9 @@ class ResidentImporter(Importer):
     @staticmethod
     def _phone(value) -> str:
         try:
-            return clean_phone(str(value))
-        except ValidationError:
-            raise RowError("手机", _("电话号码格式不正确：应为 7–15 位数字。")) from None
+            return phones.clean(value, landline=True)
+        except ValidationError as exc:
+            raise RowError("手机", exc.messages[0]) from None
 
     @staticmethod
     def _relation(value) -> str:
