@@ -2,6 +2,7 @@
 its audit entry commit or roll back together."""
 
 from lib.masking import mask_text
+from org.actors import user_of
 
 from .models import AuditEntry
 
@@ -37,7 +38,7 @@ def build(
     if region is None and obj is not None:
         # A region's own entries belong to it; everything else to the region it carries.
         region = obj if obj._meta.label_lower == "org.region" else getattr(obj, "region", None)
-    actor = actor if getattr(actor, "is_authenticated", False) else None
+    actor = user_of(actor)  # the system, a resident or a partner system: no actor, no name (detail says more)
     return AuditEntry(
         actor=actor,
         actor_name=str(actor) if actor else "",

@@ -30,6 +30,7 @@ from lib import crypto
 from lib import phone as phones
 from lib.db import own_transaction
 from lib.masking import mask_phone
+from org.actors import user_id_of
 
 from .models import Consultation, Desk, QueueTicket, RosterEntry, ServiceEvent
 
@@ -388,7 +389,7 @@ def ticket_call_next(*, desk: Desk, by) -> QueueTicket | None:
     The ticket is flipped and the audit entry written together (on PostgreSQL in one statement, a transaction of
     its own); a resident who left a phone number then gets the text message, queued in a transaction of its own."""
     now = timezone.now()
-    by_id = by.pk if getattr(by, "is_authenticated", False) else None
+    by_id = user_id_of(by)
     entry = _audit_entry(by=by, action="events.ticket.call")
     entry.region_id = desk.event.region_id
     conn = connections[DEFAULT_DB_ALIAS]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record as audit
+from org.actors import user_of
 
 from .models import (
     Assignment,
@@ -195,7 +196,7 @@ def record_from_shift(*, assignment: Assignment, by, served="", content="", end_
         hours=hours,
         source=ServiceRecord.Source.SHIFT,
         assignment=assignment,
-        recorded_by=by if getattr(by, "is_authenticated", False) else None,
+        recorded_by=user_of(by),
     )
     audit(actor=by, action="volunteers.record.create", obj=record, detail={"hours": str(hours), "source": "shift"})
     return record
