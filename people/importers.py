@@ -61,7 +61,7 @@ class RegionResolver:
     """Region names in a file -> regions the uploader may fill, with Chinese reasons when not."""
 
     def __init__(self, user, root: Region):
-        allowed = visible_regions(user, roles=PERSONAL_DATA_ROLES).filter(path__startswith=root.path)
+        allowed = visible_regions(user, roles=PERSONAL_DATA_ROLES).subtree(root)
         self.allowed = {r.pk for r in allowed.only("pk")}
         self.root = root
 
@@ -79,7 +79,7 @@ class RegionResolver:
             candidates = [r for r in candidates if r.parent and r.parent.name == parts[-2]]
         if not candidates:
             raise RowError("居委/网格", _("找不到辖区“%(name)s”。") % {"name": text})
-        inside = [r for r in candidates if r.path.startswith(self.root.path)] or candidates
+        inside = [r for r in candidates if self.root.contains(r)] or candidates
         if len(inside) > 1:
             raise RowError("居委/网格", _("辖区“%(name)s”有重名，请写成“居委/网格”。") % {"name": text})
         region = inside[0]

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q
 
 from org.models import STAFF_ROLES
-from org.scoping import get_visible_or_404
+from org.scoping import get_visible_or_404, within
 
 from .models import Assignment, Organisation, ServiceRecord, Volunteer, VolunteerSkill
 
@@ -53,7 +53,7 @@ def rank_volunteers(
     )
     if region is not None:
         subdistrict = region.ancestor_of_kind("subdistrict") or region
-        volunteers = volunteers.filter(region__path__startswith=subdistrict.path)
+        volunteers = volunteers.filter(within(subdistrict))
     matches = []
     for v in volunteers:
         if v.load >= v.max_load:
