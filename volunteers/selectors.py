@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
 
+from org.access import holds_role
 from org.models import STAFF_ROLES
 from org.scoping import get_visible_or_404, within
 
@@ -99,4 +100,4 @@ def get_organisation_for_user(user, pk) -> Organisation:
 
 
 def is_staff(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.has_role(*STAFF_ROLES))
+    return holds_role(user, *STAFF_ROLES)
