@@ -148,15 +148,12 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     def roles(self) -> set[str]:
+        """The roles of the user's memberships (a superuser is an administrator too), read once per request."""
         if not hasattr(self, "_roles_cache"):
-            self.remember_roles(self.memberships.values_list("role", flat=True))
+            self._roles_cache = set(self.memberships.values_list("role", flat=True))
+            if self.is_superuser:
+                self._roles_cache.add(Role.ADMIN)
         return self._roles_cache
-
-    def remember_roles(self, membership_roles) -> None:
-        """The roles of the user's memberships, where a caller read them along with the user."""
-        self._roles_cache = set(membership_roles)
-        if self.is_superuser:
-            self._roles_cache.add(Role.ADMIN)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles() & set(roles))
