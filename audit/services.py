@@ -10,7 +10,8 @@ from .models import AuditEntry
 def client_ip(request) -> str | None:
     if request is None:
         return None
-    # Behind a proxy the operator sets MINHU_BEHIND_PROXY; the first forwarded address is the client.
+    # The first X-Forwarded-For address when the header is there, whoever sent it (MINHU_BEHIND_PROXY only makes
+    # Django trust X-Forwarded-Proto): behind the load balancer it is the client, but a client can write it itself.
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
 

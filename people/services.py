@@ -128,19 +128,6 @@ def household_for_address(*, address: Address, by, name: str = "") -> Household:
 
 
 @transaction.atomic
-def household_update(*, household: Household, by, name=None, note=None) -> Household:
-    changed = []
-    for field, value in (("name", name), ("note", note)):
-        if value is not None and getattr(household, field) != value:
-            setattr(household, field, value)
-            changed.append(field)
-    if changed:
-        household.save(update_fields=changed)
-        record(actor=by, action="people.household.update", obj=household, detail={"字段": changed})
-    return household
-
-
-@transaction.atomic
 def resident_set_tags(*, resident: Resident, tags, by) -> Resident:
     new = {t.pk for t in tags}
     old = set(resident.tags.values_list("pk", flat=True))

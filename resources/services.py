@@ -600,21 +600,6 @@ def series_create(
     return series
 
 
-@transaction.atomic
-def series_cancel(*, series: BookingSeries, by, now=None) -> int:
-    """Cancel the series' future bookings; returns how many."""
-    now = now or timezone.now()
-    if series.user != by and not is_manager(by, series.resource):
-        raise PermissionDenied
-    count = 0
-    for booking in series.bookings.filter(
-        status__in=[Booking.Status.PENDING, Booking.Status.CONFIRMED], start__gte=now
-    ):
-        booking_cancel(booking=booking, by=by, now=now)
-        count += 1
-    return count
-
-
 # Group membership (standing permission) ----------------------------------------------------------
 
 
