@@ -9,9 +9,14 @@ should too).
 from .models import Message
 
 
+def contact(phone: str, email: str) -> str:
+    """The phone, else the e-mail ("" for neither): for a person's two columns read without the model."""
+    return (phone or email or "").strip()
+
+
 def contact_of(user) -> str:
-    """The phone, else the e-mail ("" for neither)."""
-    return (getattr(user, "phone", "") or getattr(user, "email", "") or "").strip()
+    """``contact`` of a user (or anything with ``phone`` and ``email``)."""
+    return contact(getattr(user, "phone", ""), getattr(user, "email", ""))
 
 
 def channel_of(contact: str) -> str:

@@ -1,6 +1,6 @@
 """How a person is reached: the phone by text, else the e-mail, else the outbox under their username."""
 
-from notify.contact import address_of, channel_of, contact_of
+from notify.contact import address_of, channel_of, contact, contact_of
 from org.models import User
 
 
@@ -13,3 +13,4 @@ def test_phone_first_then_email_then_the_outbox():
     assert address_of(mail) == ("li@example.cn", "email")
     assert address_of(neither) == ("user:zhao", "console")
     assert (channel_of("13900001234"), channel_of("li@example.cn")) == ("sms", "email")
+    assert (contact("", "li@example.cn"), contact(None, None)) == ("li@example.cn", "")
