@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditEntry
 from audit.services import record as audit
 from lib.pdf import Document, pdf_response
-from org.access import role_required
+from org.access import holds_role, role_required
 from org.models import PERSONAL_DATA_ROLES, STAFF_ROLES
 from org.scoping import visible_regions
 
@@ -352,7 +352,7 @@ PLATFORM_HEADERS = [
 def _platform_export(request, records):
     from lib.xlsx import workbook_response
 
-    full = request.user.is_superuser or request.user.has_role(*PERSONAL_DATA_ROLES)
+    full = holds_role(request.user, *PERSONAL_DATA_ROLES)
     rows = []
     for r in (
         records.current()
