@@ -2,6 +2,7 @@
 its audit entry commit or roll back together."""
 
 from lib.masking import mask_text
+from org.actors import user_of
 
 from .models import AuditEntry
 
@@ -9,7 +10,8 @@ from .models import AuditEntry
 def client_ip(request) -> str | None:
     if request is None:
         return None
-    # Behind a proxy the operator sets MINHU_BEHIND_PROXY; the first forwarded address is the client.
+    # The first X-Forwarded-For address when the header is there, whoever sent it (MINHU_BEHIND_PROXY only makes
+    # Django trust X-Forwarded-Proto): behind the load balancer it is the client, but a client can write it itself.
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
 
@@ -37,7 +39,7 @@ def build(
     if region is None and obj is not None:
         # A region's own entries belong to it; everything else to the region it carries.
         region = obj if obj._meta.label_lower == "org.region" else getattr(obj, "region", None)
-    actor = actor if getattr(actor, "is_authenticated", False) else None
+    actor = user_of(actor)  # the system, a resident or a partner system: no actor, no name (detail says more)
     return AuditEntry(
         actor=actor,
         actor_name=str(actor) if actor else "",

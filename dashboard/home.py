@@ -2,12 +2,14 @@
 
 from django.template.loader import render_to_string
 
+from org.access import holds_role
+
 from . import selectors
 
 
 def panel(request) -> str | None:
     user = request.user
-    if not (user.is_superuser or user.has_role(*selectors.DASHBOARD_ROLES)):
+    if not holds_role(user, *selectors.DASHBOARD_ROLES):
         return None
     regions = selectors.dashboard_regions(user)
     if not regions:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import metrics
 from org.models import Region, Role
+from org.scoping import is_within
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 DASHBOARD_ROLES = frozenset({Role.STAFF, Role.ADMIN, Role.LEADER})
@@ -38,7 +39,7 @@ def allowed_region(user, region_id) -> Region | None:
     if not region_id:
         return roots[0] if roots else None
     region = Region.objects.filter(pk=region_id).first()
-    if region and any(region.path.startswith(root.path) for root in roots):
+    if region and is_within(region, roots):
         return region
     return None
 

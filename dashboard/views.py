@@ -2,14 +2,15 @@
 
 import datetime
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import record
 from lib.xlsx import workbook_response
+from org.access import holds_role, role_required
+from org.models import Role
 
 from . import selectors
 from .selectors import PERIODS
@@ -24,11 +25,9 @@ def _parse_date(value):
 
 def _context(request):
     user = request.user
-    if not (user.is_superuser or user.has_role(*selectors.DASHBOARD_ROLES)):
-        raise PermissionDenied
     region = selectors.allowed_region(user, request.GET.get("region"))
     if region is None:
-        raise PermissionDenied
+        raise Http404  # a region outside the user's answers like one that does not exist
     period = request.GET.get("period") if request.GET.get("period") in PERIODS else "month"
     start_date, end_date = _parse_date(request.GET.get("start")), _parse_date(request.GET.get("end"))
     error = ""
@@ -47,11 +46,11 @@ def _context(request):
         "start": start_date,
         "end": end_date,
         "error": error,
-        "is_leader_only": not (user.is_superuser or user.has_role("staff", "admin")),
+        "is_leader_only": not holds_role(user, Role.STAFF, Role.ADMIN),
     }
 
 
-@login_required
+@role_required(*selectors.DASHBOARD_ROLES)
 def index(request):
     return render(request, "dashboard/index.html", _context(request))
 
@@ -60,7 +59,7 @@ def _pct(value):
     return "" if value is None else f"{value:.1f}%"
 
 
-@login_required
+@role_required(*selectors.DASHBOARD_ROLES)
 def export(request):
     """The same figures as the page, as an Excel sheet (aggregates only)."""
     ctx = _context(request)

@@ -8,15 +8,15 @@ from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.response import Response
 
-from org.authentication import TokenAuthentication
+from org.models import STAFF_ROLES
 
 from . import services
 from .models import Desk, QueueTicket
-from .selectors import get_desk_to_call
+from .selectors import get_desk_for_user
 
 
 class TakeIn(serializers.Serializer):
@@ -86,7 +86,7 @@ def take(request, desk_pk):
 @authentication_classes([TokenAuthentication, SessionAuthentication])
 @permission_classes([permissions.IsAuthenticated])
 def call_next(request, desk_pk):
-    desk = get_desk_to_call(request.user, desk_pk)
+    desk = get_desk_for_user(request.user, desk_pk, roles=STAFF_ROLES)
     ticket = services.ticket_call_next(desk=desk, by=request.user)
     if ticket is None:
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -74,7 +74,7 @@ def load(ctx: dict) -> None:
         by=staff,
     )
     services.event_set_status(event=event, status="open", by=staff)
-    residents = [r for r in ctx.get("residents", []) if r.region.path.startswith(regions["老西门街道"].path)]
+    residents = [r for r in ctx.get("residents", []) if regions["老西门街道"].contains(r.region)]
     minute = 0
     for topic_name, (names, questions) in DESKS.items():
         desk = services.desk_add(

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from lib import phone
 from org.models import Region, Unit
 from volunteers.models import Organisation
 
@@ -53,10 +54,7 @@ class TakeForm(forms.Form):
     )
 
     def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip().replace(" ", "").replace("-", "")
-        if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
-            raise ValidationError(_("手机号格式不正确。"))
-        return phone
+        return phone.clean(self.cleaned_data["phone"])  # the call reminder is a text message
 
 
 class CheckInForm(TakeForm):

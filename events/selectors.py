@@ -3,13 +3,10 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Sum
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from org.models import STAFF_ROLES
-from org.scoping import get_visible_or_404, region_visible_sql
+from org.scoping import get_visible_or_404
 
 from .models import Consultation, Desk, QueueTicket, ServiceEvent, median_p90
 
@@ -22,31 +19,6 @@ def get_desk_for_user(user, pk, *, roles=None) -> Desk:
     """A desk of an event the user may see (with ``roles``: only through memberships with those roles)."""
     events = ServiceEvent.objects.visible_to(user, roles=roles)
     return get_object_or_404(Desk.objects.select_related("topic", "event__region").filter(event__in=events), pk=pk)
-
-
-def get_desk_to_call(user, pk) -> Desk:
-    """A desk of an event in the user's staff regions, for call-next (the queue API): one hand-written statement
-    where get_desk_for_user's ORM queries cost several times the CPU (bench/bench_queue.py). The desk comes with
-    its event's id and region id; other event fields load on first use. Http404 if out of scope or missing."""
-    scope, params = region_visible_sql(user, roles=STAFF_ROLES, path="region.path")
-    fields = [f.attname for f in Desk._meta.concrete_fields]
-    columns = ", ".join(f"desk.{connection.ops.quote_name(f.column)}" for f in Desk._meta.concrete_fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT {columns}, event.region_id FROM events_desk desk
-            JOIN events_serviceevent event ON event.id = desk.event_id
-            JOIN org_region region ON region.id = event.region_id
-            WHERE desk.id = %s AND {scope}
-            """,
-            [pk, *params],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        raise Http404
-    desk = Desk.from_db(connection.alias, fields, row[:-1])
-    desk.event = ServiceEvent.from_db(connection.alias, ["id", "region_id"], [desk.event_id, row[-1]])
-    return desk
 
 
 def get_ticket_for_user(user, pk) -> QueueTicket:

@@ -3,23 +3,22 @@
 Keyword-only functions, one transaction each, the actor passed as ``by``; each writes the audit log.
 The queue functions are written for many phones and desks at once (see docs/events.md):
 
-* numbers come from the desk's counter row (``UPDATE … SET last_number = last_number + 1 … RETURNING``),
-  bumped in the same statement (PostgreSQL) or transaction (SQLite) that inserts the ticket, backed by
-  UniqueConstraint(desk, number);
+* numbers come from the desk's counter row (``last_number + 1``), bumped in the same statement (PostgreSQL) or
+  transaction (elsewhere) that inserts the ticket, backed by UniqueConstraint(desk, number);
 * call-next locks the first waiting ticket with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (two staff at one
   desk each get a different ticket instead of waiting on each other) and flips it with a conditional update,
   so a ticket never goes to two callers;
-* on PostgreSQL take-number and call-next are each one statement with their audit entry.
+* on PostgreSQL take-number and call-next are each one statement with their audit entry (events/sql.py); the
+  ORM path writes the same rows everywhere else.
 """
 
 import datetime
-import functools
 from dataclasses import dataclass
 from typing import NoReturn
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,9 +26,12 @@ from audit.models import AuditEntry
 from audit.services import build as audit_entry
 from audit.services import record as audit
 from lib import crypto
+from lib import phone as phones
 from lib.db import own_transaction
 from lib.masking import mask_phone
+from org.actors import user_id_of
 
+from . import sql
 from .models import Consultation, Desk, QueueTicket, RosterEntry, ServiceEvent
 
 # How many recent completions the wait estimate averages over (docs/events.md).
@@ -133,53 +135,11 @@ def roster_add(*, desk: Desk, volunteer, starts_at, ends_at, by, is_lead=False, 
 
 
 # Queue: one statement per request on PostgreSQL ------------------------------------------------
-# Take-number and call-next are each one data-modifying statement (WITH … UPDATE … INSERT) that changes the queue
-# and appends the audit entry. Run outside a transaction, that statement is a transaction of its own: the desk's
-# counter row is locked only while PostgreSQL runs it, never while PostgreSQL waits for a busy app server to send
-# the next statement, and the change costs one round trip (docs/events.md, "Load test and what limits it").
-class _InsertSelect:
-    """INSERT … SELECT of one model's row inside a statement: the column list, the SELECT expressions, and the
-    parameters for a given instance. Columns in ``computed`` take SQL expressions over what the statement produces
-    (a ``%s`` in one stands for the instance's own value of that column); the others take the instance's values.
-    Built once per statement (the statements below are cached), so a request only converts the values."""
-
-    def __init__(self, model, computed: dict[str, str]):
-        self.fields = []  # whose values are parameters, in order
-        columns, values = [], []
-        for field in model._meta.concrete_fields:
-            if field.primary_key:
-                continue
-            columns.append(connection.ops.quote_name(field.column))
-            expression = computed.get(field.column, "%s")
-            if "%s" in expression:
-                expression = expression.replace("%s", f"CAST(%s AS {field.cast_db_type(connection)})")
-                self.fields.append(field)
-            values.append(expression)
-        self.columns, self.values = ", ".join(columns), ", ".join(values)
-
-    def params(self, instance, conn) -> list:
-        return [f.get_db_prep_save(f.pre_save(instance, True), conn) for f in self.fields]
-
-
-def _ticket_from_row(row, desk: Desk, alias: str) -> QueueTicket:
-    """A ticket from a row of all its columns in model order (``_ticket_columns()``), at ``desk``."""
-    ticket = QueueTicket.from_db(alias, [f.attname for f in QueueTicket._meta.concrete_fields], row)
-    ticket.desk = desk
-    return ticket
-
-
-def _ticket_columns() -> str:
-    return ", ".join(connection.ops.quote_name(f.column) for f in QueueTicket._meta.concrete_fields)
-
-
-def _label_sql(prefix: str, number: str) -> str:
-    """QueueTicket.label in SQL: the desk prefix and the number with at least three digits (A007, A1024)."""
-    return f"{prefix} || to_char({number}, 'FM9999999000')"
-
-
+# Take-number and call-next are each one data-modifying statement on PostgreSQL (events/sql.py) that changes the
+# queue and appends the audit entry; elsewhere the same rows are written through the ORM, step by step.
 def _audit_entry(*, by, action: str, detail: dict | None = None) -> AuditEntry:
-    """The entry ``audit.services.record`` appends for a queue ticket, unsaved: the statements below insert it with
-    the change and fill in the ticket's id, label and region there."""
+    """The entry ``audit.services.record`` appends for a queue ticket, unsaved: the queue writes below fill in the
+    ticket's id, label and region as they write it."""
     entry = audit_entry(actor=by, action=action, detail=detail)
     entry.object_type = QueueTicket._meta.label_lower
     return entry
@@ -194,13 +154,6 @@ def person_key_for(*, resident=None, phone="", session_key="") -> str:
     if session_key:
         return "s:" + session_key[:60]
     return ""
-
-
-def _normalise_phone(phone: str) -> str:
-    phone = (phone or "").strip().replace(" ", "").replace("-", "")
-    if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
-        raise ValidationError(_("手机号格式不正确。"))
-    return phone
 
 
 def ticket_take(
@@ -225,7 +178,7 @@ def ticket_take(
     one-open-ticket-per-person constraint, the whole step rolls back (the counter too, so numbers stay gapless)
     and AlreadyQueued carries the ticket the person already holds. No read before the write: the constraints decide.
     """
-    phone = _normalise_phone(phone)
+    phone = phones.clean(phone)  # the call reminder is a text message: mobiles only
     key = person_key_for(resident=resident, phone=phone, session_key=session_key)
     desk_id = desk.pk if isinstance(desk, Desk) else desk
     now = timezone.now()
@@ -246,7 +199,7 @@ def ticket_take(
     )
     entry = _audit_entry(by=by, action="events.ticket.take", detail={"desk": desk_id, "channel": channel})
     try:
-        if connection.vendor == "postgresql":
+        if sql.available():
             with own_transaction():
                 desk = _take_in_one_statement(ticket, entry, desk)
         else:
@@ -264,57 +217,20 @@ def ticket_take(
     return ticket
 
 
-@functools.cache
-def _take_statement() -> tuple[str, _InsertSelect, _InsertSelect]:
-    """Bump the desk's counter (if the desk takes numbers and its event has not ended), insert the ticket with
-    that number and its audit entry; answer the ticket's id and number and the desk's event id and prefix."""
-    ticket = _InsertSelect(QueueTicket, {"desk_id": "desk.id", "number": "desk.last_number"})
-    entry = _InsertSelect(
-        AuditEntry,
-        {
-            "object_id": "CAST(ticket.id AS text)",
-            "object_repr": _label_sql("desk.prefix", "ticket.number"),
-            "region_id": "desk.region_id",
-            "detail": "%s || jsonb_build_object('number', ticket.number)",
-        },
-    )
-    sql = f"""
-        WITH desk AS (
-            UPDATE events_desk SET last_number = last_number + 1
-            FROM events_serviceevent event
-            WHERE events_desk.id = %s AND events_desk.is_open
-                AND event.id = events_desk.event_id AND event.status <> 'closed'
-            RETURNING events_desk.id, events_desk.last_number, events_desk.event_id, events_desk.prefix,
-                event.region_id
-        ), ticket AS (
-            INSERT INTO events_queueticket ({ticket.columns}) SELECT {ticket.values} FROM desk RETURNING id, number
-        ), entry AS (
-            INSERT INTO audit_auditentry ({entry.columns}) SELECT {entry.values} FROM desk, ticket
-        )
-        SELECT ticket.id, ticket.number, desk.event_id, desk.prefix FROM ticket, desk
-    """
-    return sql, ticket, entry
-
-
 def _take_in_one_statement(ticket: QueueTicket, entry: AuditEntry, desk: Desk | int) -> Desk:
     """PostgreSQL: counter, ticket and audit entry in one statement. Returns the desk (when only its id was given,
     one with the id, event and prefix loaded, the other fields deferred)."""
-    sql, ticket_insert, entry_insert = _take_statement()
-    conn = connections[DEFAULT_DB_ALIAS]
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [ticket.desk_id, *ticket_insert.params(ticket, conn), *entry_insert.params(entry, conn)])
-        row = cursor.fetchone()
-    if row is None:
+    taken = sql.take_number(ticket, entry)
+    if taken is None:
         _refuse_number(ticket.desk_id)
-    ticket.pk, ticket.number, event_id, prefix = row
-    ticket._state.adding, ticket._state.db = False, conn.alias
     if isinstance(desk, Desk):
         return desk
-    return Desk.from_db(conn.alias, ["id", "event_id", "prefix"], [ticket.desk_id, event_id, prefix])
+    event_id, prefix = taken
+    return Desk.from_db(ticket._state.db, ["id", "event_id", "prefix"], [ticket.desk_id, event_id, prefix])
 
 
 def _take_step_by_step(ticket: QueueTicket, entry: AuditEntry, desk: Desk | int) -> Desk:
-    """SQLite (writers are serialised): the same step as a transaction of three statements."""
+    """The ORM path (SQLite, whose writers are serialised): the same step as one transaction."""
     if not isinstance(desk, Desk):
         desk = Desk.objects.select_related("event").get(pk=desk)
     if desk.event.status == ServiceEvent.Status.CLOSED:
@@ -333,15 +249,11 @@ def _take_step_by_step(ticket: QueueTicket, entry: AuditEntry, desk: Desk | int)
 
 
 def _next_number(desk_id: int) -> int | None:
-    """Increment the desk's counter in one statement and return the new number (None: desk closed)."""
-    table = Desk._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last_number = last_number + 1 WHERE id = %s AND is_open RETURNING last_number",
-            [desk_id],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+    """Increment the desk's counter and return the new number (None: the desk is closed). The UPDATE locks the
+    counter row until the caller's transaction ends."""
+    if not Desk.objects.filter(pk=desk_id, is_open=True).update(last_number=F("last_number") + 1):
+        return None
+    return Desk.objects.values_list("last_number", flat=True).get(pk=desk_id)
 
 
 def _refuse_number(desk_id: int) -> NoReturn:
@@ -361,50 +273,18 @@ def _flip(ticket: QueueTicket, from_statuses, **changes) -> QueueTicket:
     return ticket
 
 
-@functools.cache
-def _call_next_statement() -> tuple[str, _InsertSelect]:
-    """Call-next on PostgreSQL: lock the first waiting ticket in call order (skipping rows another caller holds),
-    flip it and append the audit entry, answering the ticket's row. Who relies on this: ticket_call_next,
-    bench/bench_queue.py."""
-    entry = _InsertSelect(
-        AuditEntry,
-        # object_repr's own value is the desk's prefix; the statement appends the number
-        {"object_id": "CAST(ticket.id AS text)", "object_repr": _label_sql("%s", "ticket.number")},
-    )
-    sql = f"""
-        WITH ticket AS (
-            UPDATE events_queueticket SET status = 'called', called_at = %s, last_called_at = %s, call_count = 1,
-                called_by_id = %s
-            WHERE id = (
-                SELECT id FROM events_queueticket WHERE desk_id = %s AND status = 'waiting'
-                ORDER BY priority DESC, issued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
-            ) AND status = 'waiting'
-            RETURNING {_ticket_columns()}
-        ), entry AS (
-            INSERT INTO audit_auditentry ({entry.columns}) SELECT {entry.values} FROM ticket
-        )
-        SELECT {_ticket_columns()} FROM ticket
-    """
-    return sql, entry
-
-
 def ticket_call_next(*, desk: Desk, by) -> QueueTicket | None:
     """Call the next waiting ticket at the desk (priority first, then original issue time); None if nobody waits.
 
     The ticket is flipped and the audit entry written together (on PostgreSQL in one statement, a transaction of
     its own); a resident who left a phone number then gets the text message, queued in a transaction of its own."""
     now = timezone.now()
-    by_id = by.pk if getattr(by, "is_authenticated", False) else None
+    by_id = user_id_of(by)
     entry = _audit_entry(by=by, action="events.ticket.call")
     entry.region_id = desk.event.region_id
-    conn = connections[DEFAULT_DB_ALIAS]
-    if conn.vendor == "postgresql":
-        sql, entry_insert = _call_next_statement()
+    if sql.available():
         entry.object_repr = desk.prefix
-        with conn.cursor() as cursor:
-            cursor.execute(sql, [now, now, by_id, desk.pk, *entry_insert.params(entry, conn)])
-            row = cursor.fetchone()
-        ticket = _ticket_from_row(row, desk, conn.alias) if row else None
+        ticket = sql.call_next(desk=desk, entry=entry, now=now, by_id=by_id)
     else:
         ticket = _call_next_step_by_step(desk, entry, now=now, by_id=by_id)
     if ticket is not None:
@@ -414,7 +294,8 @@ def ticket_call_next(*, desk: Desk, by) -> QueueTicket | None:
 
 @transaction.atomic
 def _call_next_step_by_step(desk: Desk, entry: AuditEntry, *, now, by_id) -> QueueTicket | None:
-    """SQLite serialises writers (BEGIN IMMEDIATE): read the head of the queue, then flip it conditionally."""
+    """The ORM path: read the head of the queue, then flip it conditionally (SQLite serialises writers, so the
+    retry is for other databases)."""
     for _attempt in range(5):
         head = QueueTicket.objects.filter(desk=desk).waiting().in_call_order().first()
         if head is None:
@@ -485,7 +366,7 @@ def ticket_transfer(*, ticket: QueueTicket, to_desk: Desk, by) -> QueueTicket:
     if to_desk.event_id != ticket.desk.event_id:
         raise ValidationError(_("只能转到同一活动的咨询台。"))
     old = _flip(ticket, QueueTicket.OPEN_STATUSES, status=QueueTicket.Status.TRANSFERRED, finished_at=timezone.now())
-    # The person key moves with them: free it on the closed ticket's desk is not needed (other desk).
+    # The person key moves with them to the new ticket: say so at once if they already hold a number there.
     existing = (
         QueueTicket.objects.filter(desk=to_desk, person_key=old.person_key, status__in=QueueTicket.OPEN_STATUSES)
         .exclude(person_key="")

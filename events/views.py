@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditEntry
 from audit.services import record as audit
 from lib.pdf import Document, pdf_response
+from org.access import role_required
+from org.models import STAFF_ROLES
 from org.scoping import visible_regions
 from volunteers.models import Volunteer
 from volunteers.qr import qr_svg
@@ -27,16 +29,6 @@ def _error(request, exc: ValidationError):
     messages.error(request, "；".join(exc.messages))
 
 
-def staff_required(view):
-    def wrapped(request, *args, **kwargs):
-        if not is_staff(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return login_required(wrapped)
-
-
 def public_url(request, event) -> str:
     return request.build_absolute_uri(reverse("events:public", args=[event.public_token]))
 
@@ -48,7 +40,7 @@ def event_list(request):
     return render(request, "events/event_list.html", {"events": events, "staff": is_staff(request.user)})
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def event_new(request):
     form = EventForm(request.POST or None, regions=visible_regions(request.user))
     if request.method == "POST" and form.is_valid():
@@ -107,7 +99,7 @@ def event_detail(request, pk):
 
 
 @require_POST
-@staff_required
+@role_required(*STAFF_ROLES)
 def event_close(request, pk):
     event = get_event_for_user(request.user, pk)
     written = services.event_close(event=event, by=request.user)
@@ -115,7 +107,7 @@ def event_close(request, pk):
     return redirect("events:event_report", pk=event.pk)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def desk_console(request, pk):
     """The desk staff's screen: call next, re-call, no-show, start, finish with the consultation, transfer."""
     desk = get_desk_for_user(request.user, pk)
@@ -139,7 +131,7 @@ def desk_console(request, pk):
 
 
 @require_POST
-@staff_required
+@role_required(*STAFF_ROLES)
 def desk_action(request, pk):
     desk = get_desk_for_user(request.user, pk)
     action = request.POST.get("action")
@@ -180,7 +172,7 @@ def desk_action(request, pk):
     return redirect("events:desk_console", pk=desk.pk)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def check_in(request, pk):
     """Staff at the entrance give a number to a resident without a phone."""
     event = get_event_for_user(request.user, pk)
@@ -206,7 +198,7 @@ def check_in(request, pk):
     return render(request, "events/check_in.html", {"event": event, "form": form, "ticket": ticket})
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def desk_match(request, pk):
     """Rank volunteers for a desk's topic at the event's time and offer a shift in one click."""
     desk = get_desk_for_user(request.user, pk)
@@ -242,7 +234,7 @@ def desk_match(request, pk):
     )
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def event_report_view(request, pk):
     event = get_event_for_user(request.user, pk)
     report = event_report(event)

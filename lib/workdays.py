@@ -50,11 +50,6 @@ def is_workday(day: datetime.date) -> bool:
     return _is_workday_cached(day, _extra("MINHU_EXTRA_HOLIDAYS"), _extra("MINHU_EXTRA_WORKDAYS"))
 
 
-def is_holiday(day: datetime.date) -> bool:
-    """A statutory holiday or a weekend that is not a make-up workday."""
-    return not is_workday(day)
-
-
 def holiday_name(day: datetime.date) -> str | None:
     try:
         on_holiday, name = chinese_calendar.get_holiday_detail(day)

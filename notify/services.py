@@ -100,7 +100,3 @@ def deliver_many(message_ids) -> int:
             status=Message.Status.SENT, attempts=F("attempts") + 1, sent_at=timezone.now(), error=""
         )
     return len(sent)
-
-
-def messages_for(obj):
-    return Message.objects.filter(related_type=ContentType.objects.get_for_model(obj), related_id=str(obj.pk))

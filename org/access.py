@@ -1,4 +1,9 @@
-"""Page-level access by role. Object-level access (404 out of scope) lives in ``org.scoping``."""
+"""Page-level access by role. Object-level access (404 out of scope) lives in ``org.scoping``.
+
+The rule (docs/decisions.md, "A page your role may not use answers 403"): a page or endpoint limited to some roles
+answers 403 with the site's page saying so (templates/403.html); an object outside the user's regions answers 404,
+exactly like a missing one.
+"""
 
 import functools
 
@@ -7,8 +12,13 @@ from django.core.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
 
+def holds_role(user, *roles) -> bool:
+    """Whether ``user`` is logged in and holds one of ``roles`` (superusers always do)."""
+    return bool(user and user.is_authenticated and (user.is_superuser or user.has_role(*roles)))
+
+
 def role_required(*roles):
-    """View decorator: the user must be logged in and hold one of ``roles`` (superusers always pass).
+    """View decorator: the user must be logged in and hold one of ``roles``.
 
     Anonymous users are sent to the login page; users without the role get 403.
     """
@@ -17,7 +27,7 @@ def role_required(*roles):
         @functools.wraps(view)
         @login_required
         def wrapper(request, *args, **kwargs):
-            if not (request.user.is_superuser or request.user.has_role(*roles)):
+            if not holds_role(request.user, *roles):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -31,8 +41,7 @@ def has_role_permission(*roles) -> type[BasePermission]:
 
     class HasRole(BasePermission):
         def has_permission(self, request, view):
-            user = request.user
-            return bool(user and user.is_authenticated and (user.is_superuser or user.has_role(*roles)))
+            return holds_role(request.user, *roles)
 
     HasRole.__name__ = "HasRole_" + "_".join(sorted(str(r) for r in roles))
     return HasRole

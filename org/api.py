@@ -3,8 +3,8 @@
 from django.urls import include, path
 from rest_framework import mixins, routers, serializers, viewsets
 
-from .models import Region, Role, Unit, region_q
-from .scoping import visible_regions
+from .models import Region, Role, Unit
+from .scoping import region_q, visible_regions
 
 # Everyone with a staff-like or leader role may read the region tree and units of their area.
 READ_ROLES = {Role.WORKER, Role.STAFF, Role.ADMIN, Role.LEADER, Role.PARTNER, Role.VOLUNTEER}

@@ -6,7 +6,6 @@ goes through ``visible_to(user)`` (see ``org.scoping``).
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 PATH_STEP = 5  # digits per level of the materialised path: "00001.00012.00340."
@@ -34,7 +33,9 @@ AUDIT_ROLES = frozenset({Role.STAFF, Role.ADMIN})
 class RegionQuerySet(models.QuerySet):
     def subtree(self, region: "Region") -> "RegionQuerySet":
         """The region and everything under it."""
-        return self.filter(path__startswith=region.path)
+        from .scoping import within
+
+        return self.filter(within(region, field=""))
 
     def of_kind(self, kind: str) -> "RegionQuerySet":
         return self.filter(kind=kind)
@@ -98,7 +99,9 @@ class Region(models.Model):
         return " › ".join(r.name for r in self.ancestors())
 
     def contains(self, other: "Region") -> bool:
-        return other.path.startswith(self.path)
+        from .scoping import is_within
+
+        return is_within(other, self)
 
 
 class Unit(models.Model):
@@ -145,15 +148,12 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     def roles(self) -> set[str]:
+        """The roles of the user's memberships (a superuser is an administrator too), read once per request."""
         if not hasattr(self, "_roles_cache"):
-            self.remember_roles(self.memberships.values_list("role", flat=True))
+            self._roles_cache = set(self.memberships.values_list("role", flat=True))
+            if self.is_superuser:
+                self._roles_cache.add(Role.ADMIN)
         return self._roles_cache
-
-    def remember_roles(self, membership_roles) -> None:
-        """The roles of the user's memberships, where a caller read them along with the user."""
-        self._roles_cache = set(membership_roles)
-        if self.is_superuser:
-            self._roles_cache.add(Role.ADMIN)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles() & set(roles))
@@ -187,21 +187,3 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.region} · {self.get_role_display()}"
-
-
-def region_q(user, *, roles, field: str = "region") -> Q:
-    """Q object: rows whose ``field`` region lies under one of the user's regions held with ``roles``.
-
-    Returns an always-false Q when the user holds none of those roles (or is anonymous).
-    """
-    if not user or not user.is_authenticated:
-        return Q(pk__in=[])
-    if user.is_superuser:
-        return Q()
-    paths = list(user.memberships.filter(role__in=list(roles)).values_list("region__path", flat=True))
-    if not paths:
-        return Q(pk__in=[])
-    q = Q()
-    for path in paths:
-        q |= Q(**{f"{field}__path__startswith": path})
-    return q

@@ -3,15 +3,59 @@
 Every region-owned model's queryset mixes in ``RegionScopedQuerySet`` and every list, export and
 API query calls ``visible_to(user)``. Access helpers for single objects call
 ``get_visible_or_404`` so that an out-of-scope id answers exactly like a missing one.
+
+"This region and everything under it" is ``within`` (a Q), ``is_within`` (for rows already loaded) and, for the
+few statements written by hand, ``region_visible_sql``; nothing else spells out the path prefix.
 """
 
-from django.db import models
+import functools
+import operator
+
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import PERSONAL_DATA_ROLES, Region, region_q
+from .models import PERSONAL_DATA_ROLES, Membership, Region
 
 
-class RegionScopedQuerySet(models.QuerySet):
+def _paths(regions) -> list[str]:
+    if isinstance(regions, Region | str):
+        regions = [regions]
+    return sorted({r if isinstance(r, str) else r.path for r in regions})
+
+
+def within(regions, field: str = "region") -> Q:
+    """Rows whose region is one of ``regions`` or lies under one of them.
+
+    ``regions``: a Region, a materialised path, or several of them (none: the Q matches nothing). ``field``: the
+    lookup from the rows to their Region ("region", "household__region"; "" for Regions themselves) or, when it
+    ends in ``path``, to a copy of the region's path (cases keep ``region_path``)."""
+    if not field:
+        lookup = "path__startswith"
+    elif field.endswith("path"):
+        lookup = f"{field}__startswith"
+    else:
+        lookup = f"{field}__path__startswith"
+    return functools.reduce(operator.or_, (Q(**{lookup: p}) for p in _paths(regions)), Q(pk__in=[]))
+
+
+def is_within(region, regions) -> bool:
+    """``within`` for a row already loaded: ``region`` (a Region or its path) is one of ``regions`` or under one."""
+    path = region if isinstance(region, str) else region.path
+    return any(path.startswith(p) for p in _paths(regions))
+
+
+def region_q(user, *, roles, field: str = "region") -> Q:
+    """Rows whose ``field`` region lies under one of the user's regions held with ``roles``.
+
+    Always false when the user holds none of those roles (or is anonymous); always true for a superuser."""
+    if not user or not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    return within(user.memberships.filter(role__in=list(roles)).values_list("region__path", flat=True), field)
+
+
+class RegionScopedQuerySet(QuerySet):
     #: the lookup from this model to its Region (override: "household__region", ...)
     region_field = "region"
     #: roles whose memberships grant sight of these rows
@@ -21,22 +65,14 @@ class RegionScopedQuerySet(models.QuerySet):
         return self.filter(region_q(user, roles=roles or self.visible_roles, field=self.region_field))
 
     def in_region(self, region: Region) -> "RegionScopedQuerySet":
-        return self.filter(**{f"{self.region_field}__path__startswith": region.path})
+        return self.filter(within(region, self.region_field))
 
 
 def visible_regions(user, *, roles=PERSONAL_DATA_ROLES):
     """Regions the user may see records of (their membership regions and everything under them)."""
     if not user or not user.is_authenticated:
         return Region.objects.none()
-    if user.is_superuser:
-        return Region.objects.all()
-    paths = list(user.memberships.filter(role__in=list(roles)).values_list("region__path", flat=True))
-    if not paths:
-        return Region.objects.none()
-    q = models.Q()
-    for path in paths:
-        q |= models.Q(path__startswith=path)
-    return Region.objects.filter(q)
+    return Region.objects.filter(region_q(user, roles=roles, field=""))
 
 
 def region_visible_sql(user, *, roles, path: str) -> tuple[str, list]:
@@ -48,11 +84,17 @@ def region_visible_sql(user, *, roles, path: str) -> tuple[str, list]:
     if user.is_superuser:
         return "1 = 1", []
     roles = sorted(roles)
+    region = Region._meta
+    membership = Membership._meta
+    column = membership.get_field
+    region_path = region.get_field("path").column
     sql = (
         # aliases of their own, so a caller's table called m or r is not shadowed inside
-        "EXISTS (SELECT 1 FROM org_membership scope_m JOIN org_region scope_r ON scope_r.id = scope_m.region_id"
-        f" WHERE scope_m.user_id = %s AND scope_m.role IN ({', '.join(['%s'] * len(roles))})"
-        f" AND substr({path}, 1, length(scope_r.path)) = scope_r.path)"
+        f"EXISTS (SELECT 1 FROM {membership.db_table} scope_m JOIN {region.db_table} scope_r"
+        f" ON scope_r.{region.pk.column} = scope_m.{column('region').column}"
+        f" WHERE scope_m.{column('user').column} = %s"
+        f" AND scope_m.{column('role').column} IN ({', '.join(['%s'] * len(roles))})"
+        f" AND substr({path}, 1, length(scope_r.{region_path})) = scope_r.{region_path})"
     )
     return sql, [user.pk, *roles]
 

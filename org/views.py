@@ -1,7 +1,7 @@
 import importlib
 
 from django.contrib.auth import views as auth_views
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -50,9 +50,9 @@ def healthz(request):
     """Liveness and readiness for load balancers: the database answers and the queue is reachable."""
     checks, ok = {}, True
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        connection.ensure_connection()
+        if not connection.is_usable():  # the backend's own liveness probe on an open connection
+            raise DatabaseError("connection not usable")
         checks["database"] = "ok"
     except Exception as exc:  # report, do not raise: the caller wants JSON
         checks["database"], ok = f"error: {type(exc).__name__}", False

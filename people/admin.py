@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import record
-from lib import crypto, idcard
+from lib import crypto, idcard, phone
 
 from . import services
 from .models import Address, Household, ImportJob, Resident, Tag
@@ -48,10 +48,7 @@ class ResidentAdminForm(forms.ModelForm):
         return number
 
     def clean_phone(self):
-        try:
-            return services.clean_phone(self.cleaned_data["phone"])
-        except forms.ValidationError as exc:
-            raise forms.ValidationError(exc.message_dict["phone"]) from None
+        return phone.clean(self.cleaned_data["phone"], landline=True)
 
 
 @admin.register(Resident)
@@ -72,7 +69,7 @@ class ResidentAdmin(ScopedAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # a full ID number or phone typed in the search box is matched by its digest
-        if idcard.is_valid(search_term) or (search_term.isdigit() and len(search_term) >= 7):
+        if idcard.is_valid(search_term) or phone.is_valid(search_term, landline=True):
             return queryset.search(search_term), False
         return super().get_search_results(request, queryset, search_term)
 

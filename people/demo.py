@@ -225,7 +225,7 @@ def load(ctx: dict) -> None:
         record(
             actor=users["worker"], action="people.demo.load", region=regions["老西门街道"], detail={"居民": len(people)}
         )
-        local = [r for r in people if r.region.path.startswith(regions["蓬莱路居委"].path)]
+        local = [r for r in people if regions["蓬莱路居委"].contains(r.region)]
         for resident in rng.sample(local, min(3, len(local))):
             record_view(actor=users["worker"], obj=resident)
 

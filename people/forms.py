@@ -2,11 +2,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from lib import idcard
+from lib import idcard, phone
 from org.models import Region
 
 from .models import Resident, Tag
-from .services import assignable_regions, clean_phone
+from .services import assignable_regions
 
 
 def add_service_errors(form, exc: ValidationError) -> None:
@@ -84,10 +84,7 @@ class ResidentForm(forms.Form):
             raise ValidationError(str(exc)) from None
 
     def clean_phone(self):
-        try:
-            return clean_phone(self.cleaned_data["phone"])
-        except ValidationError as exc:
-            raise ValidationError(exc.message_dict["phone"]) from None
+        return phone.clean(self.cleaned_data["phone"], landline=True)
 
     def clean(self):
         data = super().clean()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from lib import crypto, idcard
+from lib import phone as phones
 from lib.masking import mask_text
 from lib.xlsx import Column
 from org.models import PERSONAL_DATA_ROLES, Region
@@ -23,7 +24,7 @@ from org.scoping import visible_regions
 
 from .imports import Importer, RowError, error, register
 from .models import Address, Household, Resident, Tag
-from .services import RESIDENT_REGION_KINDS, clean_phone
+from .services import RESIDENT_REGION_KINDS
 
 # the sheet says 户主/配偶/…; the source strings are the Chinese labels themselves
 RELATIONS = {str(label): value for value, label in Resident.Relation.choices if value}
@@ -60,7 +61,7 @@ class RegionResolver:
     """Region names in a file -> regions the uploader may fill, with Chinese reasons when not."""
 
     def __init__(self, user, root: Region):
-        allowed = visible_regions(user, roles=PERSONAL_DATA_ROLES).filter(path__startswith=root.path)
+        allowed = visible_regions(user, roles=PERSONAL_DATA_ROLES).subtree(root)
         self.allowed = {r.pk for r in allowed.only("pk")}
         self.root = root
 
@@ -78,7 +79,7 @@ class RegionResolver:
             candidates = [r for r in candidates if r.parent and r.parent.name == parts[-2]]
         if not candidates:
             raise RowError("居委/网格", _("找不到辖区“%(name)s”。") % {"name": text})
-        inside = [r for r in candidates if r.path.startswith(self.root.path)] or candidates
+        inside = [r for r in candidates if self.root.contains(r)] or candidates
         if len(inside) > 1:
             raise RowError("居委/网格", _("辖区“%(name)s”有重名，请写成“居委/网格”。") % {"name": text})
         region = inside[0]
@@ -196,9 +197,9 @@ class ResidentImporter(Importer):
     @staticmethod
     def _phone(value) -> str:
         try:
-            return clean_phone(str(value))
-        except ValidationError:
-            raise RowError("手机", _("电话号码格式不正确：应为 7–15 位数字。")) from None
+            return phones.clean(value, landline=True)
+        except ValidationError as exc:
+            raise RowError("手机", exc.messages[0]) from None
 
     @staticmethod
     def _relation(value) -> str:

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lib import crypto, idcard
+from lib import phone as phones
 from lib.masking import mask_id_number, mask_phone
 from org.scoping import RegionScopedQuerySet
 
@@ -111,8 +112,8 @@ class ResidentQuerySet(RegionScopedQuerySet):
             return self
         if idcard.is_valid(text):
             return self.by_id_number(text)
-        if text.isdigit() and len(text) >= 7:
-            return self.filter(phone_hash=crypto.lookup_hash(text))
+        if phones.is_valid(text, landline=True):
+            return self.filter(phone_hash=crypto.lookup_hash(phones.normalize(text)))
         return self.filter(models.Q(name__contains=text) | models.Q(household__address__road__contains=text))
 
 
@@ -186,7 +187,7 @@ class Resident(models.Model):
             self.gender = idcard.gender(number)
 
     def set_phone(self, phone: str) -> None:
-        phone = (phone or "").strip().replace(" ", "").replace("-", "")
+        phone = phones.normalize(phone)
         self.phone_encrypted = crypto.encrypt(phone)
         self.phone_hash = crypto.lookup_hash(phone)
         self.phone_masked = mask_phone(phone) if phone else ""

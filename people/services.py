@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record, record_view
 from lib import crypto, idcard
+from lib import phone as phones
 from org.models import PERSONAL_DATA_ROLES, Region
 from org.scoping import get_visible_or_404, visible_regions
 
@@ -69,12 +70,12 @@ def _clean_id_number(number: str) -> str:
         raise ValidationError({"id_number": str(exc)}) from None
 
 
-def clean_phone(phone: str) -> str:
-    """Digits only (and a leading + for foreign numbers); raises ValidationError in Chinese."""
-    phone = (phone or "").strip().replace(" ", "").replace("-", "")
-    if phone and not (phone.lstrip("+").isdigit() and 7 <= len(phone.lstrip("+")) <= 15):
-        raise ValidationError({"phone": _("电话号码格式不正确：应为 7–15 位数字。")})
-    return phone
+def clean_phone(value: str) -> str:
+    """A resident's phone by lib.phone's rule (a home landline with its area code is fine), the error on "phone"."""
+    try:
+        return phones.clean(value, landline=True)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from None
 
 
 def _check_id_free(number: str, *, exclude_pk=None) -> None:
@@ -124,19 +125,6 @@ def household_for_address(*, address: Address, by, name: str = "") -> Household:
     """The household living at ``address`` (one per flat in practice), created if there is none."""
     household = Household.objects.filter(address=address).order_by("pk").first()
     return household or household_create(address=address, by=by, name=name)
-
-
-@transaction.atomic
-def household_update(*, household: Household, by, name=None, note=None) -> Household:
-    changed = []
-    for field, value in (("name", name), ("note", note)):
-        if value is not None and getattr(household, field) != value:
-            setattr(household, field, value)
-            changed.append(field)
-    if changed:
-        household.save(update_fields=changed)
-        record(actor=by, action="people.household.update", obj=household, detail={"字段": changed})
-    return household
 
 
 @transaction.atomic

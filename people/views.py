@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.models import AuditEntry
 from audit.services import record
 from lib.xlsx import workbook_response
-from org.access import role_required
+from org.access import holds_role, role_required
 from org.models import PERSONAL_DATA_ROLES, Region, Role
 from org.scoping import get_visible_or_404, visible_regions
 
@@ -52,7 +52,7 @@ def _filtered(request):
 
 def may_export_full(user) -> bool:
     """Full ID numbers and phones leave the system only in an administrator's export."""
-    return user.is_superuser or user.has_role(Role.ADMIN)
+    return holds_role(user, Role.ADMIN)
 
 
 # Residents -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from lib.workdays import holiday_name
 from org.models import STAFF_ROLES, Region
+from org.scoping import within
 
 from .models import Booking, Resource, WaitlistEntry
 
@@ -91,13 +92,7 @@ def may_book(user, resource: Resource) -> bool:
         regions = [subdistrict_of(resource.region)]
     if groups and user.booking_groups.filter(pk__in=[g.pk for g in groups]).exists():
         return True
-    if regions:
-        q = Q()
-        for region in regions:
-            q |= Q(region__path__startswith=region.path)
-        if user.memberships.filter(q).exists():
-            return True
-    return False
+    return user.memberships.filter(within(regions)).exists()  # no regions: within matches nothing
 
 
 def bookable_resources(user):
@@ -109,10 +104,7 @@ def bookable_resources(user):
     for path in user.memberships.values_list("region__path", flat=True):
         parts = [p for p in path.split(".") if p]
         paths.add(".".join(parts[:2]) + "." if len(parts) >= 2 else path)  # the subdistrict of each membership
-    q = Q(pk__in=managed.values("pk"))
-    for path in paths:
-        q |= Q(region__path__startswith=path)
-    q |= Q(allowed_groups__members=user)
+    q = Q(pk__in=managed.values("pk")) | within(paths) | Q(allowed_groups__members=user)
     candidates = (
         Resource.objects.active()
         .filter(q)

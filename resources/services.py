@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from notify.contact import address_of
 from notify.models import Message
 from notify.services import send
 
@@ -37,21 +38,10 @@ def _taken_message(resource: Resource) -> str:
 
 
 def _notify(user, body: str, *, related=None, purpose: str = "resources") -> Message:
-    """Message a person by SMS when we have a phone, else by e-mail, else in the site outbox."""
-    if user.phone:
-        return send(to=user.phone, body=body, channel=Message.Channel.SMS, purpose=purpose, related=related)
-    if user.email:
-        return send(
-            to=user.email,
-            body=body,
-            channel=Message.Channel.EMAIL,
-            subject=_("共享资源预约"),
-            purpose=purpose,
-            related=related,
-        )
-    return send(
-        to=f"user:{user.username}", body=body, channel=Message.Channel.CONSOLE, purpose=purpose, related=related
-    )
+    """Message a person the way notify.contact reaches them (text, else e-mail, else the site outbox)."""
+    to, channel = address_of(user)
+    subject = _("共享资源预约") if channel == Message.Channel.EMAIL else ""
+    return send(to=to, body=body, channel=channel, subject=subject, purpose=purpose, related=related)
 
 
 def _when(booking_or_entry) -> str:
@@ -608,21 +598,6 @@ def series_create(
         purpose="resources.series",
     )
     return series
-
-
-@transaction.atomic
-def series_cancel(*, series: BookingSeries, by, now=None) -> int:
-    """Cancel the series' future bookings; returns how many."""
-    now = now or timezone.now()
-    if series.user != by and not is_manager(by, series.resource):
-        raise PermissionDenied
-    count = 0
-    for booking in series.bookings.filter(
-        status__in=[Booking.Status.PENDING, Booking.Status.CONFIRMED], start__gte=now
-    ):
-        booking_cancel(booking=booking, by=by, now=now)
-        count += 1
-    return count
 
 
 # Group membership (standing permission) ----------------------------------------------------------

@@ -120,7 +120,7 @@ def load(ctx: dict) -> None:
     for n, (name, home, org_name, skill_list, slots, cert) in enumerate(VOLUNTEERS):
         region = regions[home]
         number = idcard.make(
-            "310101" if region.path.startswith(regions["黄浦区"].path) else "310104",
+            "310101" if regions["黄浦区"].contains(region) else "310104",
             datetime.date(1960 + n * 2, 1 + n % 12, 1 + n),
             100 + n * 2 + 1,
         )

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lib import idcard
+from lib import idcard, phone
 from org.models import Region
 
 from .models import Skill, VolunteerSkill
@@ -42,10 +42,7 @@ class SignUpForm(forms.Form):
         return value
 
     def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip().replace(" ", "").replace("-", "")
-        if not (phone.isdigit() and 7 <= len(phone) <= 12):
-            raise ValidationError(_("手机号格式不正确。"))
-        return phone
+        return phone.clean(self.cleaned_data["phone"])  # offers and reminders go by text message
 
 
 class TimesMixin:

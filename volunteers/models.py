@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib import crypto, idcard
+from lib import phone as phones
 from lib.masking import mask_id_number, mask_phone
 from org.models import STAFF_ROLES, Role
 from org.scoping import RegionScopedQuerySet
@@ -134,7 +135,7 @@ class Volunteer(models.Model):
         self.id_number_masked = mask_id_number(number) if number else ""
 
     def set_phone(self, phone: str) -> None:
-        phone = (phone or "").strip().replace(" ", "").replace("-", "")
+        phone = phones.normalize(phone)
         self.phone_encrypted = crypto.encrypt(phone)
         self.phone_masked = mask_phone(phone) if phone else ""
 

@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
 
+from org.access import holds_role
 from org.models import STAFF_ROLES
-from org.scoping import get_visible_or_404
+from org.scoping import get_visible_or_404, within
 
 from .models import Assignment, Organisation, ServiceRecord, Volunteer, VolunteerSkill
 
@@ -53,7 +54,7 @@ def rank_volunteers(
     )
     if region is not None:
         subdistrict = region.ancestor_of_kind("subdistrict") or region
-        volunteers = volunteers.filter(region__path__startswith=subdistrict.path)
+        volunteers = volunteers.filter(within(subdistrict))
     matches = []
     for v in volunteers:
         if v.load >= v.max_load:
@@ -99,4 +100,4 @@ def get_organisation_for_user(user, pk) -> Organisation:
 
 
 def is_staff(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.has_role(*STAFF_ROLES))
+    return holds_role(user, *STAFF_ROLES)

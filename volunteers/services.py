@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record as audit
+from org.actors import user_of
 
 from .models import (
     Assignment,
@@ -132,18 +133,6 @@ def assignment_respond(*, assignment: Assignment, accept: bool, by) -> Assignmen
 
 
 @transaction.atomic
-def assignment_cancel(*, assignment: Assignment, by) -> Assignment:
-    changed = Assignment.objects.filter(
-        pk=assignment.pk, status__in=[Assignment.Status.OFFERED, Assignment.Status.ACCEPTED], signed_in_at__isnull=True
-    ).update(status=Assignment.Status.CANCELLED)
-    if not changed:
-        raise ValidationError(_("已签到或已结束的任务不能取消。"))
-    assignment.refresh_from_db()
-    audit(actor=by, action="volunteers.assignment.cancel", obj=assignment)
-    return assignment
-
-
-@transaction.atomic
 def shift_sign_in(*, assignment: Assignment, by, method=Assignment.SignMethod.QR, at=None) -> Assignment:
     at = at or timezone.now()
     changed = Assignment.objects.filter(
@@ -195,7 +184,7 @@ def record_from_shift(*, assignment: Assignment, by, served="", content="", end_
         hours=hours,
         source=ServiceRecord.Source.SHIFT,
         assignment=assignment,
-        recorded_by=by if getattr(by, "is_authenticated", False) else None,
+        recorded_by=user_of(by),
     )
     audit(actor=by, action="volunteers.record.create", obj=record, detail={"hours": str(hours), "source": "shift"})
     return record

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditEntry
 from audit.services import record as audit
 from lib.pdf import Document, pdf_response
-from org.models import PERSONAL_DATA_ROLES
+from org.access import holds_role, role_required
+from org.models import PERSONAL_DATA_ROLES, STAFF_ROLES
 from org.scoping import visible_regions
 
 from . import services
@@ -41,16 +42,6 @@ from .selectors import (
 
 def _error(request, exc: ValidationError):
     messages.error(request, "；".join(exc.messages))
-
-
-def staff_required(view):
-    def wrapped(request, *args, **kwargs):
-        if not is_staff(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return login_required(wrapped)
 
 
 # Volunteers ---------------------------------------------------------------------------------
@@ -153,7 +144,7 @@ def volunteer_detail(request, pk):
 
 
 @require_POST
-@staff_required
+@role_required(*STAFF_ROLES)
 def volunteer_decide(request, pk):
     v = get_volunteer_for_user(request.user, pk)
     try:
@@ -215,7 +206,7 @@ def shift_sign(request, token):
 
 
 @require_POST
-@staff_required
+@role_required(*STAFF_ROLES)
 def shift_lead_sign(request, pk):
     """The desk lead signs a volunteer in or out from the roster."""
     a = get_object_or_404(Assignment.objects.filter(region__in=visible_regions(request.user)), pk=pk)
@@ -231,7 +222,7 @@ def shift_lead_sign(request, pk):
 
 
 # Ledger -----------------------------------------------------------------------------------------
-@staff_required
+@role_required(*STAFF_ROLES)
 def record_add(request, pk):
     v = get_volunteer_for_user(request.user, pk)
     form = ManualRecordForm(request.POST or None)
@@ -260,7 +251,7 @@ def record_add(request, pk):
 
 
 @require_POST
-@staff_required
+@role_required(*STAFF_ROLES)
 def record_verify(request, pk):
     r = get_record_for_user(request.user, pk)
     try:
@@ -301,7 +292,7 @@ def correction_new(request, pk):
 
 
 @require_POST
-@staff_required
+@role_required(*STAFF_ROLES)
 def correction_decide(request, pk):
     c = get_object_or_404(ServiceCorrection, pk=pk)
     get_record_for_user(request.user, c.record_id)  # scope check
@@ -318,7 +309,7 @@ def correction_decide(request, pk):
     return redirect("volunteers:volunteer_detail", pk=c.record.volunteer_id)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def ledger(request):
     """Totals per volunteer, organisation, activity or month for a period, and the platform export."""
     form = PeriodForm(request.GET or None)
@@ -361,7 +352,7 @@ PLATFORM_HEADERS = [
 def _platform_export(request, records):
     from lib.xlsx import workbook_response
 
-    full = request.user.is_superuser or request.user.has_role(*PERSONAL_DATA_ROLES)
+    full = holds_role(request.user, *PERSONAL_DATA_ROLES)
     rows = []
     for r in (
         records.current()
@@ -401,7 +392,7 @@ def _platform_export(request, records):
 
 
 # Certificates -----------------------------------------------------------------------------------
-@staff_required
+@role_required(*STAFF_ROLES)
 def certificate_issue(request, pk):
     v = get_volunteer_for_user(request.user, pk)
     unit = request.user.memberships.filter(unit__isnull=False).select_related("unit").first()
@@ -490,7 +481,7 @@ def organisation_detail(request, pk):
 
 
 @require_POST
-@staff_required
+@role_required(*STAFF_ROLES)
 def commitment_deliver(request, pk):
     c = get_object_or_404(Commitment, pk=pk)
     get_organisation_for_user(request.user, c.organisation_id)
@@ -504,7 +495,7 @@ def commitment_deliver(request, pk):
 
 
 # Matching for a case ----------------------------------------------------------------------------
-@staff_required
+@role_required(*STAFF_ROLES)
 def match_case(request, case_pk):
     from cases.models import Case
 

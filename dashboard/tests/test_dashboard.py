@@ -34,8 +34,10 @@ def test_leader_sees_rates_of_own_subdistrict_without_case_details(client_for, u
 
 
 def test_leader_cannot_look_at_another_subdistrict(client_for, users, world, some_cases):
+    # a region outside the leader's answers exactly like one that does not exist
     response = client_for(users["leader"]).get(reverse("dashboard:index"), {"region": world.tianping.pk})
-    assert response.status_code == 403
+    assert response.status_code == 404
+    assert client_for(users["leader"]).get(reverse("dashboard:index"), {"region": 999_999}).status_code == 404
 
 
 def test_workers_and_residents_have_no_dashboard(client_for, users):

@@ -27,7 +27,7 @@ def test_take_number_needs_no_login_and_one_device_holds_one_ticket(desks):
 
 def test_take_number_refused_with_a_chinese_reason(desks, event, users):
     legal, _ = desks
-    assert take(APIClient(), legal, phone="12ab").json() == {"detail": "手机号格式不正确。"}
+    assert take(APIClient(), legal, phone="12ab").json() == {"detail": "手机号格式不正确，请填写 11 位手机号码。"}
     services.event_close(event=event, by=users["staff"])
     closed = take(APIClient(), legal, client_id="late")
     assert closed.status_code == 400 and "活动已结束" in closed.json()["detail"]

@@ -52,3 +52,11 @@ def test_desk_staff_call_start_finish_and_report(client_for, users, event, desks
 def test_other_subdistrict_staff_cannot_open_the_desk(client_for, users, desks):
     legal, _ = desks
     assert client_for(users["staff_tianping"]).get(reverse("events:desk_console", args=[legal.pk])).status_code == 404
+
+
+def test_a_desk_page_is_for_staff_the_others_are_told_on_the_sites_page(client_for, users, desks):
+    legal, _ = desks
+    for persona in ["volunteer", "resident", "leader"]:
+        response = client_for(users[persona]).get(reverse("events:desk_console", args=[legal.pk]))
+        page = response.content.decode()
+        assert response.status_code == 403 and "您的角色不能使用此页面" in page and "返回首页" in page, persona

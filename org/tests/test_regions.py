@@ -3,8 +3,8 @@
 import pytest
 from django.http import Http404
 
-from org.models import Region, Role, region_q
-from org.scoping import get_visible_or_404, visible_regions
+from org.models import Region, Role
+from org.scoping import get_visible_or_404, region_q, visible_regions
 from people.models import Address
 
 
@@ -24,6 +24,23 @@ def test_ancestors_full_name_and_contains(world):
     assert world.penglai_grid.full_name == "黄浦区 › 老西门街道 › 蓬莱路居委 › 蓬莱路第一网格"
     assert world.penglai_grid.ancestor_of_kind(Region.Kind.SUBDISTRICT) == world.laoximen
     assert world.laoximen.contains(world.penglai_grid) and not world.tianping.contains(world.penglai_grid)
+
+
+def test_within_is_the_region_and_everything_under_it_whatever_the_rows_are(world):
+    from org.models import Unit
+    from org.scoping import is_within, within
+
+    assert set(Region.objects.filter(within([world.penglai, world.shaanxi], field=""))) == {
+        world.penglai,
+        world.penglai_grid,
+        world.shaanxi,
+        *world.shaanxi.children.all(),
+    }
+    units = set(Unit.objects.filter(within(world.laoximen.path)).values_list("name", flat=True))
+    assert {"老西门街道社区服务办", "蓬莱路居委会", "文庙律师事务所"} <= units and "天平街道管理办" not in units
+    assert not Region.objects.filter(within([], field="")).exists()
+    assert is_within(world.penglai_grid, [world.tianping, world.laoximen])
+    assert not is_within(world.laoximen, world.penglai)
 
 
 def test_region_name_is_unique_under_one_parent(world):

@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -28,6 +29,15 @@ def test_resident_list_finds_by_full_id_number_and_phone(world, make_resident, c
     assert "王秀英" in client.get(reverse("people:resident_list"), {"q": id_number(1)}).content.decode()
     html = client.get(reverse("people:resident_list"), {"q": "13900001111"}).content.decode()
     assert "王秀英" in html and "李建国" not in html
+
+
+def test_a_home_landline_is_kept_with_its_area_code_and_found_however_it_is_typed(world, make_resident, client_for):
+    make_resident("王秀英", phone="（021）6328-1234")
+    client = client_for(world.users["worker"])
+    assert Resident.objects.get(name="王秀英").phone == "02163281234"
+    assert "王秀英" in client.get(reverse("people:resident_list"), {"q": "021 6328 1234"}).content.decode()
+    with pytest.raises(ValidationError, match="带区号的固定电话"):
+        make_resident("李建国", phone="63281234")  # a local number without its area code
 
 
 def test_resident_list_query_count_does_not_grow_with_rows(

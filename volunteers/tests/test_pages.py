@@ -37,7 +37,7 @@ def test_resident_signs_up_on_the_phone_and_staff_approve(world, users, client_f
     # a second sign-up from the same account goes to the volunteer's own page
     assert phone.get(reverse("volunteers:sign_up")).url == reverse("volunteers:me")
     # the resident cannot approve themself
-    assert phone.post(reverse("volunteers:volunteer_decide", args=[v.pk]), {"approve": "1"}).status_code in (403, 404)
+    assert phone.post(reverse("volunteers:volunteer_decide", args=[v.pk]), {"approve": "1"}).status_code == 403
     v.refresh_from_db()
     assert v.status == Volunteer.Status.PENDING
 
@@ -126,7 +126,7 @@ def test_ledger_totals_per_organisation_activity_and_month_and_the_platform_shee
     ]
     assert AuditEntry.objects.filter(action="volunteers.records.export", kind=AuditEntry.Kind.EXPORT).exists()
     # the ledger is for staff
-    assert client_for(users["volunteer"]).get(reverse("volunteers:ledger")).status_code in (403, 404)
+    assert client_for(users["volunteer"]).get(reverse("volunteers:ledger")).status_code == 403
 
 
 def test_partner_commitment_delivered_against_its_target(world, users, client_for):
