@@ -36,6 +36,7 @@ urlpatterns = [
     path("deeds/", include("deeds.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("notify/", include("notify.urls")),
+    path("calendars/", include("calendars.urls")),
 ]
 
 # Uploaded media. In production the reverse proxy serves MEDIA_ROOT (docs/operations.md); photos
