@@ -46,6 +46,17 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_map(name: str) -> dict[str, str]:
+    """``a=1,b=2`` -> {"a": "1", "b": "2"}: small maps such as purpose → SMS template code."""
+    result = {}
+    for item in env_list(name):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name}: {item!r} is not key=value")
+        result[key.strip()] = value.strip()
+    return result
+
+
 def database_from_url(url: str, *, base_dir) -> dict:
     """Turn ``postgres://user:pw@host:port/name?opt=v`` or ``sqlite:///path`` into a DATABASES entry."""
     parsed = urlparse(url)

@@ -106,3 +106,16 @@ def next_workday(day: datetime.date) -> datetime.date:
     while not is_workday(day):
         day += DAY
     return day
+
+
+def workdays_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """Every working day from ``first`` to ``last`` inclusive: statutory holidays left out, 调休
+    make-up weekend days in. What a thing that recurs "on working days" expands to (a regular
+    volunteer shift, a booking series that follows the school week) instead of a weekly rule
+    that calendar apps would apply blindly."""
+    days, day = [], first
+    while day <= last:
+        if is_workday(day):
+            days.append(day)
+        day += DAY
+    return days

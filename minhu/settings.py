@@ -10,7 +10,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from lib.env import database_from_url, env_bool, env_int, env_list, env_str
+from lib.env import database_from_url, env_bool, env_int, env_list, env_map, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MINHU_VAR_DIR", str(BASE_DIR / "var")))
@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "resources",
     "deeds",
     "dashboard",
+    "calendars",
 ]
 
 MIDDLEWARE = [
@@ -189,14 +190,31 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "minhu@localhost")
 
-# Notification senders per channel (dotted paths to classes with ``send(message)``); SMS and WeChat
-# gateways are plug-ins: set MINHU_SMS_SENDER / MINHU_WECHAT_SENDER to a class path.
+# Notification senders per channel (dotted paths to classes with ``send(message)``); SMS, WeChat and
+# WeCom gateways are plug-ins: set MINHU_SMS_SENDER / MINHU_WECHAT_SENDER / MINHU_WECOM_SENDER to a
+# class path, e.g. notify.gateways.aliyun_sms.AliyunSmsSender, notify.gateways.wecom.WeComRobotSender.
 MINHU_NOTIFY_SENDERS = {
     "console": "notify.senders.ConsoleSender",
     "email": "notify.senders.EmailSender",
     "sms": env_str("MINHU_SMS_SENDER", "notify.senders.ConsoleSender"),
     "wechat": env_str("MINHU_WECHAT_SENDER", "notify.senders.ConsoleSender"),
+    "wecom": env_str("MINHU_WECOM_SENDER", "notify.senders.ConsoleSender"),
 }
+# Aliyun SMS (docs/operations.md, "Messages"): credentials of a RAM user allowed to send SMS only.
+MINHU_ALIYUN_SMS = {
+    "access_key_id": env_str("MINHU_ALIYUN_ACCESS_KEY_ID", ""),
+    "access_key_secret": env_str("MINHU_ALIYUN_ACCESS_KEY_SECRET", ""),
+    "sign_name": env_str("MINHU_SMS_SIGN_NAME", ""),
+    "region": env_str("MINHU_ALIYUN_SMS_REGION", "cn-hangzhou"),
+    "endpoint": env_str("MINHU_ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+}
+# purpose=TemplateCode pairs, e.g. "case.created=SMS_4650123,verification=SMS_4650124" (notify/sms_templates.py)
+MINHU_SMS_TEMPLATES = env_map("MINHU_SMS_TEMPLATES")
+# The secret path segment of the delivery-report URL given to the gateway; empty turns the endpoint off.
+MINHU_NOTIFY_RECEIPT_TOKEN = env_str("MINHU_NOTIFY_RECEIPT_TOKEN", "")
+# unit id=robot key pairs: each 居委's WeCom staff-group robot.
+MINHU_WECOM_ROBOTS = env_map("MINHU_WECOM_ROBOTS")
+MINHU_WECOM_ENDPOINT = env_str("MINHU_WECOM_ENDPOINT", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send")
 
 # Care (关爱服务): minutes between safety-escalation steps, deadline of the critical case, days of
 # rounds generated ahead by the daily job, seconds the route planner searches.

@@ -1,14 +1,26 @@
 from django.contrib import admin
 
-from .models import Message
+from .models import Message, Receipt
+
+
+class ReceiptInline(admin.TabularInline):
+    model = Receipt
+    fields = ["attempt", "gateway", "kind", "ok", "vendor_id", "code", "detail", "at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "channel", "to_masked", "purpose", "status", "attempts"]
-    list_filter = ["channel", "status", "purpose"]
+    list_display = ["created_at", "channel", "to_masked", "purpose", "status", "attempts", "delivery"]
+    list_filter = ["channel", "status", "delivery", "purpose"]
     readonly_fields = [f.name for f in Message._meta.fields if f.name not in ("to_encrypted", "to_hash")]
     exclude = ["to_encrypted", "to_hash"]
+    inlines = [ReceiptInline]
 
     def has_add_permission(self, request):
         return False

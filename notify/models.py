@@ -16,12 +16,17 @@ class Message(models.Model):
         SMS = "sms", _("短信")
         EMAIL = "email", _("电子邮件")
         WECHAT = "wechat", _("微信")
+        WECOM = "wecom", _("企业微信群")  # a unit's staff group, through its group robot
         CONSOLE = "console", _("站内/日志")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("待发送")
         SENT = "sent", _("已发送")
         FAILED = "failed", _("发送失败")
+
+    class Delivery(models.TextChoices):
+        DELIVERED = "delivered", _("已送达")
+        UNDELIVERED = "undelivered", _("未送达")
 
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     to_encrypted = models.TextField(editable=False)
@@ -38,6 +43,12 @@ class Message(models.Model):
     error = models.CharField(_("错误"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    # What the gateway told us after "sent" (notify.receipts): the id it gave the latest accepted
+    # attempt (Aliyun BizId), and whether the message reached the person or the group.
+    vendor_id = models.CharField(_("网关流水号"), max_length=64, blank=True)
+    delivery = models.CharField(_("送达情况"), max_length=12, choices=Delivery.choices, blank=True)
+    delivery_code = models.CharField(_("回执代码"), max_length=50, blank=True)
+    delivery_at = models.DateTimeField(_("回执时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("消息")
@@ -46,6 +57,8 @@ class Message(models.Model):
         indexes = [
             # "messages about this case/delivery" on object pages and in tests
             models.Index(fields=["related_type", "related_id"], name="notify_related_idx"),
+            # a delivery report that names only the gateway's id (receipts without our OutId)
+            models.Index(fields=["vendor_id"], name="notify_vendor_id_idx", condition=~models.Q(vendor_id="")),
         ]
 
     def __str__(self) -> str:
@@ -54,3 +67,41 @@ class Message(models.Model):
     @property
     def to(self) -> str:
         return crypto.decrypt(self.to_encrypted)
+
+
+class Receipt(models.Model):
+    """One thing a gateway told us about one attempt of a message: its answer to the send request
+    (accepted with an id, or refused with a code) or a later delivery report. A message retried
+    three times may have three answers and reports for any of them; each is kept, keyed by the
+    attempt, so a late report for an early attempt is neither lost nor taken for the latest one."""
+
+    class Kind(models.TextChoices):
+        ANSWER = "answer", _("网关应答")
+        REPORT = "report", _("状态报告")
+
+    message = models.ForeignKey(Message, verbose_name=_("消息"), on_delete=models.CASCADE, related_name="receipts")
+    attempt = models.PositiveSmallIntegerField(_("第几次发送"))
+    gateway = models.CharField(_("网关"), max_length=20)  # "aliyun_sms", "wecom"
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    ok = models.BooleanField(_("成功"))
+    vendor_id = models.CharField(_("网关流水号"), max_length=64, blank=True)
+    code = models.CharField(_("代码"), max_length=50, blank=True)
+    detail = models.CharField(_("说明"), max_length=300, blank=True)
+    at = models.DateTimeField(_("网关时间"))
+    received_at = models.DateTimeField(_("收到时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("发送回执")
+        verbose_name_plural = _("发送回执")
+        ordering = ["message", "attempt", "id"]
+        constraints = [
+            # the gateway may push the same report again (Aliyun retries until we answer): keep the first
+            models.UniqueConstraint(
+                fields=["message", "attempt", "kind"],
+                name="receipt_once_per_attempt",
+                violation_error_message=_("该次发送已有同类回执。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}#{self.attempt} {self.get_kind_display()} {self.code}"

@@ -1,7 +1,12 @@
-"""Senders deliver one outbox message each. Built in: console/log and email. SMS and WeChat
-gateways are plug-ins selected in settings (``MINHU_NOTIFY_SENDERS``), e.g. a class wrapping a
-provider's SDK with the same ``send(message)`` method; until one is configured those channels use
-the console sender, so nothing is silently dropped and staff can see the text in the outbox."""
+"""Senders deliver one outbox message each. Built in: console/log and email; gateways in
+``notify.gateways``: Aliyun SMS (``aliyun_sms.AliyunSmsSender``) and WeCom group robots
+(``wecom.WeComRobotSender``). Each channel's sender is chosen in settings (``MINHU_NOTIFY_SENDERS``);
+until one is configured SMS and WeChat use the console sender, so nothing is silently dropped and
+staff can see the text in the outbox.
+
+The contract: ``send(message)`` returns when the gateway accepted the message and raises
+otherwise; the exception's text becomes the outbox row's reason. ``Undeliverable`` says that no
+retry can help (no template for the purpose, a group without a robot)."""
 
 import logging
 
@@ -10,6 +15,10 @@ from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger("minhu.notify")
+
+
+class Undeliverable(Exception):
+    """A message that no retry can send as it is; the outbox records the reason like any failure."""
 
 
 class ConsoleSender:

@@ -14,6 +14,8 @@ def _mask_recipient(channel: str, to: str) -> str:
     if channel == Message.Channel.EMAIL and "@" in to:
         name, _, domain = to.partition("@")
         return f"{name[:1]}***@{domain}"
+    if channel == Message.Channel.WECOM:  # a unit's group ("unit:12"), not a person: nothing to hide
+        return to
     return mask_phone(to)
 
 

@@ -43,7 +43,12 @@ class DecisionForm(forms.Form):
 class SeriesForm(forms.Form):
     user = forms.CharField(label=_("预约人（用户名）"), max_length=150)
     weekdays = forms.TypedMultipleChoiceField(
-        label=_("每周"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+        label=_("每周"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    follows_workdays = forms.BooleanField(
+        label=_("按工作日（含调休上班日）"),
+        required=False,
+        help_text=_("勾选后不看星期：法定节假日不预约，调休上班的周末照常预约（如走读学生的课后练琴）。"),
     )
     start_time = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(label=_("结束时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
@@ -57,7 +62,8 @@ class SeriesForm(forms.Form):
 
     def series_kwargs(self) -> dict:
         d = self.cleaned_data
-        return {k: d[k] for k in ("weekdays", "start_time", "end_time", "first_date", "last_date", "skip_conflicts")}
+        names = ("weekdays", "follows_workdays", "start_time", "end_time", "first_date", "last_date", "skip_conflicts")
+        return {k: d[k] for k in names}
 
 
 def _user_by_name(username: str):

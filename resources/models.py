@@ -221,6 +221,9 @@ class BookingSeries(models.Model):
         BookingGroup, verbose_name=_("群组"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     weekdays = models.JSONField(_("星期"), default=list)  # [0, 1, 2, 3, 4] = 周一至五
+    # The school or office week instead of fixed weekdays: every statutory working day, so a 调休
+    # make-up Saturday is booked and a holiday weekday is not (``weekdays`` is then not used).
+    follows_workdays = models.BooleanField(_("按工作日（含调休上班日）"), default=False)
     start_time = models.TimeField(_("开始时间"))
     end_time = models.TimeField(_("结束时间"))
     first_date = models.DateField(_("首日"))
@@ -245,6 +248,8 @@ class BookingSeries(models.Model):
     @property
     def pattern(self) -> str:
         """ "周一至周五 16:30–18:00" or "周一、周三、周五 18:00–19:30"."""
+        if self.follows_workdays:
+            return f"每个工作日（含调休上班日） {self.start_time:%H:%M}–{self.end_time:%H:%M}"
         names = dict(WEEKDAYS)
         days = sorted(self.weekdays)
         if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):

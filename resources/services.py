@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from lib.workdays import is_workday
 from notify.contact import address_of
 from notify.models import Message
 from notify.services import send
@@ -516,6 +517,7 @@ def series_create(
     purpose: str = "",
     group: BookingGroup | None = None,
     skip_conflicts: bool = False,
+    follows_workdays: bool = False,
     now=None,
 ) -> BookingSeries:
     """A manager books a weekly pattern for a term (每周一至五 16:30–18:00).
@@ -523,7 +525,8 @@ def series_create(
     1. Every matching date from ``first_date`` to ``last_date`` is considered.
     2. Closed dates, statutory holidays (when the resource closes on them) and days without
        opening hours at that time are skipped and listed in ``series.skipped`` — a 调休 Saturday is
-       not added: the pattern is by weekday.
+       not added: the pattern is by weekday. With ``follows_workdays`` the pattern is the
+       statutory working days instead (``lib.workdays``): 调休 Saturdays in, holidays out.
     3. Dates already held by someone else: the whole series is refused with the list of dates,
        unless ``skip_conflicts`` (then they are skipped and listed too).
     4. The rest become confirmed bookings, all in this transaction.
@@ -531,7 +534,7 @@ def series_create(
     now = now or timezone.now()
     if not is_manager(by, resource):
         raise PermissionDenied
-    weekdays = sorted({int(d) for d in weekdays})
+    weekdays = [0, 1, 2, 3, 4] if follows_workdays else sorted({int(d) for d in weekdays})
     if not weekdays:
         raise ValidationError(_("请至少选择一个星期几。"))
     if first_date > last_date:
@@ -545,6 +548,7 @@ def series_create(
         user=user,
         group=group,
         weekdays=weekdays,
+        follows_workdays=follows_workdays,
         start_time=start_time,
         end_time=end_time,
         first_date=first_date,
@@ -555,7 +559,7 @@ def series_create(
     skipped, conflicts, made = [], [], 0
     day = first_date
     while day <= last_date:
-        if day.weekday() in weekdays:
+        if is_workday(day) if follows_workdays else day.weekday() in weekdays:
             start, end = aware(day, start_time), aware(day, end_time)
             reason = closed_reason(resource, day)
             if reason is None and not any(o <= start and end <= c for o, c in opening_windows(resource, day)):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .models import Commitment, Organisation, ServiceRecord, Skill, Volunteer
+from . import services
+from .models import Commitment, Organisation, RegularShift, ServiceRecord, Skill, Volunteer
 
 
 @admin.register(Skill)
@@ -44,3 +45,21 @@ class ServiceRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RegularShift)
+class RegularShiftAdmin(admin.ModelAdmin):
+    """Created through services.regular_shift_create (audited); a changed duty is a new row."""
+
+    list_display = ["volunteer", "activity", "days", "start_time", "end_time", "first_date", "last_date"]
+    list_filter = ["days"]
+    exclude = ["created_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def save_model(self, request, obj, form, change):
+        fields = {f: getattr(obj, f) for f in ("volunteer", "activity", "place", "region", "days", "weekdays")}
+        times = {f: getattr(obj, f) for f in ("start_time", "end_time", "first_date", "last_date")}
+        created = services.regular_shift_create(by=request.user, **fields, **times)
+        obj.pk = created.pk

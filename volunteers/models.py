@@ -645,3 +645,6 @@ class ServiceCertificate(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+from .regular_shifts import RegularShift  # noqa: E402, F401  (a model of this app, kept in its own module)

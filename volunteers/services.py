@@ -374,3 +374,48 @@ def commitment_deliver(*, commitment, date, note, by) -> CommitmentDelivery:
         detail={"commitment": commitment.title},
     )
     return delivery
+
+
+@transaction.atomic
+def regular_shift_create(
+    *,
+    volunteer: Volunteer,
+    activity,
+    region,
+    start_time,
+    end_time,
+    first_date,
+    by,
+    days="workdays",
+    weekdays=(),
+    place="",
+    last_date=None,
+):
+    """Give a volunteer a standing duty (固定班次); its dates follow the statutory calendar."""
+    from .regular_shifts import RegularShift
+
+    shift = RegularShift(
+        volunteer=volunteer,
+        activity=activity,
+        place=place,
+        region=region,
+        days=days,
+        weekdays=sorted({int(d) for d in weekdays}),
+        start_time=start_time,
+        end_time=end_time,
+        first_date=first_date,
+        last_date=last_date,
+        created_by=by,
+    )
+    if days == RegularShift.Days.WEEKLY and not shift.weekdays:
+        raise ValidationError(_("请至少选择一个星期几。"))
+    shift.full_clean(exclude=["created_by"])
+    shift.save()
+    audit(
+        actor=by,
+        action="volunteers.regular_shift.create",
+        obj=shift,
+        region=region,
+        detail={"volunteer": volunteer.pk, "pattern": shift.pattern},
+    )
+    return shift
