@@ -50,18 +50,21 @@ class HealthPoller:
             statuses = {}
             for name, port in self.ports.items():
                 try:
-                    statuses[name] = drill_cluster.healthz(port, timeout=2)[0]
+                    statuses[name] = drill_cluster.healthz(port, timeout=5)[0]
                 except OSError:
                     statuses[name] = 0
             self.samples.append((time.time(), statuses))
 
     def note(self, start: float, end: float) -> str:
-        window = [s for t, s in self.samples if start <= t <= end]
-        down = sum(1 for s in window if all(v != 200 for v in s.values()))
+        window = [(t, s) for t, s in self.samples if start <= t <= end]
+        down = [(t, s) for t, s in window if all(v != 200 for v in s.values())]
         if not down:
             return ""
-        codes = sorted({v for s in window for v in s.values() if v != 200})
-        return f"/healthz {'/'.join(map(str, codes))} on both servers for ~{down * 0.5:.0f} s"
+        # time between a sample with both servers down and the next sample
+        later = {t: nxt for (t, _), (nxt, _) in zip(window, window[1:] + [(end, None)], strict=True)}
+        seconds = sum(later[t] - t for t, _ in down)
+        codes = sorted({str(v or "no answer") for _, s in down for v in s.values()})
+        return f"/healthz {' or '.join(codes)} on both servers for ~{seconds:.0f} s"
 
 
 # --- one fault at a time ---------------------------------------------------------------------------
@@ -249,9 +252,10 @@ class Drill:
             cluster.stop_consumer("b")
             cluster.start_consumer("b", periodic=False)
             time.sleep(10)  # the retry jobs finish
+            if beats > 1:
+                self.unmet.append(f"a second scheduler ran unnoticed: the heartbeat was enqueued {beats}× in a minute")
             return [
-                f"both workers started with the scheduler at a five-minute mark: in that minute the heartbeat "
-                f"was enqueued {beats}× and the message retry {retry}×, and nothing refused or reported it"
+                f"both workers started with the scheduler at a five-minute mark; the message retry enqueued {retry}×"
             ]
 
         return self.phase("two-schedulers", "two schedulers", inject, setup=setup, teardown=teardown, pre=0.5, post=15)

@@ -13,7 +13,7 @@ HEAD = ["fault", "lost", "doubled", "stuck", "5xx where 503 belongs", "recovery 
 
 
 def versions() -> str:
-    pg = subprocess.run([str(PG_BIN / "postgres"), "--version"], capture_output=True, text=True).stdout.split()[-1]
+    pg = subprocess.run([str(PG_BIN / "postgres"), "--version"], capture_output=True, text=True).stdout.split()[2]
     redis = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()[2][2:]
     return f"PostgreSQL {pg}, Redis {redis}"
 
@@ -22,7 +22,8 @@ def table(rows, cluster, *, took: float, names) -> str:
     command = "make drill" if len(names) > 3 else f"bench/drill.py --only {','.join(names)}"
     lines = [
         f"_Run {datetime.datetime.now():%Y-%m-%d %H:%M} on {machine()} (`nproc` {os.cpu_count()}); "
-        f"{versions()}; {took / 60:.1f} minutes. Command: `{command}`._",
+        f"{versions()}; {took / 60:.1f} minutes, 1-minute load average {os.getloadavg()[0]:.1f} at the end "
+        f"(the machine is shared). Command: `{command}`._",
         "",
         "| " + " | ".join(HEAD) + " |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
