@@ -28,8 +28,8 @@ class Row:
     bad_5xx: object = 0
     recovery: str = "0"
     notes: list = field(default_factory=list)
-
     unmet: list = field(default_factory=list)  # what the fault should show and did not (replica, scheduler, ...)
+    counts: dict = field(default_factory=dict)  # answers, cases, acknowledged intakes and tickets
 
     @property
     def clean(self) -> bool:
@@ -114,7 +114,6 @@ def check(cluster, load, tag: str, *, started: float, fault_end: float | None, l
         if line["id"] in seen and line["at"] >= started:
             doubled_sms.add(line["id"])
         seen.add(line["id"])
-    unsent = [i for i, s in messages if s != "sent"]
 
     imports = pg.sql("SELECT status FROM people_importjob WHERE created_at >= to_timestamp(%s)", (started,))
     stuck_imports = sum(1 for (s,) in imports if s not in ("done", "failed"))
@@ -136,7 +135,6 @@ def check(cluster, load, tag: str, *, started: float, fault_end: float | None, l
         row.notes.append(f"{status['failed']} messages failed (the five-minute job retries each up to 5 times)")
     if stuck_imports:
         row.notes.append(f"{stuck_imports} import(s) stuck")
-    row.unsent = unsent
     row.counts = {"answers": len(answers), "cases": len(cases), "acked": len(acked), "tickets": len(tickets)}
     return row
 

@@ -31,9 +31,7 @@ def table(rows, cluster, *, took: float, names) -> str:
     for row in rows:
         lines.append("| " + " | ".join(cell.replace("|", "/") for cell in row.cells()) + " |")
     counts = [
-        f"{r.fault}: {r.counts['answers']} answers, {r.counts['acked']} intakes acknowledged"
-        for r in rows
-        if getattr(r, "counts", None)
+        f"{r.fault}: {r.counts['answers']} answers, {r.counts['acked']} intakes acknowledged" for r in rows if r.counts
     ]
     lines += ["", "Requests per fault: " + "; ".join(counts) + "." if counts else ""]
     return "\n".join(lines).rstrip() + "\n"
