@@ -404,12 +404,12 @@ def main(argv=None) -> int:
         print(f"drill: starting PostgreSQL, replica and Redis under {RUN_DIR}", flush=True)
         cluster.start_stores()
         print(f"drill: stores up after {time.time() - began:.0f} s; the app's world, servers and workers", flush=True)
-        django_setup(cluster)
-        world = prepare(cluster)
-        for name in ("a", "b"):
+        for name in ("a", "b"):  # they boot while this process makes the world
             cluster.start_server(name, wait=False)
         cluster.start_consumer("a", periodic=True, wait=False)
         cluster.start_consumer("b", periodic=False, wait=False)
+        django_setup(cluster)
+        world = prepare(cluster)
         for name in ("a", "b"):
             cluster.wait_server(name)
             cluster.start_consumer(name, periodic=None)
