@@ -21,7 +21,7 @@ def versions() -> str:
 def table(rows, cluster, *, took: float, names) -> str:
     command = "make drill" if len(names) > 3 else f"bench/drill.py --only {','.join(names)}"
     lines = [
-        f"_Run {datetime.datetime.now():%Y-%m-%d %H:%M} on {machine()} (`nproc` {os.cpu_count()}); "
+        f"_Run {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} on {machine()} (`nproc` {os.cpu_count()}); "
         f"{versions()}; {took / 60:.1f} minutes, 1-minute load average {os.getloadavg()[0]:.1f} at the end "
         f"(the machine is shared). Command: `{command}`._",
         "",
