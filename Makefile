@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := $(shell command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo run test test-fast bench lint format check migrations clean
+.PHONY: install demo run test test-fast bench drill drill-smoke lint format check migrations clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（找不到 $(PYTHON)）"; exit 1; }
@@ -38,6 +38,14 @@ test-fast: install
 
 bench: install
 	$(PY) bench/run_all.py
+
+# Fault drill (docs/reliability.md): its own PostgreSQL, replica, Redis, app servers and workers under var/drill/;
+# exits 1 while any fault loses, doubles or strands work. drill-smoke: two faults, about two minutes.
+drill: install
+	$(PY) bench/drill.py
+
+drill-smoke: install
+	$(PY) bench/drill.py --only pg-restart,redis-stop --no-write
 
 lint: install
 	$(VENV)/bin/ruff check .
