@@ -1,0 +1,87 @@
+"""What a need is about: the thing that is broken or the nuisance (物), and what is wrong with it (症).
+Pure Python.
+
+Two residents describe one crushed pipe as "粪管堵牢了" and "下水道反水，马桶冲不下去"; the same
+building's "楼道灯不亮" is another problem. Comparing what each text is about, rather than how many
+characters the texts share, tells these apart. The words are a data file,
+``insight/data/problems.txt``, that staff may edit; a thing may name the category it usually
+belongs to (a hint for category suggestions, see insight.textmodel).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import dialect
+
+LEXICON = Path(__file__).resolve().parent / "data" / "problems.txt"
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # "物" or "症"
+    name: str
+    category: str
+    words: tuple[str, ...]
+
+
+@functools.cache
+def entries() -> tuple[Entry, ...]:
+    out = []
+    if not LEXICON.exists():
+        return ()
+    for line in LEXICON.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) < 3 or line.startswith("#") or parts[0] not in ("物", "症"):
+            continue
+        name, _at, category = parts[1].partition("@")
+        out.append(Entry(kind=parts[0], name=name, category=category, words=tuple(sorted(set(parts[2:])))))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Problem:
+    things: tuple[str, ...] = ()
+    faults: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """ "污水管堵塞"; "" when nothing is known."""
+        return (self.things[0] if self.things else "") + (self.faults[0] if self.faults else "")
+
+
+def problem_of(text: str, *, plain: bool = False) -> Problem:
+    """Things and faults named in a text, in the order they are first said."""
+    text = text if plain else dialect.normalise(text or "")
+    things, faults = [], []
+    for e in entries():
+        at = min((i for i in (text.find(w) for w in e.words) if i >= 0), default=-1)
+        if at >= 0:
+            (things if e.kind == "物" else faults).append((at, e.name))
+    return Problem(things=tuple(n for _at, n in sorted(things)), faults=tuple(n for _at, n in sorted(faults)))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    #: +1 the same thing (and no fault that contradicts), −1 different things, 0 unknown
+    thing: int
+    #: +1 a shared fault, −1 both faults known and none shared, 0 unknown
+    fault: int
+    label: str
+
+
+def compare(a: Problem, b: Problem) -> Comparison:
+    shared_things = [t for t in a.things if t in b.things]
+    shared_faults = [f for f in a.faults if f in b.faults]
+    thing = 1 if shared_things else (-1 if a.things and b.things else 0)
+    fault = 1 if shared_faults else (-1 if a.faults and b.faults else 0)
+    label = (shared_things[0] if shared_things else "") + (shared_faults[0] if shared_faults else "")
+    return Comparison(thing=thing, fault=fault, label=label)
+
+
+def categories_of(text: str) -> list[str]:
+    """Category codes hinted by the things a text names (first said first)."""
+    by_name = {e.name: e.category for e in entries() if e.kind == "物" and e.category}
+    return [by_name[t] for t in problem_of(text).things if t in by_name]
