@@ -44,17 +44,20 @@ _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 
              "八": 8, "九": 9}  # fmt: skip
 _CN_UNIT = {"十": 10, "廿": 20, "卅": 30, "百": 100, "千": 1000}
 _CN_NUMBER = re.compile(r"[零〇一幺二两三四五六七八九十廿卅百千]+(?=\s*(?:支弄|弄|号|室|幢|栋|座|楼|层|单元))")
+_GROUND = re.compile(r"底楼|底层")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 _ROAD_END = r"(?:[东南西北中]?[一二三四五六七八九]?路|大道|公路|大街|街|巷)(?![灯面边上段道坊线牌])"
 _ROAD = re.compile(rf"[\u4e00-\u9fa5]{{1,10}}?{_ROAD_END}")
 _LANE = r"(?P<lane>\d{1,4})\s*(?:支弄|弄)"
 _NUMBER = r"(?P<number>\d{1,4})\s*(?:号楼|号(?![线口床])|幢|栋|座)"
+_UNIT = r"(?:(?P<unit>\d{1,2})\s*单元)"
+_FLOOR = r"(?:(?P<floor>\d{1,2})\s*(?:楼|层)(?![下上道梯]))"
 _ROOM = r"(?:(?P<room>\d{2,4})\s*(?:室|房间)?)"
 #: lane, number, room in the usual order, each optional ("582弄11号201室", "582弄", "11号楼", "3号201")
 _NUMBERS = re.compile(rf"(?:{_LANE})?\s*(?:{_NUMBER})?(?:\s*{_ROOM})?")
 _LANDMARK_SUFFIX = re.compile(
-    r"(?P<name>[\u4e00-\u9fa5]{2,6}?)(?:地铁站|站)(?:\s*\d{1,2}\s*号(?:出入)?口)?"
+    r"(?P<name>[\u4e00-\u9fa5]{2,6}?)(?:地铁站|站)(?:[\u4e00-\u9fa5]{0,6}?(?P<exit>\d{1,2})\s*号(?:出入)?口)?"
     r"|(?P<estate>[\u4e00-\u9fa5]{2,5}?(?:菜场|菜市场|小学|中学|幼儿园|医院|公园|新村|小区|花园|公寓|大楼|广场|里))"
 )
 
@@ -85,7 +88,7 @@ def plain_numbers(text: str) -> str:
         n = cn_number(m.group(0))
         return str(n) if n is not None else m.group(0)
 
-    return _CN_NUMBER.sub(repl, text)
+    return _GROUND.sub("1楼", _CN_NUMBER.sub(repl, text))
 
 
 def _read_list(name: str) -> list[str]:
@@ -96,28 +99,50 @@ def _read_list(name: str) -> list[str]:
 
 
 class Gazetteer:
-    """Known road and landmark names; the longest known road ending at a position wins."""
+    """Known road and landmark names; the longest known road ending at a position wins.
+
+    A road may have other names ("陕西南路 陕南路" on one line); a short name made of the first
+    character and the direction ("乌南路" for 乌鲁木齐南路) is known too unless two roads share it or
+    it is a road of its own. Every name reads as the road's full name."""
 
     def __init__(self, roads=(), landmarks=()):
-        self.roads: set[str] = set()
+        self.roads: dict[str, str] = {}
         self.landmarks: set[str] = set()
         self._longest = 0
+        self._short: dict[str, set[str]] = {}
         self.add_roads(roads)
         self.landmarks.update(landmarks)
 
+    def _add(self, name: str, road: str) -> None:
+        self.roads[name] = road
+        self._longest = max(self._longest, len(name))
+
     def add_roads(self, roads) -> None:
-        for road in roads:
-            road = (road or "").strip()
-            if len(road) >= 2:
-                self.roads.add(road)
-                self._longest = max(self._longest, len(road))
+        for line in roads:
+            names = (line or "").split()
+            if not names or len(names[0]) < 2:
+                continue
+            road = names[0]
+            for name in names:
+                self._add(name, road)
+            m = _SHORT.match(road)
+            if m:
+                self._short.setdefault(m.group(1) + m.group(2), set()).add(road)
+        for short, owners in self._short.items():
+            if len(owners) == 1 and self.roads.get(short, next(iter(owners))) == next(iter(owners)):
+                self._add(short, next(iter(owners)))
 
     def road_ending(self, text: str) -> str:
-        """The longest known road that ``text`` ends with ("伊住建国西路" → "建国西路"), or ""."""
+        """The full name of the longest known road that ``text`` ends with ("伊住建国西路" → "建国西路",
+        "陕南路" → "陕西南路"), or ""."""
         for n in range(min(self._longest, len(text)), 1, -1):
-            if text[-n:] in self.roads:
-                return text[-n:]
+            road = self.roads.get(text[-n:])
+            if road:
+                return road
         return ""
+
+
+_SHORT = re.compile(r"^([\u4e00-\u9fa5])[\u4e00-\u9fa5]+([东南西北中]路)$")
 
 
 @functools.cache
@@ -189,12 +214,16 @@ class Reading:
     lane: str = ""
     number: str = ""
     room: str = ""
+    unit: str = ""
+    floor: str = ""
     landmark: str = ""
     #: 0 nothing read; ~0.5 a guess; 1 read from the gazetteer or given as an address
     certainty: float = 0.0
 
 
-_ROADS_AND_NUMBERS = re.compile(rf"(?P<road>{_ROAD.pattern})?\s*(?=\d)(?:{_LANE})?\s*(?:{_NUMBER})?(?:\s*{_ROOM})?")
+_ROADS_AND_NUMBERS = re.compile(
+    rf"(?P<road>{_ROAD.pattern})?\s*(?=\d)(?:{_LANE})?\s*(?:{_NUMBER})?\s*{_UNIT}?\s*{_FLOOR}?(?:\s*{_ROOM})?"
+)
 _ROAD_ENDING = re.compile(_ROAD_END)
 
 
@@ -223,9 +252,12 @@ def _read(text: str) -> Reading:
             if before:
                 road, sure = before[-1], 0.8
         certainty = 0.9 if not road else 0.4 + 0.6 * sure
-        return Reading(road=road, lane=lane, number=number, room=room, certainty=round(certainty, 2))
+        return Reading(
+            road=road, lane=lane, number=number, room=room, unit=m.group("unit") or "",
+            floor=m.group("floor") or "", certainty=round(certainty, 2),
+        )  # fmt: skip
     landmark = _landmark(text)
-    if known:
+    if known and not (landmark and landmark.startswith(known[0][1])):
         return Reading(road=known[0][1], landmark=landmark, certainty=0.5)
     if landmark:
         return Reading(landmark=landmark, certainty=0.4)
@@ -236,9 +268,10 @@ def _landmark(text: str) -> str:
     g = gazetteer()
     for m in _LANDMARK_SUFFIX.finditer(text):
         name = m.group("name") or m.group("estate") or ""
+        exit_ = f"站{m.group('exit')}号口" if m.group("exit") else ""
         for n in range(len(name), 1, -1):
-            if name[-n:] in g.landmarks:
-                return name[-n:]
+            if name[-n:] in g.landmarks or (m.group("name") and g.roads.get(name[-n:]) == name[-n:]):
+                return name[-n:] + exit_
         if m.group("estate"):
             trimmed = _trim_speaker(name)
             if len(trimmed) >= 3:

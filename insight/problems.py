@@ -27,14 +27,33 @@ class Entry:
     words: tuple[str, ...]
 
 
+def _lines() -> list[list[str]]:
+    if not LEXICON.exists():
+        return []
+    return [line.split() for line in LEXICON.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+
+
+@functools.cache
+def compatible() -> frozenset[tuple[str, str]]:
+    """Pairs of faults one problem can show at once (lines "兼" of the lexicon)."""
+    pairs = set()
+    for parts in _lines():
+        if parts[:1] == ["兼"]:
+            pairs.update((x, y) for x in parts[1:] for y in parts[1:])
+    return frozenset(pairs)
+
+
+@functools.cache
+def shared() -> frozenset[str]:
+    """Things a whole building shares (lines "公" of the lexicon)."""
+    return frozenset(t for parts in _lines() if parts[:1] == ["公"] for t in parts[1:])
+
+
 @functools.cache
 def entries() -> tuple[Entry, ...]:
     out = []
-    if not LEXICON.exists():
-        return ()
-    for line in LEXICON.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) < 3 or line.startswith("#") or parts[0] not in ("物", "症"):
+    for parts in _lines():
+        if len(parts) < 3 or parts[0] not in ("物", "症"):
             continue
         name, _at, category = parts[1].partition("@")
         out.append(Entry(kind=parts[0], name=name, category=category, words=tuple(sorted(set(parts[2:])))))
@@ -70,15 +89,25 @@ class Comparison:
     #: +1 a shared fault, −1 both faults known and none shared, 0 unknown
     fault: int
     label: str
+    #: the shared thing is one a whole building shares (a sewer, not a flat's water heater)
+    building_wide: bool = False
 
 
 def compare(a: Problem, b: Problem) -> Comparison:
     shared_things = [t for t in a.things if t in b.things]
     shared_faults = [f for f in a.faults if f in b.faults]
     thing = 1 if shared_things else (-1 if a.things and b.things else 0)
-    fault = 1 if shared_faults else (-1 if a.faults and b.faults else 0)
+    if shared_faults:
+        fault = 1
+    elif a.faults and b.faults:
+        ok = compatible()
+        fault = 0 if any((x, y) in ok for x in a.faults for y in b.faults) else -1
+    else:
+        fault = 0
     label = (shared_things[0] if shared_things else "") + (shared_faults[0] if shared_faults else "")
-    return Comparison(thing=thing, fault=fault, label=label)
+    return Comparison(
+        thing=thing, fault=fault, label=label, building_wide=bool(shared_things and shared_things[0] in shared())
+    )
 
 
 def categories_of(text: str) -> list[str]:
