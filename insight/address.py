@@ -257,7 +257,7 @@ def _read(text: str) -> Reading:
             floor=m.group("floor") or "", certainty=round(certainty, 2),
         )  # fmt: skip
     landmark = _landmark(text)
-    if known and not (landmark and landmark.startswith(known[0][1])):
+    if known:
         return Reading(road=known[0][1], landmark=landmark, certainty=0.5)
     if landmark:
         return Reading(landmark=landmark, certainty=0.4)

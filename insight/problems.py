@@ -25,6 +25,8 @@ class Entry:
     name: str
     category: str
     words: tuple[str, ...]
+    #: for a fault: the thing it implies ("失联>独居老人")
+    implies: str = ""
 
 
 def _lines() -> list[list[str]]:
@@ -56,7 +58,9 @@ def entries() -> tuple[Entry, ...]:
         if len(parts) < 3 or parts[0] not in ("物", "症"):
             continue
         name, _at, category = parts[1].partition("@")
-        out.append(Entry(kind=parts[0], name=name, category=category, words=tuple(sorted(set(parts[2:])))))
+        name, _gt, implies = name.partition(">")
+        words = tuple(sorted(set(parts[2:])))
+        out.append(Entry(kind=parts[0], name=name, category=category, words=words, implies=implies))
     return tuple(out)
 
 
@@ -79,7 +83,12 @@ def problem_of(text: str, *, plain: bool = False) -> Problem:
         at = min((i for i in (text.find(w) for w in e.words) if i >= 0), default=-1)
         if at >= 0:
             (things if e.kind == "物" else faults).append((at, e.name))
-    return Problem(things=tuple(n for _at, n in sorted(things)), faults=tuple(n for _at, n in sorted(faults)))
+            if e.implies:
+                things.append((at, e.implies))
+    return Problem(
+        things=tuple(dict.fromkeys(n for _at, n in sorted(things))),
+        faults=tuple(dict.fromkeys(n for _at, n in sorted(faults))),
+    )
 
 
 @dataclass(frozen=True)

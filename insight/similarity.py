@@ -253,7 +253,7 @@ def compare_places(a: Place, b: Place) -> Where:
         sa, _, ea = a.landmark.partition("站")
         sb, _, eb = b.landmark.partition("站")
         if sa == sb and ea and eb and ea != eb:
-            return Where("different", 0.6, "同一车站的不同出口")
+            return Where("different", 0.9, "同一车站的不同出口")
         if sa == sb:
             return Where("same_landmark", 0.8, f"同一地点：{sa}")
         return Where("different", 0.3, "不同地点")
@@ -331,13 +331,13 @@ PLACE_WEIGHT = {"same_building": 2.2, "same_lane": 1.2, "nearby": 1.0, "same_roa
 PLACE_AGAINST = 3.0
 VETO_CERTAINTY = 0.85
 THING_FOR, THING_AGAINST = 1.0, 2.6
-FAULT_FOR, FAULT_AGAINST = 0.4, 2.4
+FAULT_FOR, FAULT_AGAINST = 1.0, 2.4
 #: against: another grid of the neighbourhood, a lot when nothing else says where
 OTHER_GRID, OTHER_GRID_NO_PLACE = 1.0, 8.0
 WEEKS_APART = 1.0
 CATEGORY_FOR = 0.2
 #: against: one building, but another stairway (单元) or, for a flat's own problem, another flat
-OTHER_FLAT = 3.0
+OTHER_FLAT = 4.5
 
 
 def same_issue_score(a: Need, b: Need, *, bags: tuple[Counter, Counter] | None = None) -> tuple[float, dict]:
