@@ -93,7 +93,7 @@ def problem_of(text: str, *, plain: bool = False) -> Problem:
 
 @dataclass(frozen=True)
 class Comparison:
-    #: +1 the same thing (and no fault that contradicts), −1 different things, 0 unknown
+    #: how many things both name (1, 2 …), −1 different things, 0 unknown
     thing: int
     #: +1 a shared fault, −1 both faults known and none shared, 0 unknown
     fault: int
@@ -105,7 +105,7 @@ class Comparison:
 def compare(a: Problem, b: Problem) -> Comparison:
     shared_things = [t for t in a.things if t in b.things]
     shared_faults = [f for f in a.faults if f in b.faults]
-    thing = 1 if shared_things else (-1 if a.things and b.things else 0)
+    thing = len(shared_things) if shared_things else (-1 if a.things and b.things else 0)
     if shared_faults:
         fault = 1
     elif a.faults and b.faults:

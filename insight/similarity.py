@@ -222,6 +222,8 @@ class Where:
 
 #: how sure two lane or house numbers that were both said are: digits are rarely misread
 NUMBERS_SURE = 0.9
+#: how sure two different roads of the gazetteer are different places
+ROADS_SURE = 0.8
 
 
 def compare_places(a: Place, b: Place) -> Where:
@@ -245,8 +247,11 @@ def compare_places(a: Place, b: Place) -> Where:
     if d is not None:
         return Where("nearby", 1.0, "距离很近") if d <= NEARBY_METRES else Where("different", 0.5, "相距较远")
     if roads_differ:
-        # different roads: a corner building can be told by either; only sure readings count
-        return Where("different", min(a.certainty, b.certainty) * 0.8, "不同道路")
+        # different roads: a corner building can be told by either; two roads of the gazetteer are
+        # surely different roads, a guessed name ("长乐村路") only perhaps
+        known = address.gazetteer().roads
+        sure = ROADS_SURE if a.road in known and b.road in known else min(a.certainty, b.certainty) * 0.8
+        return Where("different", sure, "不同道路")
     if a.road and a.road == b.road:
         return Where("same_road", min(a.certainty, b.certainty), f"同一条路：{a.road}")
     if a.landmark and b.landmark:
@@ -328,7 +333,7 @@ TEXT_WEIGHT = 7.0
 TEXT_NEUTRAL = 0.32
 PLACE_WEIGHT = {"same_building": 2.2, "same_lane": 1.2, "nearby": 1.0, "same_road": 0.4, "same_landmark": 0.8}
 #: against, per unit of certainty, for two different places; two readings this sure veto
-PLACE_AGAINST = 3.0
+PLACE_AGAINST = 4.0
 VETO_CERTAINTY = 0.85
 THING_FOR, THING_AGAINST = 1.0, 2.6
 FAULT_FOR, FAULT_AGAINST = 1.0, 2.4
@@ -336,8 +341,6 @@ FAULT_FOR, FAULT_AGAINST = 1.0, 2.4
 OTHER_GRID, OTHER_GRID_NO_PLACE = 1.0, 8.0
 WEEKS_APART = 1.0
 CATEGORY_FOR = 0.2
-#: against: one building, but another stairway (单元) or, for a flat's own problem, another flat
-OTHER_FLAT = 4.5
 
 
 def same_issue_score(a: Need, b: Need, *, bags: tuple[Counter, Counter] | None = None) -> tuple[float, dict]:
@@ -361,7 +364,8 @@ def same_issue_score(a: Need, b: Need, *, bags: tuple[Counter, Counter] | None =
         z += PLACE_WEIGHT[where.relation] * max(where.sure, 0.5)
         phrases.append(where.phrase)
         if where.flat == "unit" or (where.flat == "room" and not what.building_wide):
-            z -= OTHER_FLAT
+            # another stairway's lift, another flat's water heater: another case
+            veto = True
             phrases.append("不同单元" if where.flat == "unit" else "不同住户")
     if a.region_id is not None and b.region_id is not None:
         if a.region_id != b.region_id:
@@ -371,7 +375,7 @@ def same_issue_score(a: Need, b: Need, *, bags: tuple[Counter, Counter] | None =
         elif where.relation == "unknown":
             phrases.append("同一网格")
     if what.thing > 0:
-        z += THING_FOR
+        z += THING_FOR * min(what.thing, 2)
     elif what.thing < 0:
         z -= THING_AGAINST
         phrases.append("不同问题：" + "／".join(dict.fromkeys([a.problem.things[0], b.problem.things[0]])))
