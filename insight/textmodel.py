@@ -97,6 +97,11 @@ class TextClassifier:
     keywords: dict[str, list[str]] | None = None
     #: weight of the keyword block against the TF-IDF blocks (rows of those have unit length).
     keyword_weight: float = 0.3
+    #: add what Minhu knows of its own categories to the keyword lists of labels that are category
+    #: codes or names (insight.knowledge); other label sets (a public benchmark's) are left as given
+    knowledge: bool = True
+    #: make Shanghainese and hotline phrasing plain before reading (insight.dialect)
+    plain: bool = True
     classes_: list[str] = field(default_factory=list)
 
     def _vectorizers(self, n_docs: int):
@@ -112,6 +117,11 @@ class TextClassifier:
             vecs.append(TfidfVectorizer(analyzer=_jieba_words, sublinear_tf=True, min_df=min_df, dtype=np.float32))
         return vecs
 
+    def _prepared(self, docs: Sequence[Doc]) -> Sequence[Doc]:
+        if getattr(self, "plain", False):  # models pickled before this field read as they were
+            return plain_docs(docs)
+        return docs
+
     def _blocks(self, docs: Sequence[Doc]) -> list[list[str]]:
         heads = [d.head for d in docs]
         bodies = [d.body for d in docs]
@@ -121,8 +131,14 @@ class TextClassifier:
         labels = [str(x) for x in labels]
         if len(set(labels)) < 2:
             raise ValueError("训练数据至少需要两个不同的分类。")
+        docs = self._prepared(docs)
         self.vectorizers_ = self._vectorizers(len(docs))
-        self.keyword_lists_ = _clean_keywords(self.keywords)
+        keywords = self.keywords
+        if keywords and self.knowledge:
+            from . import knowledge
+
+            keywords = knowledge.enrich(keywords)
+        self.keyword_lists_ = _clean_keywords(keywords)
         self.matcher_ = None
         blocks = [v.fit_transform(b) for v, b in zip(self.vectorizers_, self._blocks(docs), strict=True)]
         X = hstack(blocks + self._keyword_block(docs)).tocsr()
@@ -140,6 +156,7 @@ class TextClassifier:
         return self
 
     def transform(self, docs: Sequence[Doc]):
+        docs = self._prepared(docs)
         blocks = [v.transform(b) for v, b in zip(self.vectorizers_, self._blocks(docs), strict=True)]
         return hstack(blocks + self._keyword_block(docs)).tocsr()
 
@@ -167,6 +184,7 @@ class TextClassifier:
                 "coef": np.asarray(self.svm_.coef_, dtype=np.float64),
                 "intercept": np.asarray(self.svm_.intercept_, dtype=np.float64),
             }
+        doc = self._prepared([doc])[0]
         texts = [block[0] for block in self._blocks([doc])]
         cols, vals, offset = [], [], 0
         for v, analyze, text in zip(self.vectorizers_, fast["analyzers"], texts, strict=True):
@@ -215,6 +233,13 @@ class TextClassifier:
         """Choose the softmax temperature minimising log-loss on held-out docs (a 1-D grid search)."""
         self.temperature = fit_temperature(self.decision(docs), [self.classes_.index(y) for y in labels])
         return self.temperature
+
+
+def plain_docs(docs: Sequence[Doc]) -> list[Doc]:
+    """The docs with dialect and hotline phrasing made plain (insight.dialect)."""
+    from . import dialect
+
+    return [Doc(dialect.normalise(d.head), dialect.normalise(d.body)) for d in docs]
 
 
 def _clean_keywords(keywords) -> list[list[str]]:
@@ -303,12 +328,17 @@ class KeywordRules:
     backs them.
     """
 
-    def __init__(self, rules: dict[str, Sequence[str]]):
-        self.rules = {label: [k.strip() for k in kws if k and k.strip()] for label, kws in rules.items()}
+    def __init__(self, rules: dict[str, Sequence[str]], *, knowledge: bool = True):
+        rules = {label: [k.strip() for k in kws if k and k.strip()] for label, kws in rules.items()}
+        if knowledge and rules:
+            from . import knowledge as shipped
+
+            rules = shipped.enrich(rules)
+        self.rules = rules
 
     def top(self, docs: Sequence[Doc], k: int = 3) -> list[list[tuple[str, float]]]:
         out = []
-        for doc in docs:
+        for doc in plain_docs(docs):
             scores = {}
             for label, kws in self.rules.items():
                 s = sum((2.0 if kw in doc.head else 1.0) for kw in kws if kw in doc.body)
