@@ -69,17 +69,17 @@ def keyword_lists(
 
 
 def for_labels(labels, categories=None, rules=None) -> dict[str, list[str]]:
-    """``keyword_lists`` keyed by the labels a file uses: codes, or category names."""
+    """``keyword_lists`` keyed by the labels a file uses: codes, or category names; a label that is
+    neither gets the terms of its own name ("城乡建设" → 城乡建设, 城乡, 建设)."""
     categories = shipped_categories() if categories is None else categories
     lists = keyword_lists(categories, rules)
-    name_of = {code: name for code, name, _d in categories}
     code_of = {name: code for code, name, _d in categories}
     out = {}
     for label in set(labels):
         code = label if label in lists else code_of.get(label)
         if code in lists:
             out[label] = lists[code]
-        elif label in name_of.values() or label:
+        else:
             terms = sorted(w for w in keyword_terms(label) if len(w) >= 2)
             if terms:
                 out[label] = terms
@@ -89,5 +89,9 @@ def for_labels(labels, categories=None, rules=None) -> dict[str, list[str]]:
 def enrich(keywords: dict[str, list[str]]) -> dict[str, list[str]]:
     """Keyword lists with the shipped knowledge added to each label that is a shipped category code
     or name; other labels keep their lists unchanged."""
-    shipped = for_labels(keywords)
-    return {label: sorted(set(words) | set(shipped.get(label, ()))) for label, words in keywords.items()}
+    lists = keyword_lists()
+    code_of = {name: code for code, name, _d in shipped_categories()}
+    return {
+        label: sorted(set(words) | set(lists.get(label, lists.get(code_of.get(label, ""), ()))))
+        for label, words in keywords.items()
+    }

@@ -118,7 +118,7 @@ class TextClassifier:
         return vecs
 
     def _prepared(self, docs: Sequence[Doc]) -> Sequence[Doc]:
-        if getattr(self, "plain", False):  # models pickled before this field read as they were
+        if self.plain:
             return plain_docs(docs)
         return docs
 
@@ -172,6 +172,12 @@ class TextClassifier:
         state = dict(self.__dict__)
         state.pop("fast_", None)  # rebuilt on first use
         return state
+
+    def __setstate__(self, state):
+        # a model pickled before dialect reading existed keeps reading texts as it was trained to
+        state.setdefault("plain", False)
+        state.setdefault("knowledge", False)
+        self.__dict__.update(state)
 
     def _decision_one(self, doc: Doc) -> np.ndarray:
         """Decision values of one text without sklearn's per-call overhead (a suggestion must take
