@@ -127,7 +127,7 @@ def test_another_flat_is_another_case_for_a_flats_own_problem_not_for_a_shared_o
     assert similarity.is_same_issue(sewer, need("宛平路2号301室下水道也堵了，马桶冲不下去"))
 
 
-def test_the_pairs_file_command_prints_precision_recall_and_f1_last(tmp_path):
+def test_the_pairs_file_command_prints_precision_recall_and_f1_last(db, tmp_path):
     import re
 
     from django.core.management import call_command

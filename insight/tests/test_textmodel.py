@@ -153,7 +153,7 @@ def test_a_model_pickled_before_dialect_reading_reads_as_it_was_trained():
     assert old.plain is False and pickle.loads(pickle.dumps(model)).plain is True
 
 
-def test_the_suggestion_command_prints_accuracy_and_top3_last(tmp_path, settings):
+def test_the_suggestion_command_prints_accuracy_and_top3_last(db, settings):
     settings.MINHU_INSIGHT_MIN_CASES = 20
     out = __import__("io").StringIO()
     call_command("suggest_evaluate", "--file", str(TRAIN), "--per-category", "6", stdout=out)
