@@ -289,15 +289,24 @@ def bag(text: str) -> Counter:
     return bag
 
 
+def _norm(bag: Counter) -> float:
+    # kept on the bag: a look-up compares one bag with hundreds of cached ones
+    norm = getattr(bag, "norm_", None)
+    if norm is None:
+        norm = bag.norm_ = math.sqrt(sum(v * v for v in bag.values()))
+    return norm
+
+
 def cosine(a: Counter, b: Counter) -> float:
     if not a or not b:
         return 0.0
     if len(a) > len(b):
         a, b = b, a
-    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    get = b.get
+    dot = sum(v * get(k, 0) for k, v in a.items())
     if not dot:
         return 0.0
-    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+    return dot / (_norm(a) * _norm(b))
 
 
 @dataclass(frozen=True)
