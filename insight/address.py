@@ -58,7 +58,7 @@ _ROOM = r"(?:(?P<room>\d{2,4})\s*(?:室|房间)?)"
 _NUMBERS = re.compile(rf"(?:{_LANE})?\s*(?:{_NUMBER})?(?:\s*{_ROOM})?")
 _LANDMARK_SUFFIX = re.compile(
     r"(?P<name>[\u4e00-\u9fa5]{2,6}?)(?:地铁站|站)(?:[\u4e00-\u9fa5]{0,6}?(?P<exit>\d{1,2})\s*号(?:出入)?口)?"
-    r"|(?P<estate>[\u4e00-\u9fa5]{2,5}?(?:菜场|菜市场|小学|中学|幼儿园|医院|公园|新村|小区|花园|公寓|大楼|广场|里))"
+    r"|(?P<estate>[\u4e00-\u9fa5]{2,5}?(?:菜场|菜市场|小学|中学|幼儿园|医院|公园|新村|小区|花园|公寓|大楼|广场|苑|里))"
 )
 
 
@@ -251,6 +251,11 @@ def _read(text: str) -> Reading:
             before = [r for pos, r in known if pos < m.start()]
             if before:
                 road, sure = before[-1], 0.8
+            else:
+                # an estate stands for the road: "康乐小区3号楼"
+                estate = _landmark(text[: m.start()])
+                if estate.endswith(_ESTATES):
+                    road, sure = estate, 0.7
         certainty = 0.9 if not road else 0.4 + 0.6 * sure
         return Reading(
             road=road, lane=lane, number=number, room=room, unit=m.group("unit") or "",
@@ -264,6 +269,18 @@ def _read(text: str) -> Reading:
     return Reading()
 
 
+#: words after which an estate's name starts ("伊拉住在曹杨新村" → 曹杨新村)
+_ESTATE_LEAD = ("住在", "家在", "在", "住", "是", "的", "到", "去")
+
+
+def _after_speaker(name: str) -> str:
+    cut = max((name.rfind(w) + len(w) for w in _ESTATE_LEAD if w in name[:-2]), default=0)
+    return name[cut:] if len(name) - cut >= 3 else name
+
+
+_ESTATES = ("小区", "新村", "花园", "公寓", "大楼", "里", "坊", "苑")
+
+
 def _landmark(text: str) -> str:
     g = gazetteer()
     for m in _LANDMARK_SUFFIX.finditer(text):
@@ -273,7 +290,7 @@ def _landmark(text: str) -> str:
             if name[-n:] in g.landmarks or (m.group("name") and g.roads.get(name[-n:]) == name[-n:]):
                 return name[-n:] + exit_
         if m.group("estate"):
-            trimmed = _trim_speaker(name)
+            trimmed = _after_speaker(_trim_speaker(name))
             if len(trimmed) >= 3:
                 return trimmed
     for name in g.landmarks:

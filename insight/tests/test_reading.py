@@ -31,6 +31,12 @@ def test_rooms_stairways_floors_and_landmarks_are_read_too():
     assert address.read("老西门站出口的盲道上堆满共享单车").landmark == "老西门"
 
 
+def test_an_estate_stands_for_the_road():
+    r = address.read("伊拉住在曹杨新村12号，电梯坏了")
+    assert (r.road, r.number) == ("曹杨新村", "12")
+    assert address.read("我住康乐小区3号楼").road == "康乐小区"
+
+
 def test_a_road_outside_the_gazetteer_is_a_guess_and_says_so():
     known, guessed = address.read("伊住建国西路120弄"), address.read("伊住在长乐村路45弄")
     assert guessed.road == "长乐村路"
