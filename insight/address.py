@@ -216,6 +216,8 @@ class Reading:
     room: str = ""
     unit: str = ""
     floor: str = ""
+    #: the other road of a crossing ("陕西南路复兴中路口": road 陕西南路, cross 复兴中路)
+    cross: str = ""
     landmark: str = ""
     #: 0 nothing read; ~0.5 a guess; 1 read from the gazetteer or given as an address
     certainty: float = 0.0
@@ -263,10 +265,22 @@ def _read(text: str) -> Reading:
         )  # fmt: skip
     landmark = _landmark(text)
     if known:
-        return Reading(road=known[0][1], landmark=landmark, certainty=0.5)
+        return Reading(road=known[0][1], cross=_crossing(text, known), landmark=landmark, certainty=0.5)
     if landmark:
         return Reading(landmark=landmark, certainty=0.4)
     return Reading()
+
+
+_CROSS = re.compile(r"\s*(?:和|与|跟|近|靠近|交界|交叉|、|/)?\s*")
+
+
+def _crossing(text: str, known: list[tuple[int, str]]) -> str:
+    """The second road of a crossing said right after the first ("陕西南路复兴中路口", "建国西路近嘉善路")."""
+    if len(known) < 2:
+        return ""
+    (pos1, first), (pos2, second) = known[0], known[1]
+    between = text[pos1 + len(first) : pos2]
+    return second if second != first and len(between) <= 3 and _CROSS.fullmatch(between) else ""
 
 
 #: words after which an estate's name starts ("伊拉住在曹杨新村" → 曹杨新村)

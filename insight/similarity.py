@@ -99,6 +99,8 @@ class Place:
     lon: float | None = None
     room: str = ""
     unit: str = ""
+    #: the other road of a crossing ("陕西南路复兴中路口")
+    cross: str = ""
     landmark: str = ""
     #: how sure the reading is (insight.address): 1 given as an address or read from the gazetteer
     certainty: float = 1.0
@@ -141,6 +143,7 @@ class Place:
             lon=self.lon if self.lon is not None else other.lon,
             room=self.room or other.room,
             unit=self.unit or other.unit,
+            cross=self.cross or other.cross,
             landmark=self.landmark or other.landmark,
             certainty=self.certainty if self.label else other.certainty,
         )
@@ -151,7 +154,7 @@ def find_place(text: str) -> Place:
     else its road or landmark (insight.address)."""
     r = address.read(text)
     return Place(
-        road=r.road, lane=r.lane, number=r.number, room=r.room, unit=r.unit, landmark=r.landmark,
+        road=r.road, lane=r.lane, number=r.number, room=r.room, unit=r.unit, cross=r.cross, landmark=r.landmark,
         certainty=r.certainty or 0.0,
     )  # fmt: skip
 
@@ -246,6 +249,10 @@ def compare_places(a: Place, b: Place) -> Where:
     d = metres(a, b)
     if d is not None:
         return Where("nearby", 1.0, "距离很近") if d <= NEARBY_METRES else Where("different", 0.5, "相距较远")
+    if roads_differ and {a.road, a.cross} & {b.road, b.cross} - {""}:
+        # one crossing told from either road ("陕西南路复兴中路口" / "复兴中路靠近陕西南路")
+        road = ({a.road, a.cross} & {b.road, b.cross} - {""}).pop()
+        return Where("same_road", min(a.certainty, b.certainty), f"同一路口：{road}")
     if roads_differ:
         # different roads: a corner building can be told by either; two roads of the gazetteer are
         # surely different roads, a guessed name ("长乐村路") only perhaps

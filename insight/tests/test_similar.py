@@ -120,6 +120,13 @@ def test_a_sure_other_building_vetoes_an_uncertain_place_does_not():
     assert not similarity.is_same_issue(a, need("粪管堵了，污水倒灌，臭得不得了", region_id=2))
 
 
+def test_a_crossing_told_from_either_road_is_one_place():
+    a = need("陕西南路复兴中路口的窨井盖松了，车子开过去哐哐响")
+    b = need("复兴中路靠近陕西南路那个窨井盖松动，晚上车一过就响")
+    score, why = similarity.same_issue_score(a, b)
+    assert score >= similarity.THRESHOLD and "同一路口" in why["summary"]
+
+
 def test_another_flat_is_another_case_for_a_flats_own_problem_not_for_a_shared_one():
     heater = need("宛平路2号201室热水器坏了，房东不修")
     assert not similarity.is_same_issue(heater, need("宛平路2号301室热水器坏了，房东一直不修"))
