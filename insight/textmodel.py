@@ -100,7 +100,9 @@ class TextClassifier:
     #: add what Minhu knows of its own categories to the keyword lists of labels that are category
     #: codes or names (insight.knowledge); other label sets (a public benchmark's) are left as given
     knowledge: bool = True
-    #: make Shanghainese and hotline phrasing plain before reading (insight.dialect)
+    #: match the keywords on the text with Shanghainese and hotline phrasing made plain (insight.dialect);
+    #: the character blocks read the words as written (made plain, they lost the public benchmark's
+    #: auto-dispatch precision: 19.8 % at 96.9 % correct became 9.9 % at 93.9 %)
     plain: bool = True
     classes_: list[str] = field(default_factory=list)
 
@@ -131,7 +133,6 @@ class TextClassifier:
         labels = [str(x) for x in labels]
         if len(set(labels)) < 2:
             raise ValueError("训练数据至少需要两个不同的分类。")
-        docs = self._prepared(docs)
         self.vectorizers_ = self._vectorizers(len(docs))
         keywords = self.keywords
         if keywords and self.knowledge:
@@ -156,7 +157,6 @@ class TextClassifier:
         return self
 
     def transform(self, docs: Sequence[Doc]):
-        docs = self._prepared(docs)
         blocks = [v.transform(b) for v, b in zip(self.vectorizers_, self._blocks(docs), strict=True)]
         return hstack(blocks + self._keyword_block(docs)).tocsr()
 
@@ -166,7 +166,7 @@ class TextClassifier:
             return []
         if getattr(self, "matcher_", None) is None:
             self.matcher_ = KeywordMatcher(lists)
-        return [csr_matrix(self.keyword_weight * self.matcher_.scores(docs))]
+        return [csr_matrix(self.keyword_weight * self.matcher_.scores(self._prepared(docs)))]
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -174,7 +174,7 @@ class TextClassifier:
         return state
 
     def __setstate__(self, state):
-        # a model pickled before dialect reading existed keeps reading texts as it was trained to
+        # a model pickled before dialect reading existed keeps matching as it was trained to
         state.setdefault("plain", False)
         state.setdefault("knowledge", False)
         self.__dict__.update(state)
@@ -190,7 +190,6 @@ class TextClassifier:
                 "coef": np.asarray(self.svm_.coef_, dtype=np.float64),
                 "intercept": np.asarray(self.svm_.intercept_, dtype=np.float64),
             }
-        doc = self._prepared([doc])[0]
         texts = [block[0] for block in self._blocks([doc])]
         cols, vals, offset = [], [], 0
         for v, analyze, text in zip(self.vectorizers_, fast["analyzers"], texts, strict=True):
@@ -212,7 +211,7 @@ class TextClassifier:
             if getattr(self, "matcher_", None) is None:
                 self.matcher_ = KeywordMatcher(lists)
             cols.append(np.arange(offset, offset + len(lists)))
-            vals.append(self.keyword_weight * self.matcher_.scores([doc])[0].astype(np.float64))
+            vals.append(self.keyword_weight * self.matcher_.scores(self._prepared([doc]))[0].astype(np.float64))
         if not cols:
             return fast["intercept"].copy()
         idx, val = np.concatenate(cols), np.concatenate(vals)
