@@ -1,27 +1,39 @@
-"""Are two needs the same issue? Place and text, without Django models.
+"""Are two needs the same issue? What, where and when, each compared on its own. No Django models.
 
 Used for "possibly the same issue" (相似诉求) on intake and on every open case, and to cluster hot
-spots. ``bench/bench_similar.py`` measures it on the labelled pairs in tests/data/similar_pairs.csv.
+spots. ``manage.py similar_evaluate`` and ``bench/bench_similar.py`` measure it on labelled pairs.
 
-Place. The problem's place comes from the location text, then the title and description ("582弄11号
-底楼"), then the reporter's address. A place is a building (路 + 弄 + 号), a lane (路 + 弄) or a
-road. Two needs in the same building share the place fully; the same lane without a building on
-one side, or addresses within ``NEARBY_METRES`` of each other, share it partly; two different
-buildings share nothing: the same kind of problem in the next building is another case.
+Several residents of one lane describe one crushed pipe in their own words, on the phone, at a desk,
+on a visit; Minhu must see one issue, and never glue two different problems together. So a pair is
+judged on three questions, each answered on its own and each allowed to say "don't know":
 
-Text. Residents describe one blocked pipe in different words ("粪管堵了" / "下水道反水，马桶冲不下去").
-Character bigrams alone miss that, so each text also gets concept tokens from a small lexicon of the
-words residents use for the usual problems (``CONCEPTS``: 排水, 堵塞, 漏水, 照明 …). The similarity is
-the cosine of the two bags (bigrams weight 1, concepts weight 3), after removing place names,
-numbers and filler words ("希望尽快处理") that every need contains.
+- **What** (insight.problems): the thing broken or the nuisance (污水管, 电梯, 楼道灯 …) and what is
+  wrong with it (堵塞, 不亮 …). The same thing counts for, two different things count strongly
+  against (same building, different complaint). Beside it, the cosine of the two texts' character
+  bigrams and concept tokens (``bag``) after the speaker's dialect is made plain (insight.dialect).
+- **Where** (insight.address): road, lane (弄), number (号), landmark, each reading with a certainty.
+  The same building counts strongly for; different buildings count against by as much as the two
+  readings are sure — only two sure readings veto. An uncertain or missing place neither vetoes nor
+  confirms.
+- **When**: reports weeks apart count against (the candidates are already within the window).
+
+The answers are added as evidence (log-odds) and squashed to a score in 0–1; "possibly the same
+issue" means ``score >= THRESHOLD`` (0.5), the threshold the intake form and the case page use.
+Each answer that counted gives a short reason in Chinese ("同一地址 · 同一问题：污水管堵塞").
+The weights were set on the open labelled pairs only (tests/data/similar_pairs.csv and
+tests/data/dev/similar_pairs.csv); docs/insight.md gives the protocol and the figures.
 """
 
 from __future__ import annotations
 
+import datetime
+import functools
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from . import address, dialect, problems
 
 #: concept → words residents use for it. A text containing any of the words gets the concept token.
 CONCEPTS: dict[str, tuple[str, ...]] = {
@@ -68,19 +80,30 @@ FILLER = (
     "上门", "看看", "一下", "最近", "今天", "昨天", "晚上", "白天", "早上", "里面", "外面", "门口",
 )  # fmt: skip
 
-_ROAD = r"[\u4e00-\u9fa5]{1,6}?(?:路|街|大街|巷|坊|新村)"
-_PLACE = re.compile(rf"(?P<road>{_ROAD})?\s*(?:(?P<lane>\d+)\s*弄)?\s*(?:(?P<number>\d+)\s*号)?")
-_NUMBERS = re.compile(r"[\d０-９]+\s*[弄号室楼层幢栋]?")
-_NOISE = re.compile(r"[\s\W_a-zA-Z]+")
+CONCEPT_WEIGHT = 3.0
+NEARBY_METRES = 150.0
+#: "possibly the same issue" at or above this score (intake form, case page, merge hint)
+THRESHOLD = 0.5
+
+_NOISE = re.compile(r"[\s\W_a-zA-Z0-9]+")
 
 
 @dataclass(frozen=True)
 class Place:
+    """Where a need is: a building (路 + 弄 + 号), a lane (路 + 弄), a road, or a landmark."""
+
     road: str = ""
     lane: str = ""
     number: str = ""
     lat: float | None = None
     lon: float | None = None
+    room: str = ""
+    unit: str = ""
+    #: the other road of a crossing ("陕西南路复兴中路口")
+    cross: str = ""
+    landmark: str = ""
+    #: how sure the reading is (insight.address): 1 given as an address or read from the gazetteer
+    certainty: float = 1.0
 
     @property
     def building(self) -> str:
@@ -105,7 +128,9 @@ class Place:
     def merged(self, other: Place) -> Place:
         """This place, its gaps filled from ``other`` where they agree (same road or lane)."""
         if not other.label:
-            return self
+            return (
+                self if self.landmark or not other.landmark else Place(**{**self.__dict__, "landmark": other.landmark})
+            )
         if self.road and other.road and self.road != other.road:
             return self
         if self.lane and other.lane and self.lane != other.lane:
@@ -116,40 +141,39 @@ class Place:
             number=self.number or (other.number if (self.lane or other.lane) == other.lane else ""),
             lat=self.lat if self.lat is not None else other.lat,
             lon=self.lon if self.lon is not None else other.lon,
+            room=self.room or other.room,
+            unit=self.unit or other.unit,
+            cross=self.cross or other.cross,
+            landmark=self.landmark or other.landmark,
+            certainty=self.certainty if self.label else other.certainty,
         )
 
 
-_ROAD_LEAD = "住在于家近到是的向从和与及对"
-
-
-def _clean_road(road: str) -> str:
-    while len(road) > 3 and road[0] in _ROAD_LEAD:
-        road = road[1:]
-    return road
-
-
 def find_place(text: str) -> Place:
-    """The first road/弄/号 mention in a text ("陕西南路582弄11号", "582弄11号", "蓬莱路100弄")."""
-    best = Place()
-    for m in _PLACE.finditer(text or ""):
-        road = _clean_road(m.group("road") or "")
-        lane, number = m.group("lane") or "", m.group("number") or ""
-        if not (lane or number):
-            if road and not best.road:
-                best = Place(road=road)
-            continue
-        found = Place(road=road, lane=lane, number=number)
-        return found.merged(best) if best.road and not road else found
-    return best
+    """The first road/弄/号 mention in a text ("陕西南路582弄11号", "582弄11号", "蓬莱路100弄"),
+    else its road or landmark (insight.address)."""
+    r = address.read(text)
+    return Place(
+        road=r.road, lane=r.lane, number=r.number, room=r.room, unit=r.unit, cross=r.cross, landmark=r.landmark,
+        certainty=r.certainty or 0.0,
+    )  # fmt: skip
+
+
+#: a location field filled in on the form is an address, not words: at least this sure
+LOCATION_CERTAINTY = 0.9
+#: the reporter's home is where the problem is less often than the words say
+HOME_CERTAINTY = 0.6
 
 
 def place_of(*, location_text: str = "", title: str = "", description: str = "", address=None) -> Place:
     """The problem's place: location text, then title and description, then the reporter's address."""
     place = find_place(location_text)
+    if place.label:
+        place = Place(**{**place.__dict__, "certainty": max(place.certainty, LOCATION_CERTAINTY)})
     for text in (title, description):
         if place.building:
             break
-        place = place.merged(find_place(text)) if place.label else find_place(text)
+        place = place.merged(find_place(text)) if place.label else find_place(text).merged(place)
     if address is not None:
         home = Place(
             road=address.road or "",
@@ -157,8 +181,9 @@ def place_of(*, location_text: str = "", title: str = "", description: str = "",
             number=address.number or "",
             lat=float(address.latitude) if address.latitude is not None else None,
             lon=float(address.longitude) if address.longitude is not None else None,
+            certainty=HOME_CERTAINTY,
         )
-        place = place.merged(home) if place.label else home
+        place = place.merged(home) if place.label else home.merged(place)
     return place
 
 
@@ -187,14 +212,78 @@ def place_score(a: Place, b: Place) -> float:
     return 0.0
 
 
+@dataclass(frozen=True)
+class Where:
+    """How two places compare: ``relation`` for code, ``phrase`` for people, ``sure`` 0–1."""
+
+    relation: str  # same_building, same_lane, nearby, same_road, same_landmark, different, unknown
+    sure: float
+    phrase: str = ""
+    #: in one building: "unit" (另一单元) or "room" (另一户) when both said and they differ
+    flat: str = ""
+
+
+#: how sure two lane or house numbers that were both said are: digits are rarely misread
+NUMBERS_SURE = 0.9
+#: how sure two different roads of the gazetteer are different places
+ROADS_SURE = 0.8
+
+
+def compare_places(a: Place, b: Place) -> Where:
+    roads_differ = bool(a.road and b.road and a.road != b.road)
+    # numbers said on both sides are compared as they are; a missing road is taken from the other
+    sure = NUMBERS_SURE if (a.road == b.road or not (a.road and b.road)) else min(a.certainty, b.certainty)
+    if a.building and b.building and not roads_differ:
+        if (a.lane, a.number) == (b.lane, b.number):
+            flat = "unit" if a.unit and b.unit and a.unit != b.unit else ""
+            flat = flat or ("room" if a.room and b.room and a.room != b.room else "")
+            building = a.building if len(a.building) >= len(b.building) else b.building
+            return Where("same_building", sure, f"同一地址：{building}", flat)
+        if a.lane and b.lane and a.lane != b.lane:
+            return Where("different", sure, "不同弄堂")
+        return Where("different", sure, "不同楼栋")
+    if a.lane and b.lane and not roads_differ:
+        if a.lane == b.lane:
+            return Where("same_lane", sure, f"同一弄堂：{(a.road or b.road)}{a.lane}弄")
+        return Where("different", sure, "不同弄堂")
+    d = metres(a, b)
+    if d is not None:
+        return Where("nearby", 1.0, "距离很近") if d <= NEARBY_METRES else Where("different", 0.5, "相距较远")
+    if roads_differ and {a.road, a.cross} & {b.road, b.cross} - {""}:
+        # one crossing told from either road ("陕西南路复兴中路口" / "复兴中路靠近陕西南路")
+        road = ({a.road, a.cross} & {b.road, b.cross} - {""}).pop()
+        return Where("same_road", min(a.certainty, b.certainty), f"同一路口：{road}")
+    if roads_differ:
+        # different roads: a corner building can be told by either; two roads of the gazetteer are
+        # surely different roads, a guessed name ("长乐村路") only perhaps
+        known = address.gazetteer().roads
+        sure = ROADS_SURE if a.road in known and b.road in known else min(a.certainty, b.certainty) * 0.8
+        return Where("different", sure, "不同道路")
+    if a.road and a.road == b.road:
+        return Where("same_road", min(a.certainty, b.certainty), f"同一条路：{a.road}")
+    if a.landmark and b.landmark:
+        sa, _, ea = a.landmark.partition("站")
+        sb, _, eb = b.landmark.partition("站")
+        if sa == sb and ea and eb and ea != eb:
+            return Where("different", 0.9, "同一车站的不同出口")
+        if sa == sb:
+            return Where("same_landmark", 0.8, f"同一地点：{sa}")
+        return Where("different", 0.3, "不同地点")
+    return Where("unknown", 0.0)
+
+
 def _strip_places(text: str) -> str:
-    text = _PLACE.sub(lambda m: "" if (m.group("lane") or m.group("number")) else m.group(0), text or "")
-    return _NUMBERS.sub(" ", text)
+    return address.strip(text)
+
+
+def plain_text(text: str) -> str:
+    """What is said, without the address and in plain words (dialect and hotline phrasing made plain)."""
+    return dialect.normalise(_strip_places(text))
 
 
 def bag(text: str) -> Counter:
     """Character bigrams (filler removed) plus weighted concept tokens."""
-    text = _strip_places(text)
+    text = plain_text(text)
     concepts = [c for c, words in CONCEPTS.items() if any(w in text for w in words)]
     for word in FILLER:
         text = text.replace(word, " ")
@@ -207,65 +296,130 @@ def bag(text: str) -> Counter:
     return bag
 
 
+def _norm(bag: Counter) -> float:
+    # kept on the bag: a look-up compares one bag with hundreds of cached ones
+    norm = getattr(bag, "norm_", None)
+    if norm is None:
+        norm = bag.norm_ = math.sqrt(sum(v * v for v in bag.values()))
+    return norm
+
+
 def cosine(a: Counter, b: Counter) -> float:
     if not a or not b:
         return 0.0
     if len(a) > len(b):
         a, b = b, a
-    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    get = b.get
+    dot = sum(v * get(k, 0) for k, v in a.items())
     if not dot:
         return 0.0
-    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+    return dot / (_norm(a) * _norm(b))
 
 
 @dataclass(frozen=True)
 class Need:
-    """What the comparison looks at: the words, the place, the region and when."""
+    """What the comparison looks at: the words, the place, the region, the category and when."""
 
     text: str
     place: Place
     region_id: int | None = None
     category: str = ""
+    at: datetime.datetime | None = None
+    title: str = field(default="", compare=False)
 
     @classmethod
-    def of(cls, *, title="", description="", location_text="", address=None, region_id=None, category=""):
+    def of(cls, *, title="", description="", location_text="", address=None, region_id=None, category="", at=None):
         return cls(
             text=f"{title} {description}",
             place=place_of(location_text=location_text, title=title, description=description, address=address),
             region_id=region_id,
             category=category,
+            at=at,
+            title=title or "",
         )
 
+    @functools.cached_property
+    def problem(self) -> problems.Problem:
+        return problems.problem_of(plain_text(self.text), plain=True)
 
-# What counts as "possibly the same issue" (tuned on the dev half of tests/data/similar_pairs.csv).
-#: minimum text similarity for each place score: same building, same lane, nearby, same road, same grid only
-TEXT_NEEDED = {1.0: 0.22, 0.7: 0.35, 0.6: 0.40, 0.3: 0.45, 0.0: 0.50}
+
+# Evidence, in log-odds, for "the same issue" (set on the open pairs; docs/insight.md).
+TEXT_WEIGHT = 7.0
+#: text similarity that is neither for nor against
+TEXT_NEUTRAL = 0.32
+PLACE_WEIGHT = {"same_building": 2.2, "same_lane": 1.2, "nearby": 1.0, "same_road": 0.4, "same_landmark": 0.8}
+#: against, per unit of certainty, for two different places; two readings this sure veto
+PLACE_AGAINST = 4.0
+VETO_CERTAINTY = 0.85
+THING_FOR, THING_AGAINST = 1.0, 2.6
+FAULT_FOR, FAULT_AGAINST = 1.0, 2.4
+#: against: another grid of the neighbourhood, a lot when nothing else says where
+OTHER_GRID, OTHER_GRID_NO_PLACE = 1.0, 8.0
+WEEKS_APART = 1.0
+CATEGORY_FOR = 0.2
 
 
 def same_issue_score(a: Need, b: Need, *, bags: tuple[Counter, Counter] | None = None) -> tuple[float, dict]:
-    """A score in 0–1 (≥ 0.5 means "possibly the same issue") and the reasons, for the page."""
+    """A score in 0–1 (≥ THRESHOLD means "possibly the same issue") and the reasons.
+
+    The reasons hold ``text`` (cosine 0–1), ``place`` (``place_score``), ``where`` (the relation of
+    the two places), ``problem`` (the shared problem, "污水管堵塞", or ""), ``phrases`` (short Chinese
+    phrases, each a reason that counted) and ``summary`` (the phrases joined with " · ")."""
     ta, tb = bags or (bag(a.text), bag(b.text))
     text = cosine(ta, tb)
-    place = place_score(a.place, b.place)
-    if place == 0.0:
-        # both places known and different: another building or lane is another case
-        differs = bool(a.place.building and b.place.building) or bool(
-            a.place.lane_key and b.place.lane_key and a.place.lane_key != b.place.lane_key
-        )
-        same_grid = a.region_id is not None and a.region_id == b.region_id and not differs
-        key = 0.0 if same_grid else None
-    else:
-        key = place
-    reasons = {"text": round(text, 2), "place": place}
-    if key is None:
-        return 0.0, reasons
-    needed = TEXT_NEEDED[key]
-    # at the needed similarity the score is 0.5, at a perfect match 1.0
-    score = 0.5 + 0.5 * (text - needed) / (1 - needed) if text >= needed else 0.5 * text / needed
+    where = compare_places(a.place, b.place)
+    what = problems.compare(a.problem, b.problem)
+    z = TEXT_WEIGHT * (text - TEXT_NEUTRAL)
+    phrases = []
+    veto = False
+    if where.relation == "different":
+        z -= PLACE_AGAINST * where.sure
+        veto = a.place.certainty >= VETO_CERTAINTY and b.place.certainty >= VETO_CERTAINTY and where.sure >= 0.5
+        phrases.append(where.phrase)
+    elif where.relation != "unknown":
+        z += PLACE_WEIGHT[where.relation] * max(where.sure, 0.5)
+        phrases.append(where.phrase)
+        if where.flat == "unit" or (where.flat == "room" and not what.building_wide):
+            # another stairway's lift, another flat's water heater: another case
+            veto = True
+            phrases.append("不同单元" if where.flat == "unit" else "不同住户")
+    if a.region_id is not None and b.region_id is not None:
+        if a.region_id != b.region_id:
+            z -= OTHER_GRID if where.relation not in ("unknown", "same_landmark") else OTHER_GRID_NO_PLACE
+            if where.relation in ("unknown", "different"):
+                phrases.append("不同网格")
+        elif where.relation == "unknown":
+            phrases.append("同一网格")
+    if what.thing > 0:
+        z += THING_FOR * min(what.thing, 2)
+    elif what.thing < 0:
+        z -= THING_AGAINST
+        phrases.append("不同问题：" + "／".join(dict.fromkeys([a.problem.things[0], b.problem.things[0]])))
+    if what.fault > 0:
+        z += FAULT_FOR
+    elif what.fault < 0 and what.thing >= 0:
+        z -= FAULT_AGAINST
+    if what.thing > 0 or what.fault > 0:
+        phrases.append("同一问题：" + (what.label or a.problem.label))
     if a.category and a.category == b.category and a.category != "other":
-        score = min(1.0, score + 0.05)
+        z += CATEGORY_FOR
+    if a.at is not None and b.at is not None and abs((a.at - b.at).total_seconds()) > 14 * 86400:
+        z -= WEEKS_APART
+        phrases.append("时间相隔两周以上")
+    phrases.append(f"描述相似度 {text * 100:.0f}%")
+    score = 1 / (1 + math.exp(-z))
+    if veto:
+        score = min(score, 0.1)
+    reasons = {
+        "text": round(text, 2),
+        "place": place_score(a.place, b.place),
+        "where": where.relation,
+        "problem": what.label,
+        "phrases": phrases,
+        "summary": " · ".join(phrases),
+    }
     return round(score, 3), reasons
 
 
 def is_same_issue(a: Need, b: Need) -> bool:
-    return same_issue_score(a, b)[0] >= 0.5
+    return same_issue_score(a, b)[0] >= THRESHOLD

@@ -90,3 +90,65 @@ def test_the_reporters_address_is_the_place_when_the_words_name_none(make_case, 
     a = make_case(title="电梯故障", description="电梯又停了，老人上不去楼。", address=address)
     b = make_case(title="电梯困人", description="3号楼电梯困人半小时，三天两头坏。", location_text="蓬莱路100弄3号")
     assert [s.case for s in similar.similar_to_case(b)] == [a]
+
+
+def need(text, region_id=1, **kw):
+    return similarity.Need.of(description=text, region_id=region_id, **kw)
+
+
+def test_one_pipe_told_three_ways_is_one_issue_with_reasons():
+    phone = need("来电人反映：陕西南路582弄11号底楼粪管堵塞，污水倒灌，现诉求尽快疏通。")
+    desk = need("伊住陕南路五八二弄十一号，下水道反水，马桶冲勿下去，臭得来")
+    visit = need("走访582弄11号，灶披间地漏往外冒污水")
+    for a, b in [(phone, desk), (desk, visit), (phone, visit)]:
+        score, why = similarity.same_issue_score(a, b)
+        assert score >= similarity.THRESHOLD
+        assert "同一地址" in why["summary"] and "同一问题：污水管堵塞" in why["summary"]
+
+
+def test_two_problems_of_one_building_are_not_glued_together():
+    sewer = need("陕西南路582弄11号粪管堵了")
+    for other in ("陕西南路582弄11号楼道灯坏了，晚上黑漆漆", "陕西南路582弄11号楼上装修太吵，睡不着"):
+        score, why = similarity.same_issue_score(sewer, need(other))
+        assert score < similarity.THRESHOLD, why
+
+
+def test_a_sure_other_building_vetoes_an_uncertain_place_does_not():
+    a = need("陕西南路582弄11号粪管堵了，污水倒灌")
+    assert not similarity.is_same_issue(a, need("陕西南路582弄15号粪管堵了，污水倒灌"))
+    # the same words with no place said: the grid decides, the place neither vetoes nor confirms
+    assert similarity.is_same_issue(a, need("粪管堵了，污水倒灌，臭得不得了"))
+    assert not similarity.is_same_issue(a, need("粪管堵了，污水倒灌，臭得不得了", region_id=2))
+
+
+def test_a_crossing_told_from_either_road_is_one_place():
+    a = need("陕西南路复兴中路口的窨井盖松了，车子开过去哐哐响")
+    b = need("复兴中路靠近陕西南路那个窨井盖松动，晚上车一过就响")
+    score, why = similarity.same_issue_score(a, b)
+    assert score >= similarity.THRESHOLD and "同一路口" in why["summary"]
+
+
+def test_another_flat_is_another_case_for_a_flats_own_problem_not_for_a_shared_one():
+    heater = need("宛平路2号201室热水器坏了，房东不修")
+    assert not similarity.is_same_issue(heater, need("宛平路2号301室热水器坏了，房东一直不修"))
+    sewer = need("宛平路2号201室下水道堵了，污水倒灌")
+    assert similarity.is_same_issue(sewer, need("宛平路2号301室下水道也堵了，马桶冲不下去"))
+
+
+def test_the_pairs_file_command_prints_precision_recall_and_f1_last(db, tmp_path):
+    import re
+
+    from django.core.management import call_command
+
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(
+        "text_a,text_b,same_issue,region_a,region_b\n"
+        "陕西南路582弄11号粪管堵了,伊住陕南路五八二弄十一号，下水道反水,1,甲居委,甲居委\n"
+        "陕西南路582弄11号粪管堵了,陕西南路582弄11号楼道灯不亮,0,甲居委,甲居委\n",
+        encoding="utf-8",
+    )
+    out = __import__("io").StringIO()
+    call_command("similar_evaluate", "--pairs", str(pairs), stdout=out)
+    last = out.getvalue().strip().splitlines()[-1]
+    assert re.fullmatch(r"precision=\d\.\d{3} recall=\d\.\d{3} f1=\d\.\d{3}", last)
+    assert last == "precision=1.000 recall=1.000 f1=1.000"

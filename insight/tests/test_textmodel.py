@@ -53,7 +53,7 @@ def test_routing_evaluate_prints_per_class_figures_and_the_summary_last(capsys):
     assert any(line.startswith("repair") for line in out)
     assert any("confusion matrix" in line for line in out)
     call_command("routing_evaluate", "--train", str(TRAIN), "--cv", "3")
-    assert capsys.readouterr().out.strip().splitlines()[-1] == "accuracy=0.762 macro_f1=0.765 top3=0.976"
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "accuracy=0.929 macro_f1=0.930 top3=1.000"
 
 
 def test_xlsx_with_named_columns_and_a_keyword_file(tmp_path):
@@ -121,3 +121,46 @@ def test_the_one_text_fast_path_equals_the_batch_path():
     again = pickle.loads(pickle.dumps(model))
     assert np.abs(again.decision(test_docs[:1]) - batch[:1]).max() < 1e-6
     assert model.decision([textmodel.Doc.of("", "")]).shape == (1, 4)
+
+
+def test_what_minhu_knows_of_its_categories_carries_a_short_history():
+    from insight import knowledge
+
+    history = [
+        ("楼道灯坏了", "repair"), ("电梯又停了", "repair"),
+        ("垃圾没人清运", "sanitation"), ("门口堆满杂物", "sanitation"),
+        ("征收补偿怎么算", "renewal"), ("旧改签约什么时候开始", "renewal"),
+    ]  # fmt: skip
+    docs, labels = [textmodel.Doc.of(t) for t, _l in history], [lab for _t, lab in history]
+    kw = knowledge.for_labels(labels)
+    model = textmodel.TextClassifier(keywords=kw).fit(docs, labels)
+    # words no history row holds: the shipped knowledge of the categories
+    assert model.top([textmodel.Doc.of("过渡费一个月多少，产权调换的房子在哪里")])[0][0][0] == "renewal"
+    assert model.top([textmodel.Doc.of("伊屋里厢马桶堵牢了，污水反上来")])[0][0][0] == "repair"
+    # a public benchmark's own labels get nothing added
+    assert knowledge.enrich({"城乡建设": ["拆迁"]}) == {"城乡建设": ["拆迁"]}
+
+
+def test_a_model_pickled_before_dialect_reading_reads_as_it_was_trained():
+    import pickle
+
+    docs, labels = load_labelled(TRAIN)
+    model = textmodel.TextClassifier().fit(docs, labels)
+    state = model.__getstate__()
+    del state["plain"], state["knowledge"]
+    old = textmodel.TextClassifier.__new__(textmodel.TextClassifier)
+    old.__setstate__(state)
+    assert old.plain is False and pickle.loads(pickle.dumps(model)).plain is True
+
+
+def test_the_suggestion_command_prints_accuracy_and_top3_last(db, settings):
+    settings.MINHU_INSIGHT_MIN_CASES = 20
+    out = __import__("io").StringIO()
+    call_command("suggest_evaluate", "--file", str(TRAIN), "--per-category", "6", stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert "由分类模型建议" in out.getvalue()
+    assert re.fullmatch(r"accuracy=\d\.\d{3} top3=\d\.\d{3}", lines[-1])
+    settings.MINHU_INSIGHT_MIN_CASES = 200
+    out = __import__("io").StringIO()
+    call_command("suggest_evaluate", "--file", str(TRAIN), "--per-category", "6", stdout=out)
+    assert "由关键词规则建议" in out.getvalue()

@@ -3,14 +3,16 @@
     python manage.py routing_evaluate --train A.xlsx --test B.csv [--text COL ...] [--label COL]
     python manage.py routing_evaluate --train A.xlsx --cv 5 [--keywords tree.xlsx]
 
-CSV or XLSX; text and label columns are found by name when not given (insight.labelled). Prints
+CSV or XLSX; text and label columns are found by name when not given (insight.labelled). The
+labels' own names count as keywords, and for Minhu's category codes or names so does what Minhu
+knows of them (insight.knowledge); ``--keywords`` adds a label tree or keyword file. Prints
 per-class figures and the confusion matrix; the last line is exactly
 ``accuracy=0.xxx macro_f1=0.xxx top3=0.xxx``.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from insight import textmodel
+from insight import knowledge, textmodel
 from insight.labelled import LabelledFileError, load_keywords, load_labelled
 
 
@@ -30,7 +32,11 @@ class Command(BaseCommand):
     def handle(self, *args, train, test, cv, text, label, keywords, seed, **options):
         try:
             docs, labels = load_labelled(train, text_columns=text, label_column=label)
-            kw = load_keywords(keywords) if keywords else None
+            # the labels' own names (and, for Minhu's categories, what Minhu knows of them) always
+            # count; a label tree or keyword file adds to them
+            kw = knowledge.for_labels(labels)
+            for label, words in (load_keywords(keywords) if keywords else {}).items():
+                kw[label] = sorted(set(kw.get(label, ())) | set(words))
             if cv is not None:
                 if cv < 2:
                     raise CommandError("--cv 至少为 2。")
