@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "resources",
     "deeds",
     "dashboard",
+    "guides",
 ]
 
 MIDDLEWARE = [

@@ -35,6 +35,8 @@ urlpatterns = [
     path("resources/", include("resources.urls")),
     path("deeds/", include("deeds.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("guides/", include("guides.urls")),
+    path("g/", include("guides.public_urls")),
 ]
 
 # Uploaded media. In production the reverse proxy serves MEDIA_ROOT (docs/operations.md); photos
