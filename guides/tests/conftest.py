@@ -23,6 +23,7 @@ TOPICS = [
     ("家庭矛盾调解", "family"),
     ("旧改政策", "renewal"),
 ]
+LAOXIMEN = object()  # make_guide's default region (None means the city)
 DISTRICT_UNITS = ["黄浦区民政局", "黄浦区司法局", "黄浦区教育局", "黄浦区住房保障和房屋管理局", "黄浦区残疾人联合会"]
 
 
@@ -64,7 +65,9 @@ def publish(revision, by):
 def make_guide(world, topics, users, colleague):
     """make_guide(code, name, ...) -> a published guide of 老西门街道 owned by its 社区服务办, written by ``staff``."""
 
-    def make(code, name, *, topic="养老政策", region=None, owner=None, review_due=None, by=None, reviewer=None, **text):
+    def make(
+        code, name, *, topic="养老政策", region=LAOXIMEN, owner=None, review_due=None, by=None, reviewer=None, **text
+    ):
         data = {
             "name": name,
             "topic": topics[topic].pk,
@@ -76,7 +79,7 @@ def make_guide(world, topics, users, colleague):
         }
         revision = services.guide_create(
             code=code,
-            region=world.laoximen if region is None else region,
+            region=world.laoximen if region is LAOXIMEN else region,  # None: the whole city
             owner=owner or world.laoximen_office,
             data=data,
             by=by or users["staff"],

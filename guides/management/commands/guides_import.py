@@ -3,6 +3,7 @@
 Dry run unless --commit: prints what it would import, or every row error. Imported guides wait for review (待审核);
 with --approve-by a second user publishes them in the same run (a deployment loading the shipped set)."""
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -53,6 +54,9 @@ class Command(BaseCommand):
                     revision = GuideRevision.objects.filter(
                         guide__code=item["code"], guide__region=item["region"], status=GuideRevision.Status.PENDING
                     ).get()
-                    services.revision_approve(revision=revision, by=reviewer)
+                    try:
+                        services.revision_approve(revision=revision, by=reviewer)
+                    except PermissionDenied:
+                        raise CommandError(f"{reviewer} 无权审核“{item['data']['name']}”，未导入任何数据。") from None
                     published += 1
         self.stdout.write(self.style.SUCCESS(f"已导入：{result}；已审核发布 {published} 份。"))
