@@ -65,6 +65,8 @@ class Evaluation:
     none_quiet: int = 0  # none rows without a confident suggestion
     seconds: float = 0.0
     questions: int = 0
+    times: list = field(default_factory=list)  # seconds per question, for percentiles
+    cpu_seconds: float = 0.0  # the process's CPU time: what the ranking costs, apart from a busy machine's waits
     misses: list = field(default_factory=list)  # (question, desk, expected, [suggested codes])
 
     def line(self) -> str:
@@ -82,9 +84,12 @@ def evaluate(rows: list[dict], *, region) -> Evaluation:
         desk = row.get("desk", "")
         if desk not in topics:
             topics[desk] = selectors.topic_for_desk(desk)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         found = selectors.suggest(question=row["question"], region=region, topic=topics[desk])
-        result.seconds += time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        result.cpu_seconds += time.process_time() - cpu
+        result.seconds += elapsed
+        result.times.append(elapsed)
         result.questions += 1
         codes = [s.guide.code for s in found]
         expected = (row.get("guide") or "").strip()

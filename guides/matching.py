@@ -173,8 +173,11 @@ def normalise(text: str) -> str:
 
 
 # 2. Tokens ---------------------------------------------------------------------------------------------------------
+_CONCEPT_RES = {c: re.compile("|".join(map(re.escape, words))) for c, words in CONCEPTS.items()}
+
+
 def concepts(text: str) -> list[str]:
-    return ["#" + c for c, words in CONCEPTS.items() if any(w in text for w in words)]
+    return ["#" + c for c, pattern in _CONCEPT_RES.items() if pattern.search(text)]
 
 
 def bigrams(text: str) -> list[str]:
@@ -220,8 +223,8 @@ def _norm(bag) -> float:
 def _best_cosine(question: Counter, norm: float, phrasings: list[tuple[Counter, float]]) -> float:
     """The highest cosine between the question and one of a guide's phrasings (each stored with its norm)."""
     best = 0.0
-    for bag, bag_norm in phrasings:
-        dot = sum(v * bag[k] for k, v in question.items() if k in bag)
+    for bag, bag_norm in phrasings:  # a phrasing has fewer tokens than a long question: walk the phrasing
+        dot = sum(v * question[k] for k, v in bag.items() if k in question)
         if dot:
             best = max(best, dot / (norm * bag_norm))
     return best
