@@ -144,9 +144,11 @@ def validate(rows, *, region: Region, by, progress=None) -> tuple[list[dict], li
             err("复核日期", "不能为空")
         existing = None
         if code and level in LEVELS and not e:
-            existing = Guide.objects.filter(code=code, region=row_region).first()
+            existing = Guide.objects.filter(code=code, region=row_region).select_related("owner").first()
             open_revision = existing.revisions.open().first() if existing else None
-            if open_revision is not None:
+            if existing is not None and not selectors.may_edit(by, existing):
+                err("事项编码", f"该层级已有这份指南，由“{existing.owner.name}”负责，您不能修改")
+            elif open_revision is not None:
                 err("事项编码", f"该指南已有未发布的修改（第 {open_revision.number} 版），请先审核或撤回")
         errors.extend(e)
         if e:

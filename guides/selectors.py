@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from org.models import Region, Role
 from org.scoping import get_visible_or_404
@@ -46,14 +47,16 @@ def may_edit(user, guide: Guide) -> bool:
     return may_write_at(user, region=guide.region, owner=guide.owner)
 
 
-def may_review(user, revision: GuideRevision) -> bool:
-    """Another staff member (not the author) whose region holds the owning office: its colleagues, its superiors."""
+def may_review(user, revision: GuideRevision, *, memberships=None) -> bool:
+    """Another staff member (not the author) whose region holds the owning office: its colleagues, its superiors.
+    ``memberships``: the user's edit memberships, when the caller checks many revisions."""
     if not user.is_authenticated or user.pk == revision.author_id:
         return False
     if user.is_superuser:
         return True
     owner_path = revision.guide.owner.region.path
-    return any(owner_path.startswith(m.region.path) for m in _edit_memberships(user))
+    memberships = _edit_memberships(user) if memberships is None else memberships
+    return any(owner_path.startswith(m.region.path) for m in memberships)
 
 
 def writable_levels(user) -> list[tuple[Region | None, object]]:
@@ -73,7 +76,8 @@ def review_queue(user):
         .select_related("guide__owner__region", "guide__region", "author")
         .order_by("submitted_at")
     )
-    return [r for r in pending if may_review(user, r)]
+    memberships = _edit_memberships(user)
+    return [r for r in pending if may_review(user, r, memberships=memberships)]
 
 
 # A region's guides ------------------------------------------------------------------------------------------------
@@ -219,29 +223,38 @@ class AnswerFigures:
 
 def answer_figures(consultations, *, by: str = "desk", with_questions: bool = False, top: int = 5) -> AnswerFigures:
     """Questions asked, how many a guide answered, the most-used guides and the questions left unanswered, per
-    desk (``by="desk"``: the event report) or per desk topic (``by="topic"``: the dashboard, the gaps page)."""
-    key = "desk__name" if by == "desk" else "topic"
-    rows: dict[str, DeskAnswers] = {}
-    total = DeskAnswers("合计")
-    counts = consultations.values(key, "guide_id").annotate(n=Count("id")).order_by(key)
+    desk (``by="desk"``: the event report) or per desk topic (``by="topic"``: the dashboard, the gaps page).
+    One aggregate statement (the dashboard pins its statement count), plus the unanswered list when asked for."""
+    if by == "desk":
+        fields = ("desk_id", "desk__name", "desk__order")
+    else:
+        fields = ("topic", "topic", "desk__topic__order")
+    counts = consultations.values(*dict.fromkeys(fields), "guide_id", "guide__name").annotate(n=Count("id")).order_by()
+    total = DeskAnswers(_("合计"))
+    rows: dict = {}
+    order: dict = {}
     guides: Counter = Counter()
+    names: dict = {}
     for row in counts:
-        label = row[key] or "—"
-        target = rows.setdefault(label, DeskAnswers(label))
+        key, label = row[fields[0]], row[fields[1]] or "—"
+        rank = (999 if row[fields[2]] is None else row[fields[2]], label)  # desk or topic order, then name
+        order[key] = min(order.get(key, rank), rank)
+        target = rows.setdefault(key, DeskAnswers(label))
         for t in (target, total):
             t.asked += row["n"]
             if row["guide_id"]:
                 t.from_guide += row["n"]
         if row["guide_id"]:
             guides[row["guide_id"]] += row["n"]
-    names = dict(Guide.objects.filter(pk__in=list(guides)).values_list("pk", "name"))
-    top_guides = [(names.get(pk, "—"), n) for pk, n in guides.most_common(top)]
+            names[row["guide_id"]] = row["guide__name"]
+    ordered = [rows[k] for k in sorted(rows, key=lambda k: order[k])]
+    top_guides = [(names[pk], n) for pk, n in guides.most_common(top)]
     unanswered = []
     if with_questions:
         unanswered = list(
             consultations.filter(guide__isnull=True).select_related("desk").order_by("topic", "-created_at")[:200]
         )
-    return AnswerFigures(list(rows.values()), total, top_guides, unanswered)
+    return AnswerFigures(ordered, total, top_guides, unanswered)
 
 
 def owner_attention(user) -> list[Guide]:

@@ -171,7 +171,7 @@ def revision_action(request, pk, action):
             raise Http404
     except (ValidationError, PermissionDenied) as exc:
         _error(request, exc)
-    return redirect(request.POST.get("next") or "guides:guide_detail", pk=guide.pk)
+    return redirect("guides:guide_detail", pk=guide.pk)
 
 
 @require_POST
@@ -238,9 +238,10 @@ def export_rows(guides):
 
 @role_required(*EDIT_ROLES)
 def export(request):
-    """The guides the user sees, published text, in the import's columns (so an export can be edited and
-    imported again)."""
-    guides = Guide.objects.visible_to(request.user).select_related("region", "owner", "topic").order_by("code")
+    """The published guides the user sees, in the import's columns (so an export can be edited and imported
+    again)."""
+    guides = Guide.objects.visible_to(request.user).filter(version__gt=0)  # drafts have no published text yet
+    guides = guides.select_related("region", "owner", "topic").order_by("code", "region__path")
     record(actor=request.user, action="guides.export", kind=AuditEntry.Kind.EXPORT, request=request)
     headers = [c.header for c in COLUMNS]
     return xlsx.workbook_response("办事指南.xlsx", headers, export_rows(guides), sheet_title="办事指南")
@@ -278,7 +279,10 @@ def import_template(request):
 def suggest(request):
     """The htmx panel under the question at the desk console: the best guides as the volunteer types, and the one
     tapped as the answer (a hidden ``guide`` field the finish form posts)."""
-    ticket = get_ticket_for_user(request.user, request.GET.get("ticket") or 0)
+    ticket_pk = request.GET.get("ticket", "")
+    if not ticket_pk.isdigit():
+        raise Http404
+    ticket = get_ticket_for_user(request.user, int(ticket_pk))
     desk = ticket.desk
     region = desk.event.region
     question = request.GET.get("summary", "")
