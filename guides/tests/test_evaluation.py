@@ -1,7 +1,7 @@
 """The desk's suggestions on question files, through the function the desk calls: regressions show up here first.
 
 tests/data/dev/desk_questions.csv is the open set the guides' wording was tuned on; guides/tests/data/
-fresh_questions.csv was written for these tests, half of it on purpose between guides that are easy to confuse
+fresh_questions.csv was written for these tests, about a quarter of it on purpose between guides easily confused
 (the care assessment and long-term care insurance, the appraisal and the compensation sum …)."""
 
 from pathlib import Path
