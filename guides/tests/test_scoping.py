@@ -116,3 +116,22 @@ def test_only_the_owning_office_edits_and_another_staff_member_reviews(guides, u
     client_for(colleague).post(reverse("guides:revision_action", args=[revision.pk, "approve"]))
     revision.refresh_from_db()
     assert revision.status == "published"
+
+
+def test_the_list_costs_the_same_statements_for_few_or_many_guides(make_guide, users, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(users["volunteer"])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("guides:guide_list")).status_code == 200
+        return len(ctx)
+
+    make_guide("legal-aid", "法律援助申请")
+    count()  # the first request fills per-process caches
+    few = count()
+    for code in ("elderly-meal-service", "parcel-delivery-help", "moving-and-storage"):
+        make_guide(code, code)
+    assert count() == few
