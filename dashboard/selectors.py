@@ -87,3 +87,15 @@ def full(region, start, end, *, now=None) -> Figures:
     (on PostgreSQL one aggregate query over the monthly figures; cases.metrics.summary)."""
     parts = metrics.summary(region, start, end, now=now, detail=True)
     return Figures(region=region, start=start, end=end, **parts)
+
+
+def guide_answers(region, start, end):
+    """Service-day questions in the region and period: how many a service guide answered, per desk topic, and the
+    most-asked guides (counts only: leaders see no question texts)."""
+    from events.models import Consultation
+    from guides.selectors import answer_figures
+
+    consultations = Consultation.objects.filter(
+        event__region__path__startswith=region.path, created_at__gte=start, created_at__lt=end
+    )
+    return answer_figures(consultations, by="topic")

@@ -38,6 +38,7 @@ def _context(request):
     figures = selectors.full(region, start, end)
     return {
         "figures": figures,
+        "guide_answers": selectors.guide_answers(region, start, end),
         "region": region,
         "regions": selectors.dashboard_regions(user),
         "children": list(region.children.all()),

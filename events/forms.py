@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from lib import phone
@@ -67,7 +68,19 @@ class CheckInForm(TakeForm):
 
 
 class FinishForm(forms.Form):
-    summary = forms.CharField(label=_("咨询内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    # As the volunteer types, the guides panel under the form suggests the guides that answer it (guides.views.suggest).
+    summary = forms.CharField(
+        label=_("咨询内容"),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 3,
+                "hx-get": reverse_lazy("guides:suggest"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-include": "closest form",
+                "hx-target": "next .guide-suggestions",
+            }
+        ),
+    )
     advice = forms.CharField(label=_("答复意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     follow_up = forms.BooleanField(label=_("需要跟进（生成诉求工单）"), required=False)
 

@@ -273,6 +273,16 @@ class Consultation(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The service guide the question was answered from (guides.services.answer_mark); empty: no guide answered it,
+    # which the gaps page and the report count per desk and topic.
+    guide = models.ForeignKey(
+        "guides.Guide",
+        verbose_name=_("解答所用指南"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 

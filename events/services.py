@@ -407,9 +407,13 @@ def ticket_finish(
     resident=None,
     answered_by=None,
     reporter_phone="",
+    guide=None,
+    send_guide=False,
 ) -> Consultation:
     """Close the consultation: the ticket is done and leaves a Consultation; "needs follow-up" opens a Case
-    (channel 服务活动, category from the desk topic) linked to the consultation and the resident."""
+    (channel 服务活动, category from the desk topic) linked to the consultation and the resident. ``guide``: the
+    service guide that answered it (guides.services.answer_mark); with ``send_guide`` its link goes to the phone
+    the resident gave when taking the number."""
     if not summary.strip():
         raise ValidationError(_("请填写咨询内容。"))
     ticket = _flip(
@@ -459,6 +463,11 @@ def ticket_finish(
         region=event.region,
         detail={"follow_up": follow_up, "consultation": consultation.pk},
     )
+    if guide is not None:
+        from guides.services import answer_mark
+
+        phone = crypto.decrypt(ticket.phone_encrypted) if send_guide and ticket.phone_encrypted else ""
+        answer_mark(consultation=consultation, guide=guide, by=by, send_to=phone)
     return consultation
 
 

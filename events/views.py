@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditEntry
 from audit.services import record as audit
+from guides.selectors import answer_figures, answerable_guide
 from lib.pdf import Document, pdf_response
 from org.access import role_required
 from org.models import STAFF_ROLES
@@ -21,7 +22,7 @@ from volunteers.selectors import is_staff, rank_volunteers
 
 from . import services
 from .forms import CheckInForm, DeskForm, EventForm, FinishForm, RosterForm, TakeForm
-from .models import QueueTicket, RosterEntry, ServiceEvent
+from .models import Consultation, QueueTicket, RosterEntry, ServiceEvent
 from .selectors import event_report, get_desk_for_user, get_event_for_user, get_ticket_for_user
 
 
@@ -163,7 +164,15 @@ def desk_action(request, pk):
                 messages.error(request, _("请填写咨询内容。"))
                 return redirect("events:desk_console", pk=desk.pk)
             answered = Volunteer.objects.filter(pk=request.POST.get("answered_by") or None).first()
-            c = services.ticket_finish(ticket=ticket, by=request.user, answered_by=answered, **form.cleaned_data)
+            guide = answerable_guide(desk.event.region, request.POST.get("guide"))
+            c = services.ticket_finish(
+                ticket=ticket,
+                by=request.user,
+                answered_by=answered,
+                guide=guide,
+                send_guide=bool(request.POST.get("send_guide")),
+                **form.cleaned_data,
+            )
             messages.success(request, _("已记录咨询。") + (_("已生成跟进诉求。") if c.case_id else ""))
         else:
             raise Http404
@@ -238,6 +247,12 @@ def desk_match(request, pk):
 def event_report_view(request, pk):
     event = get_event_for_user(request.user, pk)
     report = event_report(event)
+    answers = answer_figures(Consultation.objects.filter(event=event), by="desk", with_questions=True)
+    answer_rows = [
+        [r.label, r.asked, r.from_guide, "—" if r.share is None else f"{r.share}%", r.unanswered]
+        for r in [*answers.rows, answers.total]
+    ]
+    answer_headers = ["咨询台", "咨询", "指南答复", "占比", "未能解答"]
     fmt = request.GET.get("format")
     headers = ["咨询台", "服务人数", "过号", "转台", "跟进诉求", "等候中", "等候中位数（分钟）", "等候P90（分钟）"]
     rows = [
@@ -267,6 +282,8 @@ def event_report_view(request, pk):
 
         rows_out = rows + [[], ["志愿者", "服务时长（小时）"]] + [[n, str(h)] for n, h in report.volunteers]
         rows_out.append(["合计", str(report.volunteer_hours)])
+        rows_out += [[], ["依据办事指南答复"], answer_headers, *answer_rows]
+        rows_out += [[], ["问得最多的指南", "次数"], *[[name, n] for name, n in answers.top_guides]]
         return workbook_response(f"{event.title}-活动报告.xlsx", headers, rows_out)
     if fmt == "pdf":
         doc = Document(f"{event.title} 活动报告")
@@ -286,9 +303,14 @@ def event_report_view(request, pk):
             ],
             widths_mm=[80, 40],
         )
+        doc.heading("依据办事指南答复")
+        doc.table([answer_headers, *answer_rows], widths_mm=[50, 25, 25, 25, 25])
+        if answers.top_guides:
+            doc.paragraph("问得最多的指南：" + "；".join(f"{name} {n} 次" for name, n in answers.top_guides))
         doc.paragraph("等候时间：从首次取号（转台保留原取号时间）到首次叫号。", style="small")
         return pdf_response(f"{event.title}-活动报告.pdf", doc.render())
-    return render(request, "events/report.html", {"event": event, "report": report, "rows": rows, "headers": headers})
+    context = {"event": event, "report": report, "rows": rows, "headers": headers, "answers": answers}
+    return render(request, "events/report.html", context)
 
 
 def _fmt(value):

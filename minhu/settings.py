@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "deeds",
     "dashboard",
     "calendars",
+    "guides",
 ]
 
 MIDDLEWARE = [

@@ -37,6 +37,8 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("notify/", include("notify.urls")),
     path("calendars/", include("calendars.urls")),
+    path("guides/", include("guides.urls")),
+    path("g/", include("guides.public_urls")),
 ]
 
 # Uploaded media. In production the reverse proxy serves MEDIA_ROOT (docs/operations.md); photos

@@ -14,6 +14,7 @@ ENTRIES = [
     ("people:resident_list", _("居民档案"), _("居民、户、地址与标签"), {W, S, A}),
     ("care:home", _("关爱服务"), _("助餐、安全确认与探访"), {W, S, A, V}),
     ("events:event_list", _("服务活动"), _("咨询台、取号叫号"), {W, S, A, V, P}),
+    ("guides:guide_list", _("办事指南"), _("咨询台答复所依据的办事指南"), {W, S, A, V, P, L}),
     ("volunteers:volunteer_list", _("志愿者"), _("志愿者、共建单位与服务时长"), {W, S, A, V, P}),
     ("renewal:project_list", _("旧区改造"), _("权证、补偿估算、签约进度"), {S, A, L}),
     ("resources:resource_list", _("共享资源"), _("琴房、活动室预约"), {W, S, A, P, R, V}),

@@ -21,7 +21,9 @@ from .tasks import last_periodic_run
 
 # Apps that put a panel on the home page provide ``<app>/home.py`` with ``panel(request) -> str | None``
 # (rendered HTML, or None when the panel does not apply to this user).
-HOME_PANEL_APPS = ["cases", "insight", "care", "events", "renewal", "resources", "volunteers", "deeds", "dashboard"]
+HOME_PANEL_APPS = [
+    "cases", "insight", "care", "events", "guides", "renewal", "resources", "volunteers", "deeds", "dashboard",
+]  # fmt: skip
 
 
 def home_panels(request) -> list[str]:

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from org.models import Region
 
-ORDER = ["org", "people", "cases", "insight", "volunteers", "events", "care", "renewal", "resources", "deeds"]
+ORDER = ["org", "people", "cases", "insight", "volunteers", "events", "guides", "care", "renewal", "resources", "deeds"]
 
 
 class Command(BaseCommand):
