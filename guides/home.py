@@ -3,13 +3,15 @@ for this user's review."""
 
 from django.template.loader import render_to_string
 
+from org.access import holds_role
+
 from . import selectors
 from .models import EDIT_ROLES
 
 
 def panel(request) -> str | None:
     user = request.user
-    if not (user.is_superuser or user.has_role(*EDIT_ROLES)):
+    if not holds_role(user, *EDIT_ROLES):
         return None
     attention = selectors.owner_attention(user)
     queue = selectors.review_queue(user)

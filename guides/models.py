@@ -19,7 +19,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from org.models import Region, Role, region_q
+from org.models import Region, Role
+from org.scoping import region_q
 
 #: Who reads published guides in their regions (and their ancestors').
 READ_ROLES = frozenset({Role.WORKER, Role.STAFF, Role.ADMIN, Role.LEADER, Role.VOLUNTEER, Role.PARTNER})

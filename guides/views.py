@@ -16,7 +16,7 @@ from audit.services import record
 from events.models import Consultation, DeskTopic
 from events.selectors import get_ticket_for_user
 from lib import xlsx
-from org.access import role_required
+from org.access import holds_role, role_required
 from org.models import STAFF_ROLES, Region, Role, Unit
 from org.scoping import visible_regions
 from people.imports import get_importer, import_start, jobs_visible_to
@@ -47,7 +47,7 @@ def guide_list(request):
         if d["stale"]:
             guides = guides.filter(review_due__lt=timezone.localdate())
     page = Paginator(guides.order_by("topic__order", "code", "region__path"), 50).get_page(request.GET.get("page"))
-    may_write = request.user.is_superuser or request.user.has_role(*EDIT_ROLES)
+    may_write = holds_role(request.user, *EDIT_ROLES)
     return render(request, "guides/guide_list.html", {"page": page, "form": form, "may_write": may_write})
 
 
@@ -78,7 +78,7 @@ def _new_choices(user) -> list[tuple[str, str]]:
     subtree, at its region or for the whole city."""
     pairs = selectors.writable_levels(user)
     choices = [(f"{r.pk}:{u.pk}", f"{r.name} · {u.name}") for r, u in pairs]
-    if user.is_superuser or user.has_role(Role.ADMIN):
+    if holds_role(user, Role.ADMIN):
         kinds = [Region.Kind.DISTRICT, Region.Kind.SUBDISTRICT]
         regions = visible_regions(user, roles={Role.ADMIN}).filter(kind__in=kinds)
         units = Unit.objects.filter(is_active=True, region__in=regions).select_related("region")
