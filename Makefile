@@ -36,6 +36,10 @@ test: install
 test-fast: install
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not browser and not slow" $(PYTEST_ARGS)
 
+# Rewrites the README's screenshots in docs/screenshots/ from the browser tests (plain test runs write var/screenshots/).
+screenshots: install
+	MINHU_SCREENSHOTS=docs MINHU_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest -n $(PYTEST_WORKERS) -m browser $(PYTEST_ARGS)
+
 bench: install
 	$(PY) bench/run_all.py
 

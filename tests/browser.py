@@ -1,13 +1,16 @@
 """Playwright driving Debian's Chromium (never a downloaded browser).
 
 Use the ``browser_page`` fixture (phone-size) or ``desktop_page`` from the root conftest together
-with pytest-django's ``live_server``. Screenshots for the README go to docs/screenshots/.
+with pytest-django's ``live_server``. Screenshots go to var/screenshots/; ``make screenshots`` (which sets
+``MINHU_SCREENSHOTS=docs``) writes the README's copies in docs/screenshots/, so a plain test run never changes
+tracked files.
 """
 
 import os
 from pathlib import Path
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+_ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = _ROOT / ("docs" if os.environ.get("MINHU_SCREENSHOTS") == "docs" else "var") / "screenshots"
 
 # A phone the size older residents use, at 18px body text.
 PHONE = {
