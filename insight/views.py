@@ -21,7 +21,6 @@ from org.access import role_required
 from org.models import STAFF_ROLES, Role
 from org.scoping import visible_regions
 
-from . import similarity
 from .actions import hotspots, similar, store, suggestions, training
 from .models import HotSpot, KeywordRule, RoutingModel, split_keywords
 from .tasks import train_routing_model
@@ -175,7 +174,7 @@ def intake_hints(request):
     suggested = suggestions.suggest_text(title=title, description=description, region=region)
     alike = []
     if region is not None:
-        need = similarity.Need.of(
+        need = similar.need_from(
             title=title,
             description=description,
             location_text=request.GET.get("location_text", ""),

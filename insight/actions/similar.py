@@ -4,7 +4,8 @@ neighbourhood within the window, scored by ``insight.similarity`` — and the on
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
@@ -13,12 +14,39 @@ from django.utils.translation import gettext as _
 from cases import services as case_services
 from cases.models import Case
 from org.models import Region
+from people.models import Address
 
-from .. import similarity
+from .. import address, similarity
 from .store import conf, need_cache
+
+#: how often the address reader learns the roads of the deployment's own addresses
+ROADS_EVERY = 600.0
+_roads_learned = {"at": float("-inf"), "count": -1}
+
+
+def learn_roads() -> None:
+    """Teach the address reader the roads of ``people.Address`` (a deployment's own gazetteer), at most
+    every ``ROADS_EVERY`` seconds and only when their number changed."""
+    now = time.monotonic()
+    if now - _roads_learned["at"] < ROADS_EVERY:
+        return
+    _roads_learned["at"] = now
+    roads = Address.objects.order_by().values_list("road", flat=True).distinct()
+    count = roads.count()
+    if count != _roads_learned["count"]:
+        address.add_roads(list(roads))
+        _roads_learned["count"] = count
+
+
+def need_from(**fields) -> similarity.Need:
+    """A need as the intake form has it (not saved yet): read now, with the deployment's roads known."""
+    learn_roads()
+    fields.setdefault("at", timezone.now())
+    return similarity.Need.of(**fields)
 
 
 def need_of(case: Case) -> similarity.Need:
+    learn_roads()
     return similarity.Need.of(
         title=case.title,
         description=case.description,
@@ -26,6 +54,7 @@ def need_of(case: Case) -> similarity.Need:
         address=case.address,
         region_id=case.region_id,
         category=case.category.code if case.category_id else "",
+        at=case.created_at,
     )
 
 
@@ -77,16 +106,24 @@ def _need_and_bag(case: Case):
 
 @dataclass
 class Similar:
+    """A case that may be the same issue, its score and the reasons (``similarity.same_issue_score``)."""
+
     case: Case
     score: float
-    text: float
-    place: float
+    why: dict = field(default_factory=dict)
+
+    @property
+    def text(self) -> float:
+        return self.why.get("text", 0.0)
+
+    @property
+    def place(self) -> float:
+        return self.why.get("place", 0.0)
 
     @property
     def reason(self) -> str:
-        places = {1.0: _("同一楼栋"), 0.7: _("同一弄堂"), 0.6: _("距离很近"), 0.3: _("同一条路")}
-        where = places.get(self.place, _("同一网格"))
-        return _("%(where)s，内容相似度 %(t).0f%%") % {"where": where, "t": self.text * 100}
+        """What the staff member reads: "同一楼栋 · 同一问题：污水管堵塞 · 描述相似度 64%"."""
+        return self.why.get("summary", "")
 
 
 def similar_cases(*, need: similarity.Need, region, user=None, around=None, exclude_pk=None, limit=5) -> list[Similar]:
@@ -102,7 +139,7 @@ def similar_cases(*, need: similarity.Need, region, user=None, around=None, excl
         other_need, other_bag = _need_and_bag(other)
         score, why = similarity.same_issue_score(need, other_need, bags=(mine, other_bag))
         if score >= 0.5:
-            found.append(Similar(other, score, why["text"], why["place"]))
+            found.append(Similar(other, score, why))
     found.sort(key=lambda s: (-s.score, -s.case.pk))
     return found[:limit]
 

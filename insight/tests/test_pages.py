@@ -21,6 +21,8 @@ def test_intake_hints_suggest_categories_and_possible_duplicates(client_for, use
     assert page.status_code == 200
     assert "物业与设施报修" in html and "→ 蓬莱路居委会" in html and "关键词规则" in html
     assert earlier.number in html and "可能是同一问题" in html
+    # the reasons, not only a score: where, what and how alike the words are
+    assert "同一地址：蓬莱路100弄11号 · 同一问题：污水管堵塞" in html and "描述相似度" in html
     # a region outside the user's scope is ignored: no duplicates from there
     other = client_for(users["worker_tianping"]).get(
         "/insight/intake/",
@@ -127,3 +129,24 @@ def test_api_suggests_for_a_text_and_a_case_in_scope(client_for, users, make_cas
     assert client_for(users["staff_tianping"]).get(f"/api/insight/cases/{b.pk}/suggestion/").status_code == 404
     assert client_for(users["resident"]).post("/api/insight/suggest/", {"title": "x"}).status_code == 403
     assert client_for(users["leader"]).get("/api/insight/hotspots/").json() == []
+
+
+def test_the_case_panel_says_why_two_cases_look_alike(client_for, users, make_case, rules):
+    earlier = make_case(title="粪管堵塞", description="底楼粪管堵了，污水倒灌。", location_text="蓬莱路100弄11号")
+    later = make_case(title="下水道反水", description="11号楼下水道反水，马桶冲不下去。", location_text="蓬莱路100弄11号")
+    panel = client_for(users["staff"]).get(f"/insight/cases/{later.pk}/").content.decode()
+    assert earlier.number in panel
+    assert "同一地址：蓬莱路100弄11号 · 同一问题：污水管堵塞" in panel
+
+
+def test_the_reader_learns_the_roads_of_the_deployments_addresses(db, world, monkeypatch):
+    from insight import address
+    from insight.actions import similar
+    from people.models import Address
+
+    assert address.read("伊住在长宁支路45弄").certainty < 1.0
+    Address.objects.create(region=world.penglai_grid, road="长宁支路", lane="45", number="3")
+    monkeypatch.setitem(similar._roads_learned, "at", float("-inf"))
+    need = similar.need_from(description="伊住在长宁支路45弄3号，水管爆了")
+    assert need.place.road == "长宁支路"
+    assert address.read("伊住在长宁支路45弄").certainty == 1.0
