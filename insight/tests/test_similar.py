@@ -74,7 +74,7 @@ def test_open_cases_at_the_same_building_are_offered_and_merged_in_one_click(mak
     other_problem = make_case(title="楼道灯坏了", description="11号楼道灯不亮。", location_text="蓬莱路100弄11号")
     found = similar.similar_to_case(second, user=users["worker"])
     assert [s.case for s in found] == [first]
-    assert "同一楼栋" in found[0].reason
+    assert "同一地址：蓬莱路100弄11号 · 同一问题：污水管堵塞" in found[0].reason
     assert elsewhere not in [s.case for s in similar.similar_to_case(first)]
     assert other_problem not in [s.case for s in similar.similar_to_case(first)]
     # out of the user's regions: nothing is offered
