@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := $(shell command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo run test test-fast bench drill drill-smoke lint format check migrations clean
+.PHONY: install demo run test test-fast test-pg typecheck bench drill drill-smoke lint format check migrations clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（找不到 $(PYTHON)）"; exit 1; }
@@ -36,6 +36,13 @@ test: install
 test-fast: install
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not browser and not slow" $(PYTEST_ARGS)
 
+# The whole suite on PostgreSQL (the machine's, unless DATABASE_URL says otherwise): the PostgreSQL-only branches
+# (COPY, skip-locked claims, advisory locks, the audit triggers) run only there.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+test-pg: install
+	DATABASE_URL="$${DATABASE_URL:-$(PG_URL)}" REDIS_URL="$${REDIS_URL:-redis://127.0.0.1:6379/0}" \
+	  MINHU_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
 # Rewrites the README's screenshots in docs/screenshots/ from the browser tests (plain test runs write var/screenshots/).
 screenshots: install
 	MINHU_SCREENSHOTS=docs MINHU_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest -n $(PYTEST_WORKERS) -m browser $(PYTEST_ARGS)
@@ -59,7 +66,12 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-check: lint
+# Types of the shared helpers and the read/write layers (pyproject.toml [tool.mypy] says what and how strictly).
+TYPED := lib org
+typecheck: install
+	$(VENV)/bin/mypy $(TYPED)
+
+check: lint typecheck
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 

@@ -119,7 +119,7 @@ def insert_unless_taken(objs: list, field: str) -> list:
         raise ValueError("insert_unless_taken needs the rows' keys")
     fields = _fields(model, False)
     conflict = model._meta.get_field(field).column
-    written = set()
+    written: set = set()
     size = connection.ops.bulk_batch_size(fields, objs) or len(objs)
     for start in range(0, len(objs), size):
         chunk = objs[start : start + size]
@@ -134,30 +134,30 @@ def insert_all(*groups: list) -> None:
     """``insert`` for several lists of instances (each of one model) at once: on PostgreSQL in one
     statement (each INSERT a data-modifying CTE, the keys the database assigns returned together),
     saving a round trip per list; elsewhere one ``insert`` each. Empty lists are skipped."""
-    groups = [g for g in groups if g]
-    if connection.vendor != "postgresql" or len(groups) < 2 or any(_mixed(g) for g in groups):
-        for g in groups:
+    lists = [g for g in groups if g]
+    if connection.vendor != "postgresql" or len(lists) < 2 or any(_mixed(g) for g in lists):
+        for g in lists:
             insert(g)
         return
     parts, params = [], []
-    for n, objs in enumerate(groups):
+    for n, objs in enumerate(lists):
         model = type(objs[0])
         fields = _fields(model, objs[0].pk is None)
         params += _values(objs, fields)
         sql = _insert_sql(model, fields, len(objs), returning=False)
         parts.append(f"i{n} AS ({sql} RETURNING {n}, {connection.ops.quote_name(model._meta.pk.column)})")
     if len(params) > 30000:  # far below PostgreSQL's 65535 parameters of one statement
-        for g in groups:
+        for g in lists:
             insert(g)
         return
-    union = " UNION ALL ".join(f"SELECT * FROM i{n}" for n in range(len(groups)))
+    union = " UNION ALL ".join(f"SELECT * FROM i{n}" for n in range(len(lists)))
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(parts)} {union}", params)
         rows = cursor.fetchall()
     keys: dict[int, list] = {}
     for n, value in rows:
         keys.setdefault(n, []).append(value)
-    for n, objs in enumerate(groups):
+    for n, objs in enumerate(lists):
         if objs[0].pk is None:
             for o, value in zip(objs, keys[n], strict=True):
                 setattr(o, type(o)._meta.pk.attname, value)
@@ -175,7 +175,7 @@ def _fields(model, new_keys: bool) -> list:
 
 def _values(objs, fields) -> list:
     """The INSERT's parameters, row after row, prepared as the ORM prepares them."""
-    params = []
+    params: list = []
     for o in objs:
         o._prepare_related_fields_for_save(operation_name="insert")  # keys of related rows saved since
         params.extend(f.get_db_prep_save(f.pre_save(o, True), connection) for f in fields)

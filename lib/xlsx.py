@@ -109,7 +109,7 @@ def read_rows(file, columns) -> list[tuple[int, dict]]:
         missing = [c.header for c in cols if c.required and c.header not in positions]
         if missing:
             raise SpreadsheetError("表头缺少以下列：" + "、".join(missing) + "。请使用下载的模板，不要修改第 1 行。")
-        result = []
+        result: list[tuple[int, dict]] = []
         for number, values in enumerate(rows, start=2):
             if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
@@ -117,8 +117,8 @@ def read_rows(file, columns) -> list[tuple[int, dict]]:
                 raise SpreadsheetError(f"文件超过 {MAX_ROWS} 行，请拆分后分批导入。")
             row = {}
             for col in cols:
-                index = positions.get(col.header)
-                row[col.key] = _cell(values[index]) if index is not None and index < len(values) else ""
+                at = positions.get(col.header)
+                row[col.key] = _cell(values[at]) if at is not None and at < len(values) else ""
             result.append((number, row))
         return result
     finally:

@@ -11,7 +11,7 @@ few statements written by hand, ``region_visible_sql``; nothing else spells out 
 import functools
 import operator
 
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 from django.http import Http404
 
 from .models import PERSONAL_DATA_ROLES, Membership, Region
@@ -86,14 +86,13 @@ def region_visible_sql(user, *, roles, path: str) -> tuple[str, list]:
     roles = sorted(roles)
     region = Region._meta
     membership = Membership._meta
-    column = membership.get_field
-    region_path = region.get_field("path").column
+    region_path = _column(region, "path")
     sql = (
         # aliases of their own, so a caller's table called m or r is not shadowed inside
         f"EXISTS (SELECT 1 FROM {membership.db_table} scope_m JOIN {region.db_table} scope_r"
-        f" ON scope_r.{region.pk.column} = scope_m.{column('region').column}"
-        f" WHERE scope_m.{column('user').column} = %s"
-        f" AND scope_m.{column('role').column} IN ({', '.join(['%s'] * len(roles))})"
+        f" ON scope_r.{region.pk.column} = scope_m.{_column(membership, 'region')}"
+        f" WHERE scope_m.{_column(membership, 'user')} = %s"
+        f" AND scope_m.{_column(membership, 'role')} IN ({', '.join(['%s'] * len(roles))})"
         f" AND substr({path}, 1, length(scope_r.{region_path})) = scope_r.{region_path})"
     )
     return sql, [user.pk, *roles]
@@ -105,3 +104,11 @@ def get_visible_or_404(queryset, user, **lookup):
         return queryset.visible_to(user).get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404 from None
+
+
+def _column(meta, name: str) -> str:
+    """The database column of a model field, by its name in the model."""
+    field = meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise TypeError(f"{meta.label}.{name} is not a concrete field")
+    return field.column
