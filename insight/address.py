@@ -23,6 +23,7 @@ different buildings; an unsure one only adds or takes a little (insight.similari
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,9 +176,7 @@ def _trim_speaker(name: str) -> str:
 
 def _jieba_road(name: str) -> str:
     """The last jieba word before the road's ending, with the ending ("住建国西路" → "建国西路")."""
-    import logging
-
-    import jieba
+    import jieba  # noqa: PLC0415 — importing jieba costs more than half a second; only this path needs it
 
     jieba.setLogLevel(logging.WARNING)
     m = re.search(_ROAD_END + "$", name)

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,9 +19,6 @@ class InsightConfig(AppConfig):
 
 
 def _suggest_on_commit(pks: list[int]) -> None:
-    from django.conf import settings
-    from django.db import transaction
-
     if not pks or not getattr(settings, "MINHU_INSIGHT_SUGGEST_ON_CREATE", True):
         return
     from .tasks import suggest_cases

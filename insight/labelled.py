@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -124,9 +125,7 @@ _VAGUE_TERMS = {"其他", "其它", "综合", "管理", "问题", "服务", "工
 def keyword_terms(name: str) -> set[str]:
     """Keywords in a taxonomy name: its parts split at 和/与/、…, and the jieba words of each part
     (two characters or more), so "城市建设和市政管理" gives 城市建设, 市政管理, 城市, 建设, 市政."""
-    import logging
-
-    import jieba
+    import jieba  # noqa: PLC0415 — importing jieba costs more than half a second; only this path needs it
 
     jieba.setLogLevel(logging.WARNING)
     terms = set()

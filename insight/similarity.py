@@ -359,6 +359,21 @@ WEEKS_APART = 1.0
 CATEGORY_FOR = 0.2
 
 
+def _place_evidence(a: Need, b: Need, where: Where, what) -> tuple[float, list[str], bool]:
+    """The place's part of the score: (log-odds, phrases, veto)."""
+    if where.relation == "unknown":
+        return 0.0, [], False
+    if where.relation == "different":
+        sure = a.place.certainty >= VETO_CERTAINTY and b.place.certainty >= VETO_CERTAINTY and where.sure >= 0.5
+        return -PLACE_AGAINST * where.sure, [where.phrase], sure
+    z, phrases = PLACE_WEIGHT[where.relation] * max(where.sure, 0.5), [where.phrase]
+    if where.flat == "unit" or (where.flat == "room" and not what.building_wide):
+        # another stairway's lift, another flat's water heater: another case
+        phrases.append("不同单元" if where.flat == "unit" else "不同住户")
+        return z, phrases, True
+    return z, phrases, False
+
+
 def same_issue_score(a: Need, b: Need, *, bags: tuple[Counter, Counter] | None = None) -> tuple[float, dict]:
     """A score in 0–1 (≥ THRESHOLD means "possibly the same issue") and the reasons.
 
@@ -369,20 +384,8 @@ def same_issue_score(a: Need, b: Need, *, bags: tuple[Counter, Counter] | None =
     text = cosine(ta, tb)
     where = compare_places(a.place, b.place)
     what = problems.compare(a.problem, b.problem)
-    z = TEXT_WEIGHT * (text - TEXT_NEUTRAL)
-    phrases = []
-    veto = False
-    if where.relation == "different":
-        z -= PLACE_AGAINST * where.sure
-        veto = a.place.certainty >= VETO_CERTAINTY and b.place.certainty >= VETO_CERTAINTY and where.sure >= 0.5
-        phrases.append(where.phrase)
-    elif where.relation != "unknown":
-        z += PLACE_WEIGHT[where.relation] * max(where.sure, 0.5)
-        phrases.append(where.phrase)
-        if where.flat == "unit" or (where.flat == "room" and not what.building_wide):
-            # another stairway's lift, another flat's water heater: another case
-            veto = True
-            phrases.append("不同单元" if where.flat == "unit" else "不同住户")
+    z, phrases, veto = _place_evidence(a, b, where, what)
+    z += TEXT_WEIGHT * (text - TEXT_NEUTRAL)
     if a.region_id is not None and b.region_id is not None:
         if a.region_id != b.region_id:
             z -= OTHER_GRID if where.relation not in ("unknown", "same_landmark") else OTHER_GRID_NO_PLACE

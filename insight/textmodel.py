@@ -28,6 +28,7 @@ The model, and why:
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import warnings
@@ -41,6 +42,8 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
+
+from . import dialect
 
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
@@ -75,9 +78,7 @@ class Doc:
 
 
 def _jieba_words(text: str) -> list[str]:
-    import logging
-
-    import jieba
+    import jieba  # noqa: PLC0415 — importing jieba costs more than half a second; only this path needs it
 
     jieba.setLogLevel(logging.WARNING)
     return [w for w in jieba.lcut(text) if w.strip()]
@@ -136,7 +137,7 @@ class TextClassifier:
         self.vectorizers_ = self._vectorizers(len(docs))
         keywords = self.keywords
         if keywords and self.knowledge:
-            from . import knowledge
+            from . import knowledge  # noqa: PLC0415 — a cycle: knowledge → labelled → textmodel
 
             keywords = knowledge.enrich(keywords)
         self.keyword_lists_ = _clean_keywords(keywords)
@@ -245,8 +246,6 @@ def plain_docs(docs: Sequence[Doc]) -> list[Doc]:
     (insight.dialect): a keyword found in either counts once. Keeping the words as written keeps
     the keywords that plain words would hide ("物业管理" ⇒ "物业"; on the public benchmark, matching
     on the plain words alone cost auto-dispatch precision)."""
-    from . import dialect
-
     out = []
     for d in docs:
         head, body = dialect.normalise(d.head), dialect.normalise(d.body)
@@ -345,7 +344,7 @@ class KeywordRules:
     def __init__(self, rules: dict[str, Sequence[str]], *, knowledge: bool = True):
         rules = {label: [k.strip() for k in kws if k and k.strip()] for label, kws in rules.items()}
         if knowledge and rules:
-            from . import knowledge as shipped
+            from . import knowledge as shipped  # noqa: PLC0415 — a cycle: knowledge → labelled → textmodel
 
             rules = shipped.enrich(rules)
         self.rules = rules

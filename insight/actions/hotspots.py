@@ -84,7 +84,7 @@ def topic_of(titles: list[str], texts: list[str] | None = None) -> str:
     """What a cluster is about, in a few characters ("粪管堵塞"): the words at least half of the titles
     share; else the most repeated title words, completed by the concept most texts share (堵塞, 漏水 …);
     else the shortest title."""
-    import jieba  # here, not at the top: importing it costs more than half a second, and only hot spots need it
+    import jieba  # noqa: PLC0415 — importing it costs more than half a second, and only hot spots need it
 
     jieba.setLogLevel(logging.WARNING)
     counts: Counter = Counter()

@@ -133,7 +133,9 @@ def test_api_suggests_for_a_text_and_a_case_in_scope(client_for, users, make_cas
 
 def test_the_case_panel_says_why_two_cases_look_alike(client_for, users, make_case, rules):
     earlier = make_case(title="粪管堵塞", description="底楼粪管堵了，污水倒灌。", location_text="蓬莱路100弄11号")
-    later = make_case(title="下水道反水", description="11号楼下水道反水，马桶冲不下去。", location_text="蓬莱路100弄11号")
+    later = make_case(
+        title="下水道反水", description="11号楼下水道反水，马桶冲不下去。", location_text="蓬莱路100弄11号"
+    )
     panel = client_for(users["staff"]).get(f"/insight/cases/{later.pk}/").content.decode()
     assert earlier.number in panel
     assert "同一地址：蓬莱路100弄11号 · 同一问题：污水管堵塞" in panel

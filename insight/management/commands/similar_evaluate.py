@@ -16,11 +16,10 @@ from django.db import DatabaseError
 from insight import pairs as pairfile
 from insight import similarity
 from insight.labelled import LabelledFileError
+from org.models import Region
 
 
 def _regions():
-    from org.models import Region
-
     by_name, parent = {}, {}
     try:
         for r in Region.objects.only("id", "name", "kind", "parent_id"):

@@ -20,15 +20,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from cases.models import Category
 from insight import knowledge, textmodel
 from insight.labelled import LabelledFileError, load_labelled
+from insight.models import KeywordRule
 
 
 def _deployment_knowledge():
     """(categories, keyword rules) of this deployment, or (None, None) for the shipped ones."""
-    from cases.models import Category
-    from insight.models import KeywordRule
-
     try:
         categories = [(c.code, c.name, c.description) for c in Category.objects.filter(is_active=True)]
         rules = {
