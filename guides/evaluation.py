@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl import load_workbook
+
 from . import selectors
 
 ALIASES = {
@@ -24,8 +26,6 @@ def read_questions(path) -> list[dict]:
     """CSV (UTF-8, with or without BOM, or GB18030) or XLSX with columns question, desk, guide."""
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
         workbook = load_workbook(path, read_only=True, data_only=True)
         try:
             sheet = workbook.worksheets[0]

@@ -12,6 +12,7 @@ import datetime
 import tomllib
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.text import slugify
 
 from events.models import DeskTopic
@@ -94,68 +95,27 @@ def validate(rows, *, region: Region, by, progress=None) -> tuple[list[dict], li
     for index, (number, r) in enumerate(rows, start=1):
         if progress and index % 100 == 0:
             progress(index)
-        e = []
-
-        def err(column, message, e=e, number=number):
-            e.append({"row": number, "column": column, "message": message})
-
-        code = slugify(str(r.get("code") or ""))
-        if not code:
-            err("事项编码", "不能为空，只能用小写英文字母、数字和短横线")
-        level = str(r.get("level") or "").strip()
-        row_region = None
-        if level not in LEVELS:
-            err("层级", "应为市级、区级或街道")
-        else:
-            try:
-                row_region = level_region(level, region)
-            except LookupError:
-                err("层级", f"所选辖区“{region.name}”没有上级{level}")
-        if code and level in LEVELS:
-            key = (level, code)
-            if key in seen:
-                err("事项编码", f"与第 {seen[key]} 行重复（同一层级同一编码）")
-            seen.setdefault(key, number)
-        name = str(r.get("name") or "").strip()
-        if not name:
-            err("事项名称", "不能为空")
+        row = _Row(number, r)
+        code, level, row_region = _check_place(row, region=region, seen=seen)
+        if not str(r.get("name") or "").strip():
+            row.err("事项名称", "不能为空")
         topic = matching.topic_for_desk(str(r.get("topic") or ""), topics)
         if not topic:
-            err("咨询主题", f"“{r.get('topic')}”不是已有的咨询主题（{'、'.join(topics)}）")
-        owner = _owner(str(r.get("owner") or "").strip(), row_region, region) if r.get("owner") else None
-        if owner is None:
-            err("责任单位", f"找不到单位“{r.get('owner') or ''}”")
-        elif level in LEVELS and not selectors.may_write_at(by, region=row_region, owner=owner):
-            err("责任单位", f"您不能以“{owner.name}”的名义编写{level}指南")
+            row.err("咨询主题", f"“{r.get('topic')}”不是已有的咨询主题（{'、'.join(topics)}）")
+        owner = _check_owner(row, level=level, row_region=row_region, region=region, by=by)
         if not str(r.get("basis") or "").strip():
-            err("设定依据", "不能为空")
+            row.err("设定依据", "不能为空")
         try:
             materials = content.parse_materials(str(r.get("materials") or ""))
         except content.MaterialsError as exc:
-            err("申请材料", str(exc))
+            row.err("申请材料", str(exc))
             materials = []
-        dates = {}
-        for key, column in (("policy_date", "政策日期"), ("review_due", "复核日期")):
-            try:
-                dates[key] = _date(r.get(key))
-            except ValueError:
-                err(column, f"“{r.get(key)}”不是日期，请写成 2027-06-30")
-        if "review_due" in dates and dates["review_due"] is None:
-            err("复核日期", "不能为空")
-        existing = None
-        if code and level in LEVELS and not e:
-            existing = Guide.objects.filter(code=code, region=row_region).select_related("owner").first()
-            open_revision = existing.revisions.open().first() if existing else None
-            if existing is not None and not selectors.may_edit(by, existing):
-                err("事项编码", f"该层级已有这份指南，由“{existing.owner.name}”负责，您不能修改")
-            elif open_revision is not None:
-                err("事项编码", f"该指南已有未发布的修改（第 {open_revision.number} 版），请先审核或撤回")
-        errors.extend(e)
-        if e:
+        dates = _check_dates(row)
+        existing = _check_existing(row, code=code, row_region=row_region, by=by) if code and row_region else None
+        errors.extend(row.errors)
+        if row.errors:
             continue
-        data = {k: str(r.get(k) or "").strip() for k in ("name", "summary", "authority", "basis", "conditions")}
-        data.update({k: str(r.get(k) or "").strip() for k in ("process", "place", "hours", "time_limit", "fee")})
-        data.update({k: str(r.get(k) or "").strip() for k in ("phone", "tags", "questions", "policy_document")})
+        data = {k: str(r.get(k) or "").strip() for k in TEXT_FIELDS}
         data.update(
             materials=materials,
             topic=topic_ids[topic],
@@ -164,6 +124,78 @@ def validate(rows, *, region: Region, by, progress=None) -> tuple[list[dict], li
         )
         plan.append({"code": code, "region": row_region, "owner": owner, "guide": existing, "data": data})
     return plan, errors
+
+
+TEXT_FIELDS = (
+    "name", "summary", "authority", "basis", "conditions", "process", "place", "hours", "time_limit", "fee",
+    "phone", "tags", "questions", "policy_document",
+)  # fmt: skip
+
+
+class _Row:
+    """One sheet row being checked, and its messages."""
+
+    def __init__(self, number: int, values: dict):
+        self.number, self.values, self.errors = number, values, []
+
+    def err(self, column: str, message: str) -> None:
+        self.errors.append({"row": self.number, "column": column, "message": message})
+
+
+def _check_place(row: _Row, *, region: Region, seen: dict) -> tuple[str, str, Region | None]:
+    """(code, level, the level's region) — the code unique per level within the sheet."""
+    code = slugify(str(row.values.get("code") or ""))
+    if not code:
+        row.err("事项编码", "不能为空，只能用小写英文字母、数字和短横线")
+    level = str(row.values.get("level") or "").strip()
+    if level not in LEVELS:
+        row.err("层级", "应为市级、区级或街道")
+        return code, level, None
+    try:
+        row_region = level_region(level, region)
+    except LookupError:
+        row.err("层级", f"所选辖区“{region.name}”没有上级{level}")
+        row_region = None
+    if code:
+        if (level, code) in seen:
+            row.err("事项编码", f"与第 {seen[(level, code)]} 行重复（同一层级同一编码）")
+        seen.setdefault((level, code), row.number)
+    return code, level, row_region
+
+
+def _check_owner(row: _Row, *, level: str, row_region, region: Region, by):
+    name = str(row.values.get("owner") or "").strip()
+    owner = _owner(name, row_region, region) if name else None
+    if owner is None:
+        row.err("责任单位", f"找不到单位“{name}”")
+    elif level in LEVELS and not selectors.may_write_at(by, region=row_region, owner=owner):
+        row.err("责任单位", f"您不能以“{owner.name}”的名义编写{level}指南")
+    return owner
+
+
+def _check_dates(row: _Row) -> dict:
+    dates = {}
+    for key, column in (("policy_date", "政策日期"), ("review_due", "复核日期")):
+        try:
+            dates[key] = _date(row.values.get(key))
+        except ValueError:
+            row.err(column, f"“{row.values.get(key)}”不是日期，请写成 2027-06-30")
+    if "review_due" in dates and dates["review_due"] is None:
+        row.err("复核日期", "不能为空")
+    return dates
+
+
+def _check_existing(row: _Row, *, code: str, row_region: Region, by) -> Guide | None:
+    """The guide this row changes, if any, when nothing else is wrong with the row."""
+    if row.errors:
+        return None
+    existing = Guide.objects.filter(code=code, region=row_region).select_related("owner").first()
+    open_revision = existing.revisions.open().first() if existing else None
+    if existing is not None and not selectors.may_edit(by, existing):
+        row.err("事项编码", f"该层级已有这份指南，由“{existing.owner.name}”负责，您不能修改")
+    elif open_revision is not None:
+        row.err("事项编码", f"该指南已有未发布的修改（第 {open_revision.number} 版），请先审核或撤回")
+    return existing
 
 
 @transaction.atomic
@@ -213,11 +245,7 @@ class GuideImporter(Importer):
         return write(plan, by=job.created_by)
 
     def result_url(self, job) -> str:
-        from django.urls import reverse
-
         return reverse("guides:review_queue")
 
     def upload_url(self, job) -> str:
-        from django.urls import reverse
-
         return reverse("guides:import")

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from events.models import DeskTopic
 from org.models import Region, Role
 from org.scoping import get_visible_or_404
 
@@ -192,8 +193,6 @@ def suggest(*, question: str, region: Region, topic: str = "", limit: int = 3) -
 
 def topic_for_desk(desk: str) -> str:
     """A desk label from a question file ("养老") → the DeskTopic name ("养老政策")."""
-    from events.models import DeskTopic
-
     return matching.topic_for_desk(desk, list(DeskTopic.objects.values_list("name", flat=True)))
 
 

@@ -14,6 +14,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from audit.services import record as audit
+from events.models import Consultation
+from notify.services import send
 
 from . import content, selectors
 from .models import Guide, GuideRevision
@@ -216,8 +218,6 @@ def short_url(*, region, guide: Guide) -> str:
 @transaction.atomic(savepoint=False)
 def guide_send(*, guide: Guide, region, to: str, by, related=None):
     """Queue an SMS with the guide's name, link and phone (notify.services.send; delivered after commit)."""
-    from notify.services import send
-
     body = _("【民呼】您咨询的“%(name)s”办事指南：%(url)s 咨询电话：%(phone)s") % {
         "name": guide.name,
         "url": short_url(region=region, guide=guide),
@@ -232,8 +232,6 @@ def guide_send(*, guide: Guide, region, to: str, by, related=None):
 def answer_mark(*, consultation, guide: Guide | None, by, send_to: str = ""):
     """Record which guide answered a consultation (None: no guide did). With ``send_to`` (the resident's phone)
     the guide's link goes out by SMS in the same transaction."""
-    from events.models import Consultation
-
     if guide is not None and guide.status != Guide.Status.PUBLISHED:
         raise ValidationError(_("只能标记已发布的指南。"))
     Consultation.objects.filter(pk=consultation.pk).update(guide=guide)
