@@ -8,11 +8,12 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import record
+from lib.pdf import pdf_response
 from lib.xlsx import workbook_response
 from org.access import holds_role, role_required
 from org.models import Role
 
-from . import selectors
+from . import charts, report, selectors
 from .selectors import PERIODS
 
 
@@ -23,7 +24,7 @@ def _parse_date(value):
         return None
 
 
-def _context(request):
+def _context(request, *, with_charts=True):
     user = request.user
     region = selectors.allowed_region(user, request.GET.get("region"))
     if region is None:
@@ -38,6 +39,7 @@ def _context(request):
     figures = selectors.full(region, start, end)
     return {
         "figures": figures,
+        "charts": charts.all_charts(region, figures, start, end) if with_charts else [],
         "guide_answers": selectors.guide_answers(region, start, end),
         "region": region,
         "regions": selectors.dashboard_regions(user),
@@ -56,6 +58,62 @@ def index(request):
     return render(request, "dashboard/index.html", _context(request))
 
 
+@role_required(*selectors.DASHBOARD_ROLES)
+def screen(request):
+    """The big screen (大屏) for the office: the same figures and charts, dark, full width, refreshing itself."""
+    return render(request, "dashboard/screen.html", _context(request))
+
+
+def _audit_export(request, ctx, action, **detail):
+    record(
+        actor=request.user,
+        action=action,
+        kind=AuditEntry.Kind.EXPORT,
+        region=ctx["region"],
+        detail={"period": ctx["period"], **detail},
+        request=request,
+    )
+
+
+@role_required(*selectors.DASHBOARD_ROLES)
+def chart_export(request, chart_id):
+    """One chart's table as an Excel sheet: the figures behind the picture."""
+    ctx = _context(request)
+    chart = next((c for c in ctx["charts"] if c.id == chart_id), None)
+    if chart is None:
+        raise Http404
+    _audit_export(request, ctx, "dashboard.chart_export", chart=chart_id)
+    f = ctx["figures"]
+    name = f"{chart.title}-{ctx['region'].name}-{f.start:%Y%m%d}-{(f.end - datetime.timedelta(days=1)):%Y%m%d}.xlsx"
+    notes = [
+        f"辖区：{ctx['region'].full_name}",
+        f"期间：{f.start:%Y-%m-%d} 至 {(f.end - datetime.timedelta(days=1)):%Y-%m-%d}",
+    ]
+    if chart.note:
+        notes.append(chart.note)
+    return workbook_response(name.replace("·", "-"), chart.head, chart.rows, sheet_title=chart.title[:31], notes=notes)
+
+
+@role_required(*selectors.DASHBOARD_ROLES)
+def monthly_report(request):
+    """The monthly report a 街道 sends upward, as a PDF: one month (``month=2026-11``; default last month)."""
+    user = request.user
+    region = selectors.allowed_region(user, request.GET.get("region"))
+    if region is None:
+        raise Http404
+    month = report.parse_month(request.GET.get("month"))
+    data = report.monthly_pdf(region, month)
+    record(
+        actor=user,
+        action="dashboard.monthly_report",
+        kind=AuditEntry.Kind.EXPORT,
+        region=region,
+        detail={"month": f"{month:%Y-%m}"},
+        request=request,
+    )
+    return pdf_response(f"{region.name}-{month:%Y年%m月}工作月报.pdf", data)
+
+
 def _pct(value):
     return "" if value is None else f"{value:.1f}%"
 
@@ -63,7 +121,7 @@ def _pct(value):
 @role_required(*selectors.DASHBOARD_ROLES)
 def export(request):
     """The same figures as the page, as an Excel sheet (aggregates only)."""
-    ctx = _context(request)
+    ctx = _context(request, with_charts=False)
     f = ctx["figures"]
     headers = ["维度", "名称", "受理", "应响应", "按时响应", "响应率", "办结", "解决率", "按时办结", "按时办结率",
                "已评价", "满意及基本满意", "满意率", "未回访", "超期在办"]  # fmt: skip
@@ -80,14 +138,7 @@ def export(request):
     rows += [row(_("单位"), r) for r in f.by_unit]
     rows += [row(_("分类"), r) for r in f.by_category]
     rows += [row(_("月份"), r) for r in f.by_month]
-    record(
-        actor=request.user,
-        action="dashboard.export",
-        kind=AuditEntry.Kind.EXPORT,
-        region=ctx["region"],
-        detail={"period": ctx["period"]},
-        request=request,
-    )
+    _audit_export(request, ctx, "dashboard.export")
     name = f"三率统计-{ctx['region'].name}-{f.start:%Y%m%d}-{(f.end - datetime.timedelta(days=1)):%Y%m%d}.xlsx"
     notes = [
         f"辖区：{ctx['region'].full_name}",

@@ -7,6 +7,7 @@ account is fictional. ``DEMO_LOGINS`` is what ``manage.py demo_logins`` prints.
 
 from django.contrib.auth.hashers import make_password
 
+from . import shapes
 from .models import Membership, Region, Role, Unit, User
 
 K = Region.Kind
@@ -125,4 +126,6 @@ def load(ctx: dict) -> None:
     units = _units(regions, rng)
     users = _users(regions, units)
     ctx["regions"], ctx["units"], ctx["users"] = regions, units, users
+    for subdistrict in ("老西门街道", "天平街道"):
+        shapes.load_file(shapes.DEMO_FILE, root=regions[subdistrict])  # schematic outlines for the map
     ctx["stdout"].write(f"    辖区 {len(regions)} 个，单位 {len(units)} 个，账号 {len(users)} 个")

@@ -60,6 +60,9 @@ class Region(models.Model):
     # single indexed prefix match ("everything in 老西门街道").
     path = models.CharField(max_length=255, editable=False, db_index=True)
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    # The region's outline as a GeoJSON geometry (Polygon or MultiPolygon, longitude/latitude), drawn by the
+    # dashboard's map without tiles; loaded with `manage.py load_region_shapes`. Empty: not drawn.
+    shape = models.JSONField(_("边界（GeoJSON）"), null=True, blank=True)
 
     objects = RegionQuerySet.as_manager()
 

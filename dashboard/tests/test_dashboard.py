@@ -90,7 +90,8 @@ def test_dashboard_query_count_is_fixed(client_for, users, world):
     add(world.penglai, "meals", world.laoximen_office)
     add(world.laoximen, "family", world.penglai_committee)
     many = [count(reverse("dashboard:index")), count(reverse("dashboard:export"))]
-    assert few == many and max(many) <= 22
+    # the charts (grids, renovation, meals, volunteer hours) add a fixed handful to the figures' queries
+    assert few == many and max(many) <= 26
 
 
 def test_cutoff_job_moves_the_cutoff_on_postgres_only(db):
