@@ -18,7 +18,7 @@
     return {
       tooltip: { trigger: "axis" },
       legend: { textStyle: { color: text, fontSize: 13 }, top: 0 },
-      grid: { left: 48, right: twoAxes ? 48 : 16, top: 48, bottom: 32 },
+      grid: { left: 48, right: twoAxes ? 48 : 16, top: 80, bottom: 32 },
       xAxis: Object.assign({ type: "category", data: spec.labels }, axisStyle()),
       yAxis: yAxis,
       series: spec.series.map(function (s) {
