@@ -50,7 +50,11 @@ def cases_on_record(world, users, shipped_data):
     for title in ("楼道灯坏了", "垃圾堆放"):
         made.append(
             services.case_create(
-                title=title, description=title, region=world.penglai_grid, channel="desk", category="repair",
+                title=title,
+                description=title,
+                region=world.penglai_grid,
+                channel="desk",
+                category="repair",
                 by=users["staff"],
             )  # fmt: skip
         )
