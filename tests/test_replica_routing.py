@@ -66,7 +66,8 @@ def test_the_dashboard_is_read_from_the_replica(client_for, users, read_replica,
     with Served("default", read_replica) as served:
         response = client.get(reverse("dashboard:index"), {"period": "year"})
     assert response.status_code == 200
-    assert "蓬莱路居委" in response.content.decode()
+    text = response.content.decode()
+    assert "蓬莱路居委" in text and "<!-- read-from: replica replica lag=0" in text
     # The figures (cases_case on SQLite, the monthly figures on PostgreSQL) came from the replica …
     assert served.touched(read_replica, "cases_")
     # … and none of them from the primary, which only served the login's session, user and roles.
