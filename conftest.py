@@ -49,8 +49,11 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 def read_replica(settings):
     """Routes replica-safe reads to the `replica` alias as in production. Its rows must be committed to be seen
     there: use it in tests marked `django_db(transaction=True, databases=["default", "replica"])`."""
+    from minhu import dbrouter
+
     settings.MINHU_READ_REPLICA = "replica"
-    return "replica"
+    yield "replica"
+    dbrouter._down_until.clear()  # a test that made the replica unreachable leaves no memory of it
 
 
 @pytest.fixture

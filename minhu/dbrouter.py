@@ -83,15 +83,32 @@ def reading_connection():
     return connections[read_alias()]
 
 
+# After a failed attempt this process reads the primary for a while without trying the replica again: a replica
+# that is down must not add a connect timeout to every page (monotonic time; per process).
+RETRY_AFTER = 30.0
+_down_until: dict[str, float] = {}
+
+
 def replica_lag(alias: str) -> float | None:
     """Seconds ``alias`` is behind its primary: 0 when it is a primary or has replayed all it received while still
-    streaming; otherwise the age of the last transaction it replayed. None when it cannot be reached."""
+    streaming; otherwise the age of the last transaction it replayed. None when it cannot be reached (or could not
+    within the last ``RETRY_AFTER`` seconds)."""
+    if time.monotonic() < _down_until.get(alias, 0):
+        return None
+    try:
+        return _ask_lag(alias)
+    except DatabaseError:
+        # A replica that is down must not take the page with it: close the broken connection, read the primary.
+        with contextlib.suppress(DatabaseError):
+            connections[alias].close()
+        _down_until[alias] = time.monotonic() + RETRY_AFTER
+        return None
+
+
+def _ask_lag(alias: str) -> float:
     conn = connections[alias]
     if conn.vendor != "postgresql":
-        try:
-            conn.ensure_connection()
-        except DatabaseError:
-            return None
+        conn.ensure_connection()
         return 0.0
     sql = (
         "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0 "
@@ -99,15 +116,9 @@ def replica_lag(alias: str) -> float | None:
         "AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN 0 "
         "ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 'Infinity') END"
     )
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(sql)
-            return float(cursor.fetchone()[0])
-    except DatabaseError:
-        # A replica that is down must not take the page with it: close the broken connection, read the primary.
-        with contextlib.suppress(DatabaseError):
-            conn.close()
-        return None
+    with conn.cursor() as cursor:
+        cursor.execute(sql)
+        return float(cursor.fetchone()[0])
 
 
 def _wrote_recently(request) -> bool:

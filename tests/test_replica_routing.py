@@ -169,6 +169,10 @@ def test_an_unreachable_replica_leaves_the_page_on_the_primary(client_for, users
         connections[read_replica].close()
         del connections[read_replica]
         connections.settings[read_replica] = original
+    # The process does not knock again at every page: for RETRY_AFTER seconds the primary serves without a try.
+    assert dbrouter.choose().reason == "unreachable"
+    dbrouter._down_until.clear()
+    assert dbrouter.choose().reason == "replica"
 
 
 def test_the_replica_is_never_migrated():
