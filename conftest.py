@@ -27,6 +27,35 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _primary_only(settings):
+    # Even when DATABASE_REPLICA_URL is set, a test reads through one connection unless it asks for `read_replica`:
+    # the replica alias is a second connection, which cannot see a test's uncommitted rows.
+    settings.MINHU_READ_REPLICA = ""
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A `replica` alias in every test run, as DATABASE_REPLICA_URL makes one: a mirror of the test database (a
+    second connection to it). Only tests that list it (`databases=["default", "replica"]`) may use it."""
+    from django.db import connections
+
+    if "replica" not in connections.settings:
+        default = connections.settings["default"]
+        connections.settings["replica"] = {**default, "TEST": {**default["TEST"], "NAME": None, "MIRROR": "default"}}
+
+
+@pytest.fixture
+def read_replica(settings):
+    """Routes replica-safe reads to the `replica` alias as in production. Its rows must be committed to be seen
+    there: use it in tests marked `django_db(transaction=True, databases=["default", "replica"])`."""
+    from minhu import dbrouter
+
+    settings.MINHU_READ_REPLICA = "replica"
+    yield "replica"
+    dbrouter._down_until.clear()  # a test that made the replica unreachable leaves no memory of it
+
+
 @pytest.fixture
 def shipped_data(db):
     """The reference data the migrations ship (category tree, keyword rules). Transactional tests flush every

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from lib.xlsx import workbook_response
+from minhu.dbrouter import use_replica
 from org.access import role_required
 from org.models import AUDIT_ROLES
 from org.scoping import get_visible_or_404
@@ -49,6 +50,7 @@ def entry_detail(request, pk):
 
 @require_GET
 @role_required(*AUDIT_ROLES)
+@use_replica()
 def entry_export(request):
     filterset = AuditEntryFilter(request.GET, queryset=visible_entries(request.user))
     entries = filterset.qs if filterset.is_valid() else AuditEntry.objects.none()

@@ -308,8 +308,12 @@ class Drill:
         return self.phase("previous-release", "previous release after migrate", setup=setup, teardown=teardown)
 
     def replica_lag(self):
+        """Replay paused on the replica for longer than MINHU_REPLICA_MAX_LAG (10 s): the dashboard reads the
+        replica and says how far behind it is, the primary once the replica is too far behind, the replica again
+        once it has caught up."""
         primary, replica = self.cluster.primary, self.cluster.replica
         seen = set()
+        window = {}
 
         def app_connections():
             rows = replica.sql(
@@ -320,8 +324,9 @@ class Drill:
             seen.update(r[0] for r in rows)
 
         def inject():
+            window["paused"] = time.time()
             replica.sql("SELECT pg_wal_replay_pause()")
-            for _ in range(20):
+            for _ in range(30):
                 app_connections()
                 time.sleep(0.5)
             lag = primary.sql("SELECT pg_current_wal_lsn()::text")[0][0]
@@ -331,20 +336,42 @@ class Drill:
                 (lag,),
             )[0]
             replica.sql("SELECT pg_wal_replay_resume()")
-            end = time.time()
+            end = window["resumed"] = time.time()
             drill_cluster.wait_for(
                 lambda: replica.sql("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lag,))[0][0],
                 30,
                 "replica catch-up",
             )
-            if not seen:
-                self.unmet.append("the dashboard is served by the primary: no app connection reached the replica")
             return end, [
-                f"replay paused 10 s: replica {behind[0] / 1024:.0f} kB and {behind[1] or 0:.0f} s behind",
+                f"replay paused 15 s: replica {behind[0] / 1024:.0f} kB and {behind[1] or 0:.0f} s behind",
                 f"caught up {time.time() - end:.1f} s after resuming",
             ]
 
-        return self.phase("replica-lag", "replica lag (replay paused 10 s)", inject, post=3)
+        def teardown():
+            # Each dashboard answer's ref is "alias reason lag" (bench/drill_load.py), e.g. "replica replica 7.9".
+            pages = [a.ref.split(" ") + [a.t0] for a in self.load.of("replica-lag") if a.kind == "dashboard" and a.ok]
+            pages = [p for p in pages if len(p) == 4]
+            during = [p for p in pages if window["paused"] <= p[3] <= window["resumed"]]
+            after = [p for p in pages if p[3] > window["resumed"] + 1]
+            reasons = {}
+            for _alias, reason, _lag, _t in during:
+                reasons[reason] = reasons.get(reason, 0) + 1
+            lags = [float(lag) for alias, _r, lag, _t in during if alias == "replica" and lag]
+            if not seen or not any(p[0] == "replica" for p in pages):
+                self.unmet.append("the dashboard is served by the primary: no app connection reached the replica")
+            back = sum(p[0] == "replica" for p in after)
+            if after and not back:
+                self.unmet.append("the dashboard did not return to the replica after it caught up")
+            shown = f", shown up to {max(lags):.0f} s behind" if lags else ""
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "none"
+            return [
+                f"dashboard pages during the pause: {counts}"
+                f" (replica: read from it{shown}; lagging: over 10 s behind, read from the primary; "
+                "wrote-recently: the leader's login keeps them on the primary for 10 s)",
+                f"after catching up: {back} of {len(after)} from the replica",
+            ]
+
+        return self.phase("replica-lag", "replica lag (replay paused 15 s)", inject, teardown=teardown, post=5)
 
     def nightly_clock(self):
         row = drill_checks.Row(fault="nightly jobs' clock", lost="—", doubled="—", stuck="—", bad_5xx="—", recovery="—")

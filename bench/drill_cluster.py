@@ -310,7 +310,7 @@ class Cluster:
             "SECRET_KEY": self.secret_key,
             "MINHU_FIELD_KEY": field_key or self.field_key,
             "DATABASE_URL": self.primary.url(),
-            # Not read by today's code: the name proposed for a read replica (docs/reliability.md).
+            # The dashboard, exports, search and reports read here (minhu/dbrouter.py).
             "DATABASE_REPLICA_URL": self.replica.url() if self.replica else "",
             "REDIS_URL": f"redis://127.0.0.1:{self.redis.port}/0",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",

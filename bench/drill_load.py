@@ -6,7 +6,7 @@ Kinds of client, each a thread that alternates between the app servers as a load
 - ``resident``: ``POST /api/cases/`` without a key, sent again after a 5xx as a person presses again;
 - ``take``: a resident's take-number at a service-day desk (``client_id`` identifies the phone);
 - ``login``: the login form (CSRF cookie, POST, redirect);
-- ``dashboard``: a leader's dashboard page on a logged-in session.
+- ``dashboard``: a leader's dashboard page on a logged-in session (its ``ref``: where the figures were read).
 A write that fails (5xx, refused or reset) is retried with the same key or phone after a second, as long as the
 load runs. Every attempt is recorded with its time, server, status and what it acknowledged (case number, ticket).
 Each intake's description carries its key, so a duplicate is found in the database whether or not a key was sent.
@@ -218,8 +218,9 @@ class Load:
             return False, ""
         if kind == "login":
             return status == 302 and "/accounts/login/" not in headers.get("Location", ""), ""
-        if kind == "dashboard":
-            return status == 200, ""
+        if kind == "dashboard":  # where the figures were read (minhu/dbrouter.py): "alias reason lag"
+            seen = re.search(rb"<!-- read-from: (\S+) (\S*) lag=(\S*) -->", body)
+            return status == 200, b" ".join(seen.groups()).decode() if seen else ""
         return False, ""
 
 

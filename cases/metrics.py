@@ -14,6 +14,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from minhu.dbrouter import reading_connection
 from org.models import PATH_STEP, Region
 
 from .models import Case
@@ -251,7 +252,7 @@ def _nothing_in(prefix, ranges) -> list[bool]:
         f"AND status NOT IN {_EXCLUDED_SQL})"
         for _range in ranges
     )
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:  # the replica inside @use_replica() (minhu/dbrouter.py)
         cursor.execute(f"SELECT {probes}", [v for lo, hi in ranges for v in (prefix, lo, hi)])
         return list(cursor.fetchone())
 
@@ -333,7 +334,7 @@ def _summary_postgres(region, start, end, now, detail) -> dict:
         f"SELECT {'GROUPING(' + keys + ')' if detail else '7'}, {keys if detail else 'child, 0, 0, NULL'}, {sums} "
         f"FROM ({union}) AS parts ({', '.join(_PARTS)}) GROUP BY {grouping}"
     )
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:  # the replica inside @use_replica() (minhu/dbrouter.py)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
 

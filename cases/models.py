@@ -564,8 +564,11 @@ class Attachment(models.Model):
         verbose_name=_("办理记录"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.SET_NULL,  # done by Django, as for every foreign key
         related_name="attachments",
+        # No constraint in the database: on PostgreSQL case events are partitioned by month and their primary key
+        # is (id, at), which a reference to the id alone cannot use (docs/decisions.md, "Monthly partitions").
+        db_constraint=False,
     )
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.INTAKE)
     image = models.ImageField(_("图片"), upload_to="cases/%Y/%m/")

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditEntry
 from audit.services import record
 from lib.xlsx import workbook_response
+from minhu.dbrouter import use_replica
 from org.models import STAFF_ROLES, Role
 
 from . import forms, services
@@ -88,6 +89,7 @@ def _filtered(request):
 
 
 @login_required
+@use_replica()  # the list and its full-text search (minhu/dbrouter.py)
 def case_list(request):
     _require_case_roles(request.user)
     f = _filtered(request)
@@ -129,6 +131,7 @@ EXPORT_HEADERS = [
 
 
 @login_required
+@use_replica()
 def case_export(request):
     """Excel of the filtered list (no personal identifiers: reporters are left out)."""
     _require_case_roles(request.user)

@@ -10,6 +10,8 @@ from audit.models import AuditEntry
 from audit.services import record
 from lib.pdf import pdf_response
 from lib.xlsx import workbook_response
+from minhu import dbrouter
+from minhu.dbrouter import use_replica
 from org.access import holds_role, role_required
 from org.models import Role
 
@@ -50,10 +52,12 @@ def _context(request, *, with_charts=True):
         "end": end_date,
         "error": error,
         "is_leader_only": not holds_role(user, Role.STAFF, Role.ADMIN),
+        "reading": dbrouter.current(),  # read from the replica, and how far behind it was
     }
 
 
 @role_required(*selectors.DASHBOARD_ROLES)
+@use_replica()
 def index(request):
     return render(request, "dashboard/index.html", _context(request))
 
@@ -119,6 +123,7 @@ def _pct(value):
 
 
 @role_required(*selectors.DASHBOARD_ROLES)
+@use_replica()
 def export(request):
     """The same figures as the page, as an Excel sheet (aggregates only)."""
     ctx = _context(request, with_charts=False)

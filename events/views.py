@@ -13,6 +13,7 @@ from audit.models import AuditEntry
 from audit.services import record as audit
 from guides.selectors import answer_figures, answerable_guide
 from lib.pdf import Document, pdf_response
+from minhu.dbrouter import use_replica
 from org.access import role_required
 from org.models import STAFF_ROLES
 from org.scoping import visible_regions
@@ -244,6 +245,7 @@ def desk_match(request, pk):
 
 
 @role_required(*STAFF_ROLES)
+@use_replica()
 def event_report_view(request, pk):
     event = get_event_for_user(request.user, pk)
     report = event_report(event)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "minhu.dbrouter.ReadYourWritesMiddleware",  # before sessions: a login's session write counts as a write
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,6 +101,24 @@ TEMPLATES = [
 DATABASES = {
     "default": database_from_url(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'minhu.sqlite3'}"), base_dir=BASE_DIR)
 }
+# A PostgreSQL streaming replica for the views marked @use_replica() (figures, exports, search, reports), with
+# read-your-writes (minhu/dbrouter.py, docs/operations.md "Topology"). Empty: every read goes to DATABASE_URL.
+# In tests the alias mirrors the test database instead of creating one on the (read-only) replica.
+_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if _REPLICA_URL:
+    DATABASES["replica"] = {**database_from_url(_REPLICA_URL, base_dir=BASE_DIR), "TEST": {"MIRROR": "default"}}
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):  # a replica that is down costs a page 2 s, not 2 min
+        DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", "2")
+MINHU_READ_REPLICA = "replica" if _REPLICA_URL else ""
+# The replica serves only while at most this many seconds behind, and a browser that wrote reads the primary for
+# as long afterwards (so whoever saved a case finds it in the export they open next).
+MINHU_REPLICA_MAX_LAG = env_int("MINHU_REPLICA_MAX_LAG", 10)
+DATABASE_ROUTERS = ["minhu.dbrouter.ReplicaRouter"]
+# Behind PgBouncer in transaction mode (MINHU_PGBOUNCER=1): no server-side cursors (QuerySet.iterator() would
+# open WITH HOLD cursors that outlive the transaction PgBouncer lent the server connection for).
+if env_bool("MINHU_PGBOUNCER", False):
+    for _db in DATABASES.values():
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 

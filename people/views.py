@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.models import AuditEntry
 from audit.services import record
 from lib.xlsx import workbook_response
+from minhu.dbrouter import use_replica
 from org.access import holds_role, role_required
 from org.models import PERSONAL_DATA_ROLES, Region, Role
 from org.scoping import get_visible_or_404, visible_regions
@@ -174,6 +175,7 @@ EXPORT_HEADERS += ["性别", "出生日期", "户名"]
 
 @require_GET
 @personal_data_required
+@use_replica()
 def export(request):
     """The current filtered list as .xlsx. Masked ID numbers and phones, except an administrator's
     export with ``full=1`` (recorded as a full export in the audit log)."""

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from minhu.dbrouter import use_replica
 from org.access import role_required
 from org.models import STAFF_ROLES
 
@@ -213,6 +214,7 @@ def approval_queue(request):
 
 
 @role_required(*STAFF_ROLES)
+@use_replica()
 def usage_report(request):
     today = timezone.localdate()
     # Default: the last 30 days and the fortnight ahead (bookings already made count as booked hours).
