@@ -182,3 +182,14 @@ def test_markdown_export_escapes_html_in_body_and_front_matter(client_for, world
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert matter["title"] == "&lt;script&gt;alert(4)&lt;/script&gt;标题"
     assert matter["excerpt"] == "&lt;img src=x onerror=alert(5)&gt;"
+
+
+def test_story_pdf_embeds_only_the_storys_own_photos(client_for, world, users, writer):
+    names = foreign_files(world, users)
+    story = write_story(writer, world, body="<p>好事</p>" + "".join(f'<img src="/media/{n}" alt="x">' for n in names))
+    pdf = client_for(writer).get(reverse("deeds:story_pdf", args=[story.pk])).content
+    assert pdf.startswith(b"%PDF") and b"/Subtype /Image" not in pdf
+    own = services.story_add_photo(story=story, upload=jpeg(), caption="修复后", by=writer)
+    story = services.story_save(story=story, by=writer, body=story.body + f'<img src="{own.image.url}" alt="y">')
+    pdf = client_for(writer).get(reverse("deeds:story_pdf", args=[story.pk])).content
+    assert pdf.count(b"/Subtype /Image") == 1
