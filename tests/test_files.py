@@ -33,6 +33,7 @@ GETS_CASE_PHOTO = {
     "worker_tianping": False,
     "staff_tianping": False,
     "leader": False,  # figures, not residents' photos
+    "partner": False,  # a partner unit of 老西门街道 the case was not assigned to
     "volunteer": False,
     "resident": False,
     "nobody": False,
