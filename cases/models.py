@@ -591,6 +591,11 @@ class Attachment(models.Model):
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
         ordering = ["uploaded_at", "id"]
+        indexes = [
+            # the file front door (minhu/files.py) finds the attachment a /media/cases/… name belongs to
+            models.Index(fields=["image"], name="attachment_image_idx"),
+            models.Index(fields=["thumbnail"], name="attachment_thumbnail_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pk}"

@@ -3,10 +3,16 @@ printable PDF, and the monthly "我为群众办实事" summary.
 
 The front matter carries the fields of the subdistrict's existing Hexo posts (title, categories,
 author, date, headimg, thumbnail, comments), so an exported story drops into the same site.
+
+What leaves with a story: only its own photos and its deed's, when the exporter may see the deed
+(``deeds.files.story_files``); an image in the body naming any other file is dropped. Text is
+HTML-escaped in the body and the front matter, since the site that imports the post renders both as
+HTML: a title or paragraph that reads ``<script>`` stays text there too.
 """
 
 import calendar
 import datetime
+import html
 import io
 import os
 import zipfile
@@ -21,17 +27,9 @@ from django.utils.translation import gettext as _
 
 from lib.pdf import Document
 
+from .files import media_name, story_files
 from .models import Deed, Story
 from .sanitize import html_to_markdown, html_to_text, image_sources
-
-
-def _media_name(src: str) -> str | None:
-    """/media/stories/2025/06/a.jpg -> stories/2025/06/a.jpg (None for anything else)."""
-    media = "/" + settings.MEDIA_URL.lstrip("/")
-    if not src.startswith(media):
-        return None
-    name = src[len(media) :]
-    return name if name and ".." not in name else None
 
 
 def story_date(story: Story) -> datetime.datetime:
@@ -43,11 +41,15 @@ def post_filename(story: Story) -> str:
     return f"{story_date(story):%Y-%m-%d}-story-{story.pk}.md"
 
 
+def _text(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
 def front_matter(story: Story, *, head_image: str = "") -> dict:
     matter = {
-        "title": story.title,
-        "categories": story.category_list or [_("我为群众办实事")],
-        "author": story.author_name or story.region.name,
+        "title": _text(story.title),
+        "categories": [_text(c) for c in story.category_list] or [_("我为群众办实事")],
+        "author": _text(story.author_name or story.region.name),
         "date": story_date(story).strftime("%Y-%m-%d %H:%M:%S %z"),
         "comments": False,
     }
@@ -55,33 +57,35 @@ def front_matter(story: Story, *, head_image: str = "") -> dict:
         matter["headimg"] = head_image
         matter["thumbnail"] = head_image
     if story.summary:
-        matter["excerpt"] = story.summary
+        matter["excerpt"] = _text(story.summary)
     return matter
 
 
-def markdown(story: Story, *, image_dir: str = "images") -> tuple[str, dict[str, str]]:
-    """(the Markdown text, {name in the zip: storage name}) with image links pointing beside it."""
+def markdown(story: Story, *, user, image_dir: str = "images") -> tuple[str, dict[str, str]]:
+    """(the Markdown text, {name in the zip: storage name}) with image links pointing beside it.
+    Only files of ``story_files(story, user)`` are linked; any other image is left out."""
+    files = story_files(story, user)
     images: dict[str, str] = {}
 
-    def rewrite(src: str) -> str:
-        name = _media_name(src)
-        if name is None:
-            return src
+    def rewrite(src: str) -> str | None:
+        name = media_name(src)
+        if name not in files:
+            return None
         target = f"{image_dir}/{os.path.basename(name)}"
         images[target] = name
         return target
 
     head = ""
-    if story.head_photo_id:
-        head = rewrite("/" + settings.MEDIA_URL.lstrip("/") + story.head_photo.image.name)
+    if story.head_photo_id and story.head_photo.image.name in files:
+        head = rewrite("/" + settings.MEDIA_URL.lstrip("/") + story.head_photo.image.name) or ""
     body = html_to_markdown(story.body, rewrite_src=rewrite)
     matter = yaml.safe_dump(front_matter(story, head_image=head), allow_unicode=True, sort_keys=False)
     return f"---\n{matter}---\n\n{body}", images
 
 
-def markdown_zip(story: Story) -> tuple[str, bytes]:
+def markdown_zip(story: Story, *, user) -> tuple[str, bytes]:
     """A zip with ``<date>-story-<id>.md`` and ``images/…``; returns (zip filename, bytes)."""
-    text, images = markdown(story)
+    text, images = markdown(story, user=user)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(post_filename(story), text)
@@ -99,7 +103,7 @@ def _local_path(name: str) -> str | None:
         return None
 
 
-def story_pdf(story: Story) -> bytes:
+def story_pdf(story: Story, *, user) -> bytes:
     pdf = Document(story.title, author=story.author_name or story.region.name)
     pdf.title_line(story.title)
     pdf.paragraph(f"{story.author_name or story.region.name} · {story_date(story):%Y年%m月%d日}", style="small")
@@ -120,9 +124,10 @@ def story_pdf(story: Story) -> bytes:
     for para in paragraphs:
         pdf.paragraph(para)
         pdf.space(2)
+    files = story_files(story, user)
     for src in image_sources(story.body):
-        name = _media_name(src)
-        path = _local_path(name) if name else None
+        name = media_name(src)
+        path = _local_path(name) if name in files else None
         if path and os.path.exists(path):
             pdf.image(path, width_mm=120)
             pdf.space(2)

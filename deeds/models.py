@@ -105,6 +105,10 @@ class DeedPhoto(models.Model):
         verbose_name = _("项目照片")
         verbose_name_plural = _("项目照片")
         ordering = ["kind", "uploaded_at", "id"]
+        indexes = [
+            # the file front door (minhu/files.py) finds the photo a /media/deeds/… name belongs to
+            models.Index(fields=["image"], name="deedphoto_image_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.caption}"
@@ -202,6 +206,10 @@ class StoryPhoto(models.Model):
         verbose_name = _("宣传稿图片")
         verbose_name_plural = _("宣传稿图片")
         ordering = ["uploaded_at", "id"]
+        indexes = [
+            # the file front door (minhu/files.py) finds the photo a /media/stories/… name belongs to
+            models.Index(fields=["image"], name="storyphoto_image_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.caption or self.image.name

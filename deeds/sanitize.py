@@ -9,6 +9,7 @@ too, links keep http(s)/mailto/site-relative targets, and images must come from 
 import html
 import re
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 from django.conf import settings
 
@@ -43,8 +44,9 @@ def _safe_src(value: str) -> bool:
 
 
 class _Cleaner(HTMLParser):
-    def __init__(self):
+    def __init__(self, rewrite_src=None):
         super().__init__(convert_charrefs=True)
+        self.rewrite_src = rewrite_src
         self.out: list[str] = []
         self.open: list[str] = []
         self.dropping = 0
@@ -62,6 +64,10 @@ class _Cleaner(HTMLParser):
                 continue
             if name == "href" and not SAFE_HREF.match(value):
                 continue
+            if name == "src" and self.rewrite_src is not None:
+                value = self.rewrite_src(value)
+                if value is None:
+                    return  # not a file the caller may show: the image is dropped whole
             if name == "src" and not _safe_src(value):
                 return  # an image from elsewhere is dropped whole
             kept.append(f' {name}="{html.escape(value, quote=True)}"')
@@ -99,8 +105,10 @@ class _Cleaner(HTMLParser):
         return "".join(self.out).strip()
 
 
-def clean_html(value: str) -> str:
-    cleaner = _Cleaner()
+def clean_html(value: str, *, rewrite_src=None) -> str:
+    """The allow-listed HTML of ``value``. ``rewrite_src(src)`` may give each image a new address,
+    or None to drop it (``deeds.files.public_body``)."""
+    cleaner = _Cleaner(rewrite_src)
     cleaner.feed(value or "")
     return cleaner.result()
 
@@ -151,6 +159,19 @@ def image_sources(value: str) -> list[str]:
     return parser.found
 
 
+def _md_text(data: str) -> str:
+    """Text as Markdown shows it: the parser has turned ``&lt;script&gt;`` back into ``<script>``, and
+    Markdown passes raw HTML through, so ``&``, ``<`` and ``>`` become entities again; Markdown's own
+    markup characters are escaped with a backslash."""
+    data = html.escape(data, quote=False)
+    return re.sub(r"([\\`*_\[\]])", r"\\\1", data)
+
+
+def _md_url(url: str) -> str:
+    """A link target that cannot close the Markdown link early or open an HTML tag."""
+    return quote(url, safe="/:?#&=%@+~.,;!$'-_")
+
+
 class _Markdown(HTMLParser):
     def __init__(self, rewrite_src):
         super().__init__(convert_charrefs=True)
@@ -186,10 +207,12 @@ class _Markdown(HTMLParser):
             kind[1] += 1
             self.out.append("\n" + ("- " if kind[0] == "ul" else f"{kind[1]}. "))
         elif tag == "a":
-            self.href.append(a.get("href", ""))
+            self.href.append(_md_url(a.get("href", "")))
             self.out.append("[")
         elif tag == "img":
-            self.out.append(f"\n\n![{a.get('alt', '')}]({self.rewrite_src(a.get('src', ''))})\n\n")
+            src = self.rewrite_src(a.get("src", ""))
+            if src:
+                self.out.append(f"\n\n![{_md_text(a.get('alt') or '')}]({_md_url(src)})\n\n")
 
     def handle_endtag(self, tag):
         if tag in ("strong", "b"):
@@ -205,8 +228,7 @@ class _Markdown(HTMLParser):
             self._block()
 
     def handle_data(self, data):
-        # Markdown would read these as markup at the start of a line or around words.
-        self.out.append(re.sub(r"([\\`*_\[\]])", r"\\\1", data))
+        self.out.append(_md_text(data))
 
 
 def html_to_markdown(value: str, *, rewrite_src=lambda s: s) -> str:

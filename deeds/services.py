@@ -22,6 +22,7 @@ from audit.services import record
 from lib.masking import find_personal_numbers, mask_text
 from org.models import STAFF_ROLES
 
+from . import files
 from .models import Deed, DeedPhoto, Story, StoryPhoto
 from .sanitize import clean_html, html_to_text
 
@@ -162,6 +163,7 @@ def story_save(*, story: Story | None = None, by, **fields) -> Story:
         raise ValidationError(_("宣传稿的发布辖区须包含实事项目所在辖区。"))
     if not creating and story.status != Story.Status.DRAFT:
         story.status, story.approved_by, story.approved_at = Story.Status.DRAFT, None, None
+        files.remove_public_copies(story)
     if not creating:
         story.version += 1
     story.full_clean(exclude=["created_by", "head_photo", "deed"])
@@ -220,7 +222,7 @@ def story_approve(*, story: Story, by, note: str = "") -> Story:
         raise ValidationError(_("只有待审核的稿件可以审核通过。"))
     if by.pk in {story.created_by_id, story.submitted_by_id}:
         raise ValidationError(_("稿件须由撰写人以外的另一位工作人员审核。"))
-    return _flip(
+    story = _flip(
         story,
         frm=Story.Status.SUBMITTED,
         to=Story.Status.APPROVED,
@@ -229,6 +231,9 @@ def story_approve(*, story: Story, by, note: str = "") -> Story:
         approved_at=timezone.now(),
         review_note=note,
     )
+    # The reviewed photos get their public copies now; they are served only once it is published.
+    files.make_public_copies(story)
+    return story
 
 
 @transaction.atomic
@@ -239,7 +244,7 @@ def story_return(*, story: Story, by, note: str) -> Story:
         raise ValidationError(_("只有待审核或已审核的稿件可以退回。"))
     if not (note or "").strip():
         raise ValidationError(_("请写明退回修改的原因。"))
-    return _flip(
+    story = _flip(
         story,
         frm=story.status,
         to=Story.Status.DRAFT,
@@ -248,6 +253,8 @@ def story_return(*, story: Story, by, note: str) -> Story:
         approved_by=None,
         approved_at=None,
     )
+    files.remove_public_copies(story)
+    return story
 
 
 def personal_data_problems(story: Story) -> tuple[list[str], list[str]]:
@@ -292,7 +299,10 @@ def story_publish(*, story: Story, by) -> Story:
         )
     if problems:
         raise ValidationError(problems)
-    return _flip(story, frm=Story.Status.APPROVED, to=Story.Status.PUBLISHED, by=by, published_at=timezone.now())
+    story = _flip(story, frm=Story.Status.APPROVED, to=Story.Status.PUBLISHED, by=by, published_at=timezone.now())
+    # Again at publishing: a head photo added after the review is part of what the public sees.
+    files.make_public_copies(story)
+    return story
 
 
 @transaction.atomic
@@ -300,7 +310,7 @@ def story_withdraw(*, story: Story, by) -> Story:
     _require_editor(by, story.region)
     if story.status != Story.Status.PUBLISHED:
         raise ValidationError(_("只有已发布的稿件可以撤回。"))
-    return _flip(
+    story = _flip(
         story,
         frm=Story.Status.PUBLISHED,
         to=Story.Status.DRAFT,
@@ -309,3 +319,5 @@ def story_withdraw(*, story: Story, by) -> Story:
         approved_by=None,
         approved_at=None,
     )
+    files.remove_public_copies(story)
+    return story

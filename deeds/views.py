@@ -14,7 +14,7 @@ from org.access import role_required
 from org.models import STAFF_ROLES, Region, Role
 from org.scoping import get_visible_or_404
 
-from . import exports, services
+from . import exports, files, services
 from .forms import DeedForm, DeedPhotoForm, MonthForm, NoteForm, StoryForm, StoryPhotoForm
 from .models import Deed, Story
 
@@ -231,7 +231,7 @@ def story_photo_add(request, pk):
 @role_required(*READERS)
 def story_export(request, pk):
     story = get_story_for_user(request.user, pk)
-    filename, data = exports.markdown_zip(story)
+    filename, data = exports.markdown_zip(story, user=request.user)
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
@@ -240,7 +240,7 @@ def story_export(request, pk):
 @role_required(*READERS)
 def story_pdf(request, pk):
     story = get_story_for_user(request.user, pk)
-    return pdf_response(f"{story.title}.pdf", exports.story_pdf(story))
+    return pdf_response(f"{story.title}.pdf", exports.story_pdf(story, user=request.user))
 
 
 # Public (no login) ------------------------------------------------------------------------------
@@ -254,6 +254,8 @@ def public_list(request, region=None):
         current = get_object_or_404(Region, pk=region, kind__in=[Region.Kind.SUBDISTRICT, Region.Kind.DISTRICT])
         stories = stories.in_region(current)
     page = Paginator(stories, 20).get_page(request.GET.get("page"))
+    for story in page:
+        story.head_url = files.public_url(story, story.head_photo) if story.head_photo_id else ""
     subdistricts = Region.objects.filter(kind=Region.Kind.SUBDISTRICT)
     return render(request, "deeds/public_list.html", {"page": page, "region": current, "subdistricts": subdistricts})
 
@@ -261,10 +263,17 @@ def public_list(request, region=None):
 def public_story(request, pk):
     story = get_object_or_404(Story.objects.published().select_related("region", "deed", "head_photo"), pk=pk)
     deed = story.deed
-    # Before/after photos the story body does not already show, "before" first.
+    # Before/after photos the story body does not already show, "before" first; all of them from the
+    # public copies made when the story was approved (deeds.files), never the private originals.
     order = {"before": 0, "after": 1, "other": 2}
     photos = sorted(
         (p for p in (deed.photos.all() if deed else []) if p.image.url not in story.body),
         key=lambda p: (order.get(p.kind, 3), p.pk),
     )
-    return render(request, "deeds/public_story.html", {"story": story, "deed": deed, "photos": photos})
+    for photo in photos:
+        photo.public_url = files.public_url(story, photo)
+    return render(
+        request,
+        "deeds/public_story.html",
+        {"story": story, "body": files.public_body(story), "deed": deed, "photos": photos},
+    )

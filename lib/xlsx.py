@@ -1,8 +1,13 @@
 """Spreadsheet reading and writing (openpyxl), shared by every import and export.
 
 Who relies on this: people imports/exports, renewal certificate import, audit export, dashboard
-reports. Imports read the first sheet by Chinese header names, so staff may reorder or add columns;
-every row comes back with its spreadsheet row number so error messages can name it ("第 12 行").
+reports, the case list, event reports, guides and the volunteer service-hour ledger. It is the one
+writer of spreadsheets in Minhu (``lib/tests/test_xlsx.py`` fails when another module builds a
+workbook or a CSV on its own): every cell it writes goes through ``safe_cell``, so text a resident
+typed (a case title, a note) can never become a live formula in the reader's Excel or WPS.
+
+Imports read the first sheet by Chinese header names, so staff may reorder or add columns; every
+row comes back with its spreadsheet row number so error messages can name it ("第 12 行").
 """
 
 import datetime
@@ -125,16 +130,31 @@ def read_rows(file, columns) -> list[tuple[int, dict]]:
         workbook.close()
 
 
+# A cell whose text starts with one of these is a formula to Excel, WPS or LibreOffice (or becomes
+# one once a CSV is opened): "=HYPERLINK(…)", "+1+cmd|…", "-2+3", "@SUM(…)"; a leading tab or
+# carriage return is stripped by some readers, leaving the formula behind it.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """The value as it may be written: text that a spreadsheet would read as a formula gets a
+    leading apostrophe (OWASP "CSV injection"), so it shows as the text that was typed. Numbers,
+    dates and ordinary text pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def _write_sheet(sheet, headers, rows, *, required=()) -> None:
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="FFF2CC")
-    sheet.append([f"{h}*" if h in required else h for h in headers])
+    sheet.append([safe_cell(f"{h}*" if h in required else h) for h in headers])
     for cell in sheet[1]:
         cell.font = bold
         cell.fill = fill
     widths = [max(8, len(str(h)) * 2 + 2) for h in headers]
     for row in rows:
-        values = ["" if v is None else v for v in row]
+        values = ["" if v is None else safe_cell(v) for v in row]
         sheet.append(values)
         for i, v in enumerate(values[: len(widths)]):
             widths[i] = min(40, max(widths[i], len(str(v)) + 2))
@@ -163,7 +183,7 @@ def workbook_bytes(headers, rows, *, sheet_title: str = "Sheet1", notes=None, re
         help_sheet = workbook.create_sheet("填写说明")
         help_sheet.column_dimensions["A"].width = 100
         for line in notes:
-            help_sheet.append([line])
+            help_sheet.append([safe_cell(line)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

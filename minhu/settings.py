@@ -153,6 +153,9 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MINHU_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploads are served only after an access check (minhu/files.py). Set to nginx's internal location
+# ("/protected/") in production so the proxy sends the bytes; empty streams them from Django.
+MINHU_ACCEL_REDIRECT = env_str("MINHU_ACCEL_REDIRECT", "")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 

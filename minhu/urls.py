@@ -2,9 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from minhu import files
 from org import views as org_views
 
 admin.site.site_header = "民呼 Minhu 后台管理"
@@ -41,9 +41,6 @@ urlpatterns = [
     path("g/", include("guides.public_urls")),
 ]
 
-# Uploaded media. In production the reverse proxy serves MEDIA_ROOT (docs/operations.md); photos
-# whose EXIF must be stripped are only ever stored stripped, so direct serving is safe.
-if settings.DEBUG:
-    urlpatterns.append(
-        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+# Uploaded files: never an open folder. Each request passes the owning object's access check
+# (minhu/files.py); in production nginx then sends the bytes from an internal location.
+urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", files.media, name="media"))

@@ -9,10 +9,14 @@ gives every importer the same guarantees:
    errors (row number, column, Chinese reason); progress is saved as it goes;
 3. only if no row has an error, ``write`` runs inside one transaction: all rows or none;
 4. the job ends DONE (with a result summary) or FAILED (with the errors), and the audit log
-   records who imported what.
+   records who imported what;
+5. whichever way it ends (done, failed, crashed), the uploaded sheet is deleted: it holds full ID
+   numbers and phones, and the job row keeps only row numbers and reasons. A corrected file is a new
+   upload. The sheet is stored under a random name, never the uploader's file name.
 """
 
 import logging
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -105,8 +109,10 @@ def import_start(*, kind: str, file, by, region, target_id: int | None = None, r
     name = getattr(file, "name", "") or "upload.xlsx"
     if not name.lower().endswith(".xlsx"):
         raise ValidationError(_("请上传 Excel 工作簿（.xlsx 格式），可先下载模板再填写。"))
+    filename = name.rsplit("/", 1)[-1][:200]
+    file.name = f"{uuid.uuid4().hex}.xlsx"  # the stored name says nothing about who or what is in it
     job = ImportJob.objects.create(
-        kind=kind, file=file, filename=name.rsplit("/", 1)[-1][:200], created_by=by, region=region, target_id=target_id
+        kind=kind, file=file, filename=filename, created_by=by, region=region, target_id=target_id
     )
     record(
         actor=by,
@@ -148,6 +154,23 @@ def import_run(*, job_id: int) -> ImportJob:
     if not claimed:
         return job
     importer = get_importer(job.kind)
+    try:
+        return _run(job, importer)
+    finally:
+        # 5. the sheet goes, whatever happened above (an exception still propagates to the task).
+        discard_file(job)
+
+
+def discard_file(job: ImportJob) -> None:
+    """Delete a job's uploaded sheet and forget its name. Safe to call again."""
+    name = ImportJob.objects.filter(pk=job.pk).values_list("file", flat=True).first()
+    if name:
+        job.file.storage.delete(name)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+    job.file.name = ""
+
+
+def _run(job: ImportJob, importer: Importer) -> ImportJob:
     try:
         # 1. read the file
         try:

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, Sum
 from django.http import Http404
@@ -15,7 +15,7 @@ from audit.models import AuditEntry
 from audit.services import record as audit
 from lib.pdf import Document, pdf_response
 from org.access import holds_role, role_required
-from org.models import PERSONAL_DATA_ROLES, STAFF_ROLES
+from org.models import STAFF_ROLES, Role
 from org.scoping import visible_regions
 
 from . import services
@@ -322,10 +322,14 @@ def ledger(request):
             records = records.filter(date__lte=form.cleaned_data["end"])
         by = form.cleaned_data["by"] or "volunteer"
     if request.GET.get("export") == "xlsx":
-        return _platform_export(request, records)
+        return _platform_export(request, records, full=request.GET.get("full") == "1")
     rows = services.totals(records, by)
     total = records.current().aggregate(h=Sum("hours"))["h"] or 0
-    return render(request, "volunteers/ledger.html", {"form": form, "rows": rows, "by": by, "total": total})
+    return render(
+        request,
+        "volunteers/ledger.html",
+        {"form": form, "rows": rows, "by": by, "total": total, "may_export_full": may_export_full(request.user)},
+    )
 
 
 # Columns of the national platform's 批量补录服务时长 sheet (中国志愿服务网), in its order.
@@ -349,10 +353,19 @@ PLATFORM_HEADERS = [
 ]
 
 
-def _platform_export(request, records):
+def may_export_full(user) -> bool:
+    """Full ID numbers and phones leave the system only in an administrator's export, as for residents
+    (``people.views.may_export_full``): the platform sheet needs them, and an administrator uploads it."""
+    return holds_role(user, Role.ADMIN)
+
+
+def _platform_export(request, records, *, full: bool):
+    """The platform's import sheet. Masked ID numbers and phones, except an administrator's export with
+    ``full=1``, which the audit log records as a full export."""
     from lib.xlsx import workbook_response
 
-    full = holds_role(request.user, *PERSONAL_DATA_ROLES)
+    if full and not may_export_full(request.user):
+        raise PermissionDenied(_("只有系统管理员可以导出完整身份证号。"))
     rows = []
     for r in (
         records.current()
@@ -385,7 +398,7 @@ def _platform_export(request, records):
         actor=request.user,
         action="volunteers.records.export",
         kind=AuditEntry.Kind.EXPORT,
-        detail={"rows": len(rows)},
+        detail={"rows": len(rows), "完整身份证号": full},
         request=request,
     )
     return workbook_response("志愿服务时长导入表.xlsx", PLATFORM_HEADERS, rows)

@@ -125,3 +125,71 @@ def test_public_story_api_needs_no_login_and_lists_only_published(client, world,
     results = data["results"] if isinstance(data, dict) else data
     assert [s["title"] for s in results] == [story.title]
     assert client.get("/api/public-stories/", {"region": world.laoximen.pk}).json()["count"] == 0
+
+
+def foreign_files(world, users):
+    """Files the body of a 天平街道 story might name: another subdistrict's case photo and import sheet,
+    and a photo of another subdistrict's story."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from org.models import Region
+
+    case_photo = default_storage.save("cases/2026/12/other.jpg", ContentFile(jpeg().read()))
+    sheet = default_storage.save("imports/2026/12/居民.xlsx", ContentFile(b"PK\x03\x04 full ID numbers"))
+    other = services.story_save(
+        by=users["staff"], title="老西门的稿件", region=Region.objects.get(pk=world.laoximen.pk), body="<p>x</p>"
+    )
+    other_photo = services.story_add_photo(story=other, upload=jpeg(name="laoximen.jpg"), by=users["staff"])
+    return [case_photo, sheet, other_photo.image.name]
+
+
+def test_markdown_export_packs_only_the_storys_own_files(client_for, world, users, writer, reviewer):
+    names = foreign_files(world, users)
+    story = published_story(world, writer, reviewer)
+    own = story.photos.get()
+    services.story_withdraw(story=story, by=writer)
+    body = story.body + "".join(f'<p><img src="/media/{n}" alt="别人的"></p>' for n in names)
+    story = services.story_save(story=story, by=writer, body=body)
+    assert all(f"/media/{n}" in story.body for n in names)  # the sanitiser lets any media path through
+    response = client_for(writer).get(reverse("deeds:story_export", args=[story.pk]))
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    post = next(n for n in archive.namelist() if n.endswith(".md"))
+    assert sorted(archive.namelist()) == sorted([post, f"images/{own.image.name.rsplit('/', 1)[-1]}"])
+    text = archive.read(post).decode()
+    assert "别人的" not in text and "imports" not in text and "other.jpg" not in text and "laoximen" not in text
+
+
+def test_markdown_export_escapes_html_in_body_and_front_matter(client_for, world, writer):
+    story = write_story(
+        writer,
+        world,
+        body="<p>&lt;script&gt;alert(1)&lt;/script&gt; 和 &lt;img src=x onerror=alert(2)&gt;</p>"
+        '<p><a href="/x&quot;&gt;&lt;img src=x onerror=alert(3)&gt;">链接</a></p>',
+    )
+    story.title = "<script>alert(4)</script>标题"
+    story.summary = "<img src=x onerror=alert(5)>"
+    story.categories = "<script>alert(6)</script>, 天平街道"
+    story.author_name = "<img src=x onerror=alert(7)>"
+    story.save()
+    response = client_for(writer).get(reverse("deeds:story_export", args=[story.pk]))
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    text = archive.read(next(n for n in archive.namelist() if n.endswith(".md"))).decode()
+    matter = yaml.safe_load(text.split("---\n")[1])
+    body = text.split("---\n", 2)[2]
+    for part in [body, *map(str, matter.values())]:
+        assert "<script" not in part and "<img" not in part, part
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert matter["title"] == "&lt;script&gt;alert(4)&lt;/script&gt;标题"
+    assert matter["excerpt"] == "&lt;img src=x onerror=alert(5)&gt;"
+
+
+def test_story_pdf_embeds_only_the_storys_own_photos(client_for, world, users, writer):
+    names = foreign_files(world, users)
+    story = write_story(writer, world, body="<p>好事</p>" + "".join(f'<img src="/media/{n}" alt="x">' for n in names))
+    pdf = client_for(writer).get(reverse("deeds:story_pdf", args=[story.pk])).content
+    assert pdf.startswith(b"%PDF") and b"/Subtype /Image" not in pdf
+    own = services.story_add_photo(story=story, upload=jpeg(), caption="修复后", by=writer)
+    story = services.story_save(story=story, by=writer, body=story.body + f'<img src="{own.image.url}" alt="y">')
+    pdf = client_for(writer).get(reverse("deeds:story_pdf", args=[story.pk])).content
+    assert pdf.count(b"/Subtype /Image") == 1

@@ -76,3 +76,14 @@ def test_template_has_marked_headers_an_example_row_and_instructions():
     assert "手机：选填" in notes
     # the template itself reads back (the example row is a valid row)
     assert xlsx.read_rows(response.content, COLUMNS)[0][1]["name"] == "王秀英"
+
+
+@pytest.mark.parametrize("typed", ["=1+1", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"])
+def test_text_a_spreadsheet_would_run_is_written_as_text(typed):
+    data = xlsx.workbook_bytes(["备注"], [[typed], ["普通文字"], [-5], [typed.strip()]])
+    sheet = load_workbook(io.BytesIO(data)).active
+    values = [c.value for c in sheet["A"]]
+    # (XML stores a carriage return as a line feed)
+    assert values[1] == "'" + typed.replace("\r", "\n") and sheet["A2"].data_type == "s"
+    assert values[2:4] == ["普通文字", -5]  # ordinary text and real numbers are untouched
+    assert not any(c.data_type == "f" for c in sheet["A"])

@@ -97,3 +97,49 @@ def test_a_job_runs_only_once(world, django_capture_on_commit_callbacks):
     job = run(world, django_capture_on_commit_callbacks, xlsx_file(rows))
     again = imports.import_run(job_id=job.pk)
     assert again.status == ImportJob.Status.DONE and Resident.objects.count() == 1
+
+
+def stored_sheets(settings) -> list:
+    root = settings.MEDIA_ROOT / "imports"
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def test_the_sheet_is_deleted_when_the_import_succeeds(world, settings, django_capture_on_commit_callbacks):
+    rows = [["王建国", id_number(13), "13900001111", "蓬莱路第一网格", "蓬莱路", "9", "9", "9", "", "", ""]]
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        job = start(world, xlsx_file(rows), name="蓬莱路居民-王建国.xlsx")
+    [sheet] = stored_sheets(settings)  # waiting for the worker: the file is there, under a random name
+    assert "王建国" not in sheet.name and sheet.suffix == ".xlsx"
+    for callback in queued:
+        callback()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert stored_sheets(settings) == [] and not job.file
+    assert job.filename == "蓬莱路居民-王建国.xlsx"  # the status page still names the upload
+
+
+def test_the_sheet_is_deleted_when_the_import_fails(world, settings, django_capture_on_commit_callbacks):
+    bad = id_number(14)[:-1] + ("0" if id_number(14)[-1] != "0" else "1")
+    rows = [["王建国", bad, "13900001111", "蓬莱路第一网格", "蓬莱路", "9", "9", "9", "", "", ""]]
+    job = run(world, django_capture_on_commit_callbacks, xlsx_file(rows))
+    assert job.status == ImportJob.Status.FAILED
+    assert stored_sheets(settings) == [] and not job.file
+    unreadable = run(world, django_capture_on_commit_callbacks, b"not a workbook")
+    assert unreadable.status == ImportJob.Status.FAILED
+    assert stored_sheets(settings) == []
+
+
+def test_the_sheet_is_deleted_when_the_import_crashes(world, settings, django_capture_on_commit_callbacks, monkeypatch):
+    rows = [["王建国", id_number(15), "", "蓬莱路第一网格", "蓬莱路", "9", "9", "9", "", "", ""]]
+    importer = imports.get_importer("people.residents")
+
+    def broken(job, plan):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importer, "write", broken)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        job = start(world, xlsx_file(rows))
+    queued[0]()  # the task logs the crash (huey keeps the worker alive)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert stored_sheets(settings) == [] and not job.file
