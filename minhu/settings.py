@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from lib.client_ip import parse_trusted_proxies
 from lib.env import database_from_url, env_bool, env_int, env_list, env_map, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -116,9 +117,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Login throttling (org.throttle): failures per username and per address within the window.
+# Login throttling (org.throttle): failures within the window per (account, address) and per address lock that
+# address out; failures per account from anywhere only slow down browsers that never signed in to it.
 LOGIN_FAILURE_LIMIT = env_int("MINHU_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW = env_int("MINHU_LOGIN_FAILURE_WINDOW", 900)
+LOGIN_ADDRESS_LIMIT = env_int("MINHU_LOGIN_ADDRESS_LIMIT", LOGIN_FAILURE_LIMIT)
+LOGIN_ACCOUNT_LIMIT = env_int("MINHU_LOGIN_ACCOUNT_LIMIT", 20)
+LOGIN_SLOW_SECONDS = env_int("MINHU_LOGIN_SLOW_SECONDS", 30)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -255,6 +260,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("MINHU_SSL_REDIRECT", False)
 if env_bool("MINHU_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Which proxies' X-Forwarded-For hops to believe (lib.client_ip): a hop count or CIDR blocks; empty believes none.
+MINHU_TRUSTED_PROXIES = env_str("MINHU_TRUSTED_PROXIES", "")
+parse_trusted_proxies(MINHU_TRUSTED_PROXIES)  # a typo stops the app here, not at the first login
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
