@@ -8,6 +8,7 @@ because a broken Redis must not stop residents from taking a number or staff fro
 import logging
 
 from django.core.cache import cache
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from lib.client_ip import client_ip
@@ -76,6 +77,10 @@ class _FailOpen:
 
     def get_ident(self, request):
         return client_ip(request) or "unknown"
+
+    def get_rate(self):
+        # Read when the throttle is made, not when DRF was imported: settings changed at run time apply.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
 class AnonThrottle(_FailOpen, AnonRateThrottle):

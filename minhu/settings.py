@@ -124,6 +124,13 @@ LOGIN_FAILURE_WINDOW = env_int("MINHU_LOGIN_FAILURE_WINDOW", 900)
 LOGIN_ADDRESS_LIMIT = env_int("MINHU_LOGIN_ADDRESS_LIMIT", LOGIN_FAILURE_LIMIT)
 LOGIN_ACCOUNT_LIMIT = env_int("MINHU_LOGIN_ACCOUNT_LIMIT", 20)
 LOGIN_SLOW_SECONDS = env_int("MINHU_LOGIN_SLOW_SECONDS", 30)
+# Resident tracking step 1 (case number + phone) per hour: tries per address, wrong phones per case number.
+TRACK_FIND_LIMIT = env_int("MINHU_TRACK_FIND_LIMIT", 20)
+TRACK_NUMBER_LIMIT = env_int("MINHU_TRACK_NUMBER_LIMIT", 10)
+# Take-number at a service day (events.throttle), per event within the window: per device and per address.
+TAKE_WINDOW = env_int("MINHU_TAKE_WINDOW", 600)
+TAKE_DEVICE_LIMIT = env_int("MINHU_TAKE_DEVICE_LIMIT", 10)
+TAKE_ADDRESS_LIMIT = env_int("MINHU_TAKE_ADDRESS_LIMIT", 300)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -176,7 +183,18 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "2000/min"},
+    # lib.ratelimit: per client address without an account, per account signed in, per partner system's API key.
+    # Take-number has limits of its own per event (events.throttle).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "lib.ratelimit.AnonThrottle",
+        "lib.ratelimit.UserThrottle",
+        "lib.ratelimit.PartnerKeyThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("MINHU_API_ANON_RATE", "120/min"),
+        "user": env_str("MINHU_API_USER_RATE", "2000/min"),
+        "partner": env_str("MINHU_API_PARTNER_RATE", "2000/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Minhu (民呼) API",

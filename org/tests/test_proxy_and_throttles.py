@@ -135,3 +135,37 @@ def test_login_limits_fail_open_when_the_cache_is_down(client, users):
             client.post("/accounts/login/", {"username": "worker", "password": "wrong"})
         response = client.post("/accounts/login/", {"username": "worker", "password": "pw-worker"})
     assert response.status_code == 302
+
+
+def _rates(settings, **rates):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates},
+    }
+
+
+def test_the_api_throttles_anonymous_callers_per_address(client, db, settings):
+    _rates(settings, anon="3/min")
+    codes = [client.get("/api/public-stories/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert client.get("/api/public-stories/", REMOTE_ADDR="198.51.100.7").status_code == 200
+    # a forged X-Forwarded-For is not another address
+    assert client.get("/api/public-stories/", HTTP_X_FORWARDED_FOR="1.2.3.4").status_code == 429
+
+
+def test_the_api_throttles_accounts_and_partner_keys_apart(client, client_for, users, settings):
+    from rest_framework.authtoken.models import Token
+
+    _rates(settings, user="2/min", partner="3/min")
+    worker = client_for(users["worker"])
+    assert [worker.get("/api/regions/").status_code for _ in range(3)] == [200, 200, 429]
+    worker.logout()
+    key = Token.objects.create(user=users["staff"]).key
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    assert [client.get("/api/regions/", **auth).status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_the_api_throttles_fail_open_when_the_cache_is_down(client, db, settings):
+    _rates(settings, anon="1/min")
+    with mock.patch("django.core.cache.cache.get", side_effect=ConnectionError("redis down")):
+        assert [client.get("/api/public-stories/").status_code for _ in range(3)] == [200, 200, 200]
