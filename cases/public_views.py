@@ -63,7 +63,8 @@ def public_new(request):
             return redirect("cases:public_done", number=case.number)
     import uuid
 
-    return render(request, "cases/public_new.html", {"form": form, "idempotency_key": uuid.uuid4().hex})
+    status = 400 if request.method == "POST" else 200  # refused input: the form again, with its reasons
+    return render(request, "cases/public_new.html", {"form": form, "idempotency_key": uuid.uuid4().hex}, status=status)
 
 
 @never_cache
