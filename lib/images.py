@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+MAX_PDF_IMAGE_BYTES = 20 * 1024 * 1024  # pictures put into PDFs (lib.pdf) are already stored copies
 MAX_PIXELS = 40_000_000  # a 50-megapixel phone's full-size photo is refused; 8000 × 5000 passes
 # Pillow's own guard (warning above, error at twice this) stays above ours as the backstop for any other caller.
 Image.MAX_IMAGE_PIXELS = max(Image.MAX_IMAGE_PIXELS or 0, MAX_PIXELS)
