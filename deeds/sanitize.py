@@ -34,7 +34,10 @@ ALLOWED = {
 }
 VOID = {"br", "img"}
 DROP_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript", "svg", "math"}
-SAFE_HREF = re.compile(r"^(https?://|mailto:|/(?!/))", re.IGNORECASE)
+SAFE_HREF = re.compile(r"^(https?://|mailto:|/(?![/\\]))", re.IGNORECASE)
+# Browsers read "\" as "/" and drop tabs and newlines inside a URL: "/\evil.example/" and "/\t/evil.example/" both
+# lead off-site, so a link holding either is not kept.
+UNSAFE_IN_HREF = re.compile(r"[\\\x00-\x1f\x7f]")
 
 
 def _safe_src(value: str) -> bool:
@@ -60,7 +63,7 @@ class _Cleaner(HTMLParser):
             value = (value or "").strip()
             if name not in ALLOWED[tag]:
                 continue
-            if name == "href" and not SAFE_HREF.match(value):
+            if name == "href" and (not SAFE_HREF.match(value) or UNSAFE_IN_HREF.search(value)):
                 continue
             if name == "src" and not _safe_src(value):
                 return  # an image from elsewhere is dropped whole
