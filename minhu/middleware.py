@@ -13,9 +13,12 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        # The API docs page ships its own inline bootstrap script; it is staff-only and same-origin.
-        if not request.path.startswith("/api/docs"):
-            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        policy = (
+            settings.CONTENT_SECURITY_POLICY_API_DOCS
+            if request.path.startswith("/api/docs")
+            else settings.CONTENT_SECURITY_POLICY
+        )
+        response.headers.setdefault("Content-Security-Policy", policy)
         return response
 
 
