@@ -1,8 +1,9 @@
 """Read-only API of the audit log, scoped and filtered exactly like the page."""
 
 from django.urls import include, path
-from rest_framework import routers, serializers, viewsets
+from rest_framework import serializers, viewsets
 
+from lib import api as api_routers
 from org.access import has_role_permission
 from org.models import AUDIT_ROLES
 
@@ -44,6 +45,6 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
         return AuditEntry.objects.visible_to(self.request.user)
 
 
-router = routers.DefaultRouter()
+router = api_routers.DefaultRouter()
 router.register("audit/entries", AuditEntryViewSet, basename="auditentry")
 urlpatterns = [path("", include(router.urls))]

@@ -1,19 +1,11 @@
 """Writing the audit log. Services call ``record`` inside their own transaction, so a change and
 its audit entry commit or roll back together."""
 
+from lib.client_ip import client_ip
 from lib.masking import mask_text
 from org.actors import user_of
 
 from .models import AuditEntry
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    # The first X-Forwarded-For address when the header is there, whoever sent it (MINHU_BEHIND_PROXY only makes
-    # Django trust X-Forwarded-Proto): behind the load balancer it is the client, but a client can write it itself.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
 
 
 def record(*, actor, action: str, **more) -> AuditEntry:

@@ -68,6 +68,7 @@ def prepare(cluster: Cluster) -> World:
         token=token,
         region_id=world.penglai_grid.pk,
         desk_ids=[d.pk for d in desks],
+        event_token=event.public_token,
         logins={"worker": "pw-worker", "staff": "pw-staff", "volunteer": "pw-volunteer"},
         ports=cluster.server_ports,  # the same dict: stand-ins started later are reached too
     )

@@ -47,6 +47,7 @@ class World:
     token: str
     region_id: int
     desk_ids: list
+    event_token: str  # the service day's QR token, which take-number requires
     logins: dict  # user name -> password
     ports: dict = field(default_factory=dict)  # server name -> port
 
@@ -168,7 +169,7 @@ class Load:
 
     def _take(self, port, key):
         desk = self.world.desk_ids[hash(key) % len(self.world.desk_ids)]
-        body = json.dumps({"client_id": key}).encode()
+        body = json.dumps({"client_id": key, "event_token": self.world.event_token}).encode()
         return request(port, "POST", f"/api/events/desks/{desk}/take/", body, {"Content-Type": "application/json"})
 
     def _dashboard(self, port, session):

@@ -9,14 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import record_view
-from lib.forms import form_action
+from lib.forms import form_action, redirect_back
 from people.models import Resident
 from people.services import get_resident_for_user
 
@@ -549,7 +548,7 @@ def visit_to_case(request, pk):
         messages.success(request, _("已转为诉求 %(number)s。") % {"number": getattr(case, "number", case.pk)})
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-    return redirect(request.POST.get("next") or reverse("care:visits"))
+    return redirect_back(request, "care:visits")
 
 
 # Figures ---------------------------------------------------------------------------------------------------

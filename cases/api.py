@@ -9,15 +9,17 @@ from django.db import connection
 from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import mixins, routers, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from lib import api as api_routers
 from lib import db
 from org.models import PERSONAL_DATA_ROLES, STAFF_ROLES, Region, Role
 from org.scoping import region_visible_sql
 
 from . import services
+from .forms import DESCRIPTION_MAX
 from .models import Case, CaseEvent, Category
 
 
@@ -68,7 +70,7 @@ class CaseDetailSerializer(CaseSerializer):
 
 class CaseCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    description = serializers.CharField(max_length=DESCRIPTION_MAX)
     region = serializers.IntegerField(help_text=gettext_lazy("辖区编号（须在您的范围内）"))
     category = serializers.CharField(max_length=50, help_text=gettext_lazy("诉求分类编码（启用中的）"))
     channel = serializers.ChoiceField(choices=Case.Channel.choices, default=Case.Channel.API)
@@ -139,6 +141,6 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return Response(CaseSerializer(case).data, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
 
 
-router = routers.DefaultRouter()
+router = api_routers.DefaultRouter()
 router.register("cases", CaseViewSet, basename="case")
 urlpatterns = [path("", include(router.urls))]

@@ -9,10 +9,10 @@ import io
 import uuid
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
+
+from lib import images
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 2560  # stored images are scaled down to this
@@ -43,29 +43,9 @@ def read_gps(image: Image.Image) -> tuple[Decimal | None, Decimal | None]:
 
 
 def check_image(upload) -> None:
-    """Raise ValidationError (Chinese) unless ``upload`` is an allowed image of allowed size."""
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_BYTES:
-        raise ValidationError(
-            _("照片“%(name)s”太大（%(mb).1f MB），请选择 10 MB 以内的照片。")
-            % {"name": getattr(upload, "name", ""), "mb": size / 1024 / 1024}
-        )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            fmt = probe.format
-            probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(
-            _("“%(name)s”不是可识别的图片，请上传 JPG、PNG 或 WebP 格式的照片。")
-            % {"name": getattr(upload, "name", "")}
-        )
-    if fmt not in ALLOWED_FORMATS:
-        raise ValidationError(
-            _("“%(name)s”的格式（%(fmt)s）不支持，请上传 JPG、PNG 或 WebP 格式的照片。")
-            % {"name": getattr(upload, "name", ""), "fmt": fmt}
-        )
-    upload.seek(0)
+    """Raise ValidationError (Chinese) unless ``upload`` is an allowed image of allowed size and pixel count,
+    judged from its header before anything is decoded (lib.images)."""
+    images.check_upload(upload, max_bytes=MAX_BYTES, formats=ALLOWED_FORMATS)
 
 
 def process(upload) -> dict:

@@ -11,6 +11,9 @@ from .models import Case, CaseRequest, Category, Consent, Satisfaction
 
 MAX_PHOTOS = 6
 
+# A need told in up to 5,000 characters (about three pages); longer text is refused with a Chinese message.
+DESCRIPTION_MAX = 5000
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -63,7 +66,9 @@ class IntakeForm(forms.Form):
     category = CategoryChoiceField(label=_("分类"), queryset=Category.objects.none())
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Case.Urgency.choices, initial="normal")
     title = forms.CharField(label=_("标题"), max_length=200)
-    description = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(
+        label=_("诉求内容"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 4})
+    )
     photos = PhotosField(label=_("照片"))
 
     def __init__(self, *args, user, **kwargs):
@@ -102,7 +107,9 @@ class PublicCaseForm(forms.Form):
     region = forms.ModelChoiceField(label=_("您住在哪个居委"), queryset=Region.objects.none())
     location_text = forms.CharField(label=_("具体地址或位置"), max_length=200, required=False)
     category = CategoryChoiceField(label=_("大概是什么事"), queryset=Category.objects.none(), required=False)
-    description = forms.CharField(label=_("请说说遇到的问题"), widget=forms.Textarea(attrs={"rows": 5}))
+    description = forms.CharField(
+        label=_("请说说遇到的问题"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 5})
+    )
     photos = PhotosField(label=_("照片（可选）"))
 
     def __init__(self, *args, **kwargs):
@@ -137,7 +144,9 @@ class CodeForm(forms.Form):
 
 
 class PublicInfoForm(forms.Form):
-    note = forms.CharField(label=_("补充说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(
+        label=_("补充说明"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     photos = PhotosField(label=_("补充照片"))
 
 
@@ -147,7 +156,9 @@ class PublicRateForm(forms.Form):
         choices=[(v, Case.Verdict(v).label) for v in ("satisfied", "basic", "unsatisfied")],
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("您的意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(
+        label=_("您的意见"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 # -- staff action forms (one per workflow step) ---------------------------------------------------

@@ -6,6 +6,7 @@ A verified case id is kept in the session for an hour; nothing else identifies t
 
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.db import transaction
@@ -15,6 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from lib import ratelimit
+from lib.client_ip import client_ip
 from lib.files import send
 
 from . import forms, services
@@ -23,6 +26,7 @@ from .models import Attachment, Case, Category
 SESSION_KEY = "cases_tracked"
 TRACK_TTL = 3600
 PHOTO_SALT = "cases.public-photo"
+TRACK_FIND_WINDOW = 3600
 
 
 def _tracked(request) -> dict:
@@ -63,7 +67,8 @@ def public_new(request):
             return redirect("cases:public_done", number=case.number)
     import uuid
 
-    return render(request, "cases/public_new.html", {"form": form, "idempotency_key": uuid.uuid4().hex})
+    status = 400 if request.method == "POST" else 200  # refused input: the form again, with its reasons
+    return render(request, "cases/public_new.html", {"form": form, "idempotency_key": uuid.uuid4().hex}, status=status)
 
 
 @never_cache
@@ -82,10 +87,15 @@ def public_track(request):
         request.POST if request.POST.get("step") == "find" else None, initial={"number": request.GET.get("number", "")}
     )
     code_form = forms.CodeForm(request.POST if request.POST.get("step") == "code" else None)
+    status = 200
     if request.method == "POST" and request.POST.get("step") == "find" and track_form.is_valid():
         d = track_form.cleaned_data
-        case = Case.objects.filter(number=d["number"]).first()
-        if case is None or not case.phone_matches(d["phone"]):
+        if _find_refused(request, d["number"]):
+            # number + phone is a phone-number oracle: tries are limited per address and per case number
+            track_form.add_error(None, _("查询次数过多，请一小时后再试；如需帮助请联系居委会。"))
+            status = 429
+        elif (case := Case.objects.filter(number=d["number"]).first()) is None or not case.phone_matches(d["phone"]):
+            ratelimit.hit(f"track-find:number:{d['number']}", TRACK_FIND_WINDOW)
             track_form.add_error(None, _("编号或手机号不正确，请核对后再试。"))
         else:
             try:
@@ -108,7 +118,16 @@ def public_track(request):
         request,
         "cases/public_track.html",
         {"track_form": track_form, "code_form": code_form, "pending": bool(pending_id)},
+        status=status,
     )
+
+
+def _find_refused(request, number: str) -> bool:
+    """Count this step-1 try for the address; refuse past TRACK_FIND_LIMIT tries per address or past
+    TRACK_NUMBER_LIMIT wrong phones for one case number within the hour."""
+    if ratelimit.count(f"track-find:number:{number}") >= settings.TRACK_NUMBER_LIMIT:
+        return True
+    return ratelimit.over(f"track-find:ip:{client_ip(request)}", settings.TRACK_FIND_LIMIT, TRACK_FIND_WINDOW)
 
 
 @never_cache

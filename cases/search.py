@@ -16,7 +16,9 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_RUN_RE = re.compile(rf"[{_CJK}]+|[0-9a-z]+")
+# Latin words are cut into pieces of at most 40 letters: one long "word" (a pasted hash, 3 MB of "a") would
+# otherwise be one token too large for a GIN index entry (PostgreSQL: "index row size exceeds maximum").
+_RUN_RE = re.compile(rf"[{_CJK}]+|[0-9a-z]{{1,40}}")
 _CJK_RE = re.compile(rf"[{_CJK}]")
 MAX_TOKENS = 6000  # a case with a very long history stays searchable by its first words
 

@@ -1,8 +1,10 @@
 """REST API of the public ledger: published stories, readable without login (like the public pages)."""
 
 from django.urls import include, path
-from rest_framework import mixins, routers, serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import AllowAny
+
+from lib import api as api_routers
 
 from .models import Story
 
@@ -45,6 +47,6 @@ class PublicStoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return qs
 
 
-router = routers.SimpleRouter()
+router = api_routers.SimpleRouter()
 router.register("public-stories", PublicStoryViewSet, basename="public-story")
 urlpatterns = [path("", include(router.urls))]

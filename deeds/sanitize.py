@@ -35,7 +35,10 @@ ALLOWED = {
 }
 VOID = {"br", "img"}
 DROP_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript", "svg", "math"}
-SAFE_HREF = re.compile(r"^(https?://|mailto:|/(?!/))", re.IGNORECASE)
+SAFE_HREF = re.compile(r"^(https?://|mailto:|/(?![/\\]))", re.IGNORECASE)
+# Browsers read "\" as "/" and drop tabs and newlines inside a URL: "/\evil.example/" and "/\t/evil.example/" both
+# lead off-site, so a link holding either is not kept.
+UNSAFE_IN_HREF = re.compile(r"[\\\x00-\x1f\x7f]")
 
 
 def _safe_src(value: str) -> bool:
@@ -62,7 +65,7 @@ class _Cleaner(HTMLParser):
             value = (value or "").strip()
             if name not in ALLOWED[tag]:
                 continue
-            if name == "href" and not SAFE_HREF.match(value):
+            if name == "href" and (not SAFE_HREF.match(value) or UNSAFE_IN_HREF.search(value)):
                 continue
             if name == "src" and self.rewrite_src is not None:
                 value = self.rewrite_src(value)

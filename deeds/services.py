@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from audit.services import record
+from lib import images
 from lib.masking import find_personal_numbers, mask_text
 from org.models import STAFF_ROLES
 
@@ -27,6 +28,7 @@ from .models import Deed, DeedPhoto, Story, StoryPhoto
 from .sanitize import clean_html, html_to_text
 
 MAX_PHOTO_SIDE = 2000
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
 
 
 def is_editor(user, region) -> bool:
@@ -49,6 +51,7 @@ def _require_editor(user, region) -> None:
 def clean_photo(upload, *, name: str | None = None) -> SimpleUploadedFile:
     """Re-encode an uploaded photo: proves it is an image, drops EXIF (location, camera owner) and
     caps its size. Raises a Chinese ValidationError for anything that is not a picture."""
+    images.check_upload(upload, max_bytes=PHOTO_MAX_BYTES, formats={"JPEG", "PNG", "MPO", "WEBP"})
     try:
         with Image.open(upload) as img:
             img.load()

@@ -3,23 +3,29 @@
 Kiosks and the load test (bench/bench_queue.py) use these; they call the same services as the pages.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.response import Response
 
+from lib.client_ip import client_ip
 from org.models import STAFF_ROLES
 
 from . import services
 from .models import Desk, QueueTicket
 from .selectors import get_desk_for_user
+from .throttle import take_refused
 
 
 class TakeIn(serializers.Serializer):
+    # The event's QR token (the `p/<token>/` of its public page): only someone who saw the QR code takes a number.
+    event_token = serializers.CharField(max_length=24)
     name = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     priority_reason = serializers.ChoiceField(
@@ -60,10 +66,23 @@ def ticket_data(ticket: QueueTicket) -> dict:
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([permissions.AllowAny])
+@throttle_classes([])  # limited per device and per address at each event instead (events.throttle)
 def take(request, desk_pk):
     data = TakeIn(data=request.data)
     data.is_valid(raise_exception=True)
     d = data.validated_data
+    # One indexed read: the desk must belong to the event whose QR token was shown (else: no such desk).
+    event_id = (
+        Desk.objects.filter(pk=desk_pk, event__public_token=d["event_token"]).values_list("event_id", flat=True).first()
+    )
+    if event_id is None:
+        raise Http404
+    if take_refused(event_id=event_id, device=d["client_id"], ip=client_ip(request)):
+        return Response(
+            {"detail": _("取号太频繁，请稍后再试；如需帮助请到现场签到处。")},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(settings.TAKE_WINDOW)},
+        )
     try:
         ticket = services.ticket_take(
             desk=desk_pk,  # the service finds out whether the desk exists: no read before it

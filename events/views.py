@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditEntry
 from audit.services import record as audit
 from guides.selectors import answer_figures, answerable_guide
+from lib.client_ip import client_ip
 from lib.pdf import Document, pdf_response
 from minhu.dbrouter import use_replica
 from org.access import role_required
@@ -25,6 +27,7 @@ from . import services
 from .forms import CheckInForm, DeskForm, EventForm, FinishForm, RosterForm, TakeForm
 from .models import Consultation, QueueTicket, RosterEntry, ServiceEvent
 from .selectors import event_report, get_desk_for_user, get_event_for_user, get_ticket_for_user
+from .throttle import take_refused
 
 
 def _error(request, exc: ValidationError):
@@ -346,6 +349,16 @@ def public_take(request, token, desk_pk):
         )
     if not request.session.session_key:
         request.session.save()
+    if take_refused(event_id=event.pk, device=request.session.session_key, ip=client_ip(request)):
+        messages.error(request, _("取号太频繁，请稍后再试；如需帮助请到现场签到处。"))
+        response = render(
+            request,
+            "events/public.html",
+            {"event": event, "boards": services.event_board(event), "form": form},
+            status=429,
+        )
+        response["Retry-After"] = str(settings.TAKE_WINDOW)
+        return response
     d = form.cleaned_data
     try:
         ticket = services.ticket_take(

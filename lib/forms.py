@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def form_action(request, form, act: Callable[[dict], object], done: str | Callable[[object], str] = "") -> bool:
@@ -41,3 +43,15 @@ def form_action(request, form, act: Callable[[dict], object], done: str | Callab
     if text:
         messages.success(request, text)
     return True
+
+
+def redirect_back(request, default, *args):
+    """Redirect to the page named by the POSTed (or queried) ``next`` when it is on this site, else to
+    ``default`` (a URL name with ``args``, or a path). A ``next`` pointing elsewhere (``https://evil.example/``,
+    ``//evil.example``, ``/\\evil.example``) is ignored: the form must not be a way to send staff to another site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default, *args)

@@ -78,11 +78,16 @@ class Document:
         drawing.add(widget)
         self.story.append(drawing)
 
-    def image(self, path_or_file, *, width_mm: float = 80) -> None:
+    def image(self, path_or_file, *, width_mm: float = 80) -> bool:
+        """Add a picture. A file that is not a readable JPEG/PNG/WebP of at most lib.images.MAX_PIXELS (a story
+        body's <img> may name any file) is left out and False returned, instead of failing the whole PDF."""
+        if not _is_picture(path_or_file):
+            return False
         img = Image(path_or_file)
         ratio = img.imageHeight / img.imageWidth if img.imageWidth else 1
         img.drawWidth, img.drawHeight = width_mm * mm, width_mm * mm * ratio
         self.story.append(img)
+        return True
 
     def render(self) -> bytes:
         buffer = io.BytesIO()
@@ -98,6 +103,25 @@ class Document:
         )
         doc.build(self.story)
         return buffer.getvalue()
+
+
+def _is_picture(path_or_file) -> bool:
+    from django.core.exceptions import ValidationError
+
+    from lib import images
+
+    def check(f):
+        images.check_upload(f, max_bytes=images.MAX_PDF_IMAGE_BYTES, formats={"JPEG", "PNG", "MPO", "WEBP"})
+
+    try:
+        if isinstance(path_or_file, (str, bytes)) or hasattr(path_or_file, "__fspath__"):
+            with open(path_or_file, "rb") as f:
+                check(f)
+        else:
+            check(path_or_file)
+    except (ValidationError, OSError):
+        return False
+    return True
 
 
 def pdf_response(filename: str, data: bytes, *, inline: bool = True):

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from lib.client_ip import parse_trusted_proxies
 from lib.env import database_from_url, env_bool, env_int, env_list, env_map, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -20,9 +21,10 @@ DEBUG = env_bool("MINHU_DEBUG", True)
 # The development key is public: the app refuses it (and any short key) when DEBUG is off.
 _DEV_SECRET = "minhu-development-key-not-for-production-use-0123456789"
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
-if not DEBUG and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 40 or len(set(SECRET_KEY)) < 10):
+# 50 characters, as `manage.py check --deploy` asks (security.W009).
+if not DEBUG and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 10):
     raise ImproperlyConfigured(
-        "SECRET_KEY is unsafe for production: set a random value of 40+ characters (MINHU_DEBUG=0)."
+        "SECRET_KEY is unsafe for production: set a random value of 50+ characters (MINHU_DEBUG=0)."
     )
 # Key for encrypting personal identifiers (ID numbers, phones) at rest. Defaults to one derived
 # from SECRET_KEY; set it separately so rotating SECRET_KEY does not make old data unreadable.
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, served by us (no CDN)
     "django_filters",
     "huey.contrib.djhuey",
     "org",
@@ -72,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "minhu.middleware.BadInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -128,16 +132,30 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "org.passwords.SystemNameValidator"},
 ]
+# A working day: a session left open on a shared office computer ends by the next morning (Django's default: 2 weeks).
+SESSION_COOKIE_AGE = env_int("MINHU_SESSION_HOURS", 10) * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Login throttling (org.throttle): failures per username and per address within the window.
+# Login throttling (org.throttle): failures within the window per (account, address) and per address lock that
+# address out; failures per account from anywhere only slow down browsers that never signed in to it.
 LOGIN_FAILURE_LIMIT = env_int("MINHU_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW = env_int("MINHU_LOGIN_FAILURE_WINDOW", 900)
+LOGIN_ADDRESS_LIMIT = env_int("MINHU_LOGIN_ADDRESS_LIMIT", LOGIN_FAILURE_LIMIT)
+LOGIN_ACCOUNT_LIMIT = env_int("MINHU_LOGIN_ACCOUNT_LIMIT", 20)
+LOGIN_SLOW_SECONDS = env_int("MINHU_LOGIN_SLOW_SECONDS", 30)
+# Resident tracking step 1 (case number + phone) per hour: tries per address, wrong phones per case number.
+TRACK_FIND_LIMIT = env_int("MINHU_TRACK_FIND_LIMIT", 20)
+TRACK_NUMBER_LIMIT = env_int("MINHU_TRACK_NUMBER_LIMIT", 10)
+# Take-number at a service day (events.throttle), per event within the window: per device and per address.
+TAKE_WINDOW = env_int("MINHU_TAKE_WINDOW", 600)
+TAKE_DEVICE_LIMIT = env_int("MINHU_TAKE_DEVICE_LIMIT", 10)
+TAKE_ADDRESS_LIMIT = env_int("MINHU_TAKE_ADDRESS_LIMIT", 300)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -193,13 +211,27 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "2000/min"},
+    # lib.ratelimit: per client address without an account, per account signed in, per partner system's API key.
+    # Take-number has limits of its own per event (events.throttle).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "lib.ratelimit.AnonThrottle",
+        "lib.ratelimit.UserThrottle",
+        "lib.ratelimit.PartnerKeyThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("MINHU_API_ANON_RATE", "120/min"),
+        "user": env_str("MINHU_API_USER_RATE", "2000/min"),
+        "partner": env_str("MINHU_API_PARTNER_RATE", "2000/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Minhu (民呼) API",
     "DESCRIPTION": "民有所呼，我有所应 — 街道诉求、服务与数据接口。所有列表按用户的辖区范围过滤。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 EMAIL_BACKEND = env_str(
@@ -277,6 +309,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("MINHU_SSL_REDIRECT", False)
 if env_bool("MINHU_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Which proxies' X-Forwarded-For hops to believe (lib.client_ip): a hop count or CIDR blocks; empty believes none.
+MINHU_TRUSTED_PROXIES = env_str("MINHU_TRUSTED_PROXIES", "")
+parse_trusted_proxies(MINHU_TRUSTED_PROXIES)  # a typo stops the app here, not at the first login
+# /api/docs/: Swagger UI's scripts are our own static files and its start-up script a separate file (the split view),
+# so scripts stay 'self'; the UI sets style attributes as it renders, hence inline styles on that page only.
+CONTENT_SECURITY_POLICY_API_DOCS = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"

@@ -1,7 +1,9 @@
 """API for regions and units, scoped exactly like the pages."""
 
 from django.urls import include, path
-from rest_framework import mixins, routers, serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
+
+from lib import api as api_routers
 
 from .models import Region, Role, Unit
 from .scoping import region_q, visible_regions
@@ -38,7 +40,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Unit.objects.filter(region_q(self.request.user, roles=READ_ROLES)).order_by("region__path", "name")
 
 
-router = routers.DefaultRouter()
+router = api_routers.DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("units", UnitViewSet, basename="unit")
 urlpatterns = [path("", include(router.urls))]

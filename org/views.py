@@ -1,5 +1,6 @@
 import importlib
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
@@ -9,7 +10,8 @@ from django.views.decorators.cache import never_cache
 from huey.contrib.djhuey import HUEY
 
 from audit.models import AuditEntry
-from audit.services import client_ip, record
+from audit.services import record
+from lib.client_ip import client_ip
 
 from . import throttle
 from .access import role_required
@@ -97,11 +99,22 @@ class ThrottledLoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         username = request.POST.get("username", "")
-        if throttle.is_locked(username, client_ip(request)):
+        refused = throttle.refusal(request, username, client_ip(request))
+        if refused:
             form = self.get_form()
             form.errors.clear()
-            form.add_error(None, _("登录失败次数过多，请15分钟后再试。"))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+            if refused == "slow":
+                message = _("该账号近期登录失败较多，请%(s)d秒后再试；在常用设备上登录不受影响。") % {
+                    "s": settings.LOGIN_SLOW_SECONDS
+                }
+            else:
+                message = _("登录失败次数过多，请15分钟后再试。")
+            form.add_error(None, message)
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(
+                settings.LOGIN_SLOW_SECONDS if refused == "slow" else settings.LOGIN_FAILURE_WINDOW
+            )
+            return response
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
@@ -110,8 +123,9 @@ class ThrottledLoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        throttle.clear(form.get_user().get_username())
         user = form.get_user()
+        throttle.clear(user.get_username(), client_ip(self.request))
+        throttle.remember_device(response, user.get_username())
         # Logins are filed under the user's first region so that staff of that region see them.
         membership = user.memberships.select_related("region").order_by("pk").first()
         region = membership.region if membership else None

@@ -9,11 +9,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import include, path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
-from rest_framework import mixins, routers, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from lib import api as api_routers
 from org.access import has_role_permission
 from org.models import PERSONAL_DATA_ROLES
 
@@ -239,7 +240,7 @@ class TagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     pagination_class = None
 
 
-router = routers.DefaultRouter()
+router = api_routers.DefaultRouter()
 router.register("residents", ResidentViewSet, basename="resident")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("addresses", AddressViewSet, basename="address")

@@ -6,10 +6,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import include, path
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, routers, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+
+from lib import api as api_routers
 
 from . import services
 from .models import Booking, Resource
@@ -147,7 +149,7 @@ class BookingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(BookingSerializer(booking).data)
 
 
-router = routers.SimpleRouter()
+router = api_routers.SimpleRouter()
 router.register("resources", ResourceViewSet, basename="resource")
 router.register("bookings", BookingViewSet, basename="booking")
 urlpatterns = [path("", include(router.urls))]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditEntry
 from audit.services import record as audit
+from lib.forms import redirect_back
 from lib.pdf import Document, pdf_response
 from org.access import holds_role, role_required
 from org.models import STAFF_ROLES, Role
@@ -218,7 +219,7 @@ def shift_lead_sign(request, pk):
         messages.success(request, _("已代签。"))
     except ValidationError as exc:
         _error(request, exc)
-    return redirect(request.POST.get("next") or "volunteers:volunteer_list")
+    return redirect_back(request, "volunteers:volunteer_list")
 
 
 # Ledger -----------------------------------------------------------------------------------------

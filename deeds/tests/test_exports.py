@@ -193,3 +193,21 @@ def test_story_pdf_embeds_only_the_storys_own_photos(client_for, world, users, w
     story = services.story_save(story=story, by=writer, body=story.body + f'<img src="{own.image.url}" alt="y">')
     pdf = client_for(writer).get(reverse("deeds:story_pdf", args=[story.pk])).content
     assert pdf.count(b"/Subtype /Image") == 1
+
+
+def test_story_pdf_leaves_out_an_img_that_is_not_a_picture(client_for, world, writer, users, settings):
+    """A story body may name any file under /media/ in an <img>; one that is not a picture (or is a
+    decompression bomb) is left out of the PDF instead of answering 500."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from lib.tests.pngs import declared_png
+
+    text = default_storage.save("stories/2026/01/notes.txt", ContentFile(b"not a picture"))
+    bomb = default_storage.save("stories/2026/01/bomb.png", ContentFile(declared_png(12000, 12000)))
+    body = "".join(
+        f'<p>图{n}</p><p><img src="{default_storage.url(name)}" alt="x"></p>' for n, name in enumerate([text, bomb])
+    )
+    story = write_story(writer, world, body=body)
+    response = client_for(writer).get(reverse("deeds:story_pdf", args=[story.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")

@@ -16,7 +16,15 @@ def staff_client(user):
 
 def test_take_and_call_next_leave_the_audit_entries_of_the_audit_service(desks, event, users):
     legal, _ = desks
-    taken = APIClient().post(f"/api/events/desks/{legal.pk}/take/", {"client_id": "kiosk-1"}, format="json").json()
+    taken = (
+        APIClient()
+        .post(
+            f"/api/events/desks/{legal.pk}/take/",
+            {"client_id": "kiosk-1", "event_token": event.public_token},
+            format="json",
+        )
+        .json()
+    )
     take = AuditEntry.objects.get(action="events.ticket.take")
     assert (take.actor, take.actor_name, take.kind) == (None, "", AuditEntry.Kind.CHANGE)
     assert (take.object_type, take.object_id, take.object_repr) == ("events.queueticket", str(taken["id"]), "A001")
@@ -37,16 +45,21 @@ def test_take_and_call_next_leave_the_audit_entries_of_the_audit_service(desks, 
 def test_labels_keep_every_digit_past_999(desks):
     legal, _ = desks
     Desk.objects.filter(pk=legal.pk).update(last_number=1023)
-    body = APIClient().post(f"/api/events/desks/{legal.pk}/take/", {}, format="json").json()
+    body = (
+        APIClient()
+        .post(f"/api/events/desks/{legal.pk}/take/", {"event_token": legal.event.public_token}, format="json")
+        .json()
+    )
     assert (body["number"], body["label"]) == (1024, "A1024")
     assert AuditEntry.objects.get(action="events.ticket.take").object_repr == "A1024"
 
 
 def test_take_number_at_a_missing_or_stopped_desk(desks):
     legal, _ = desks
-    assert APIClient().post("/api/events/desks/999999/take/", {}, format="json").status_code == 404
+    token = {"event_token": legal.event.public_token}
+    assert APIClient().post("/api/events/desks/999999/take/", token, format="json").status_code == 404
     Desk.objects.filter(pk=legal.pk).update(is_open=False)
-    stopped = APIClient().post(f"/api/events/desks/{legal.pk}/take/", {}, format="json")
+    stopped = APIClient().post(f"/api/events/desks/{legal.pk}/take/", token, format="json")
     assert stopped.status_code == 400 and "停止取号" in stopped.json()["detail"]
     legal.refresh_from_db()
     assert legal.last_number == 0 and not QueueTicket.objects.exists()

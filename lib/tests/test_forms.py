@@ -1,5 +1,6 @@
 """lib.forms.form_action: what a person reads after posting a form, for each way it can end."""
 
+import pytest
 from django import forms
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -45,3 +46,20 @@ def test_success_says_done_or_what_the_service_made():
     assert form_action(request, NoteForm(request.POST), lambda data: 42, lambda n: f"工单 {n}") is True
     assert form_action(request, NoteForm(request.POST), lambda data: None) is True  # no text: no message
     assert shown(request) == [("success", "已确认。"), ("success", "工单 42")]
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example/", "\\\\evil.example", "javascript:alert(1)", ""],
+)
+def test_redirect_back_ignores_a_next_off_this_site(rf, target):
+    from lib.forms import redirect_back
+
+    response = redirect_back(rf.post("/", {"next": target}), "/home/")
+    assert response["Location"] == "/home/"
+
+
+def test_redirect_back_follows_a_next_on_this_site(rf):
+    from lib.forms import redirect_back
+
+    assert redirect_back(rf.post("/", {"next": "/cases/12/"}), "/home/")["Location"] == "/cases/12/"

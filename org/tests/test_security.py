@@ -111,7 +111,9 @@ def _settings_in_subprocess(tmp_path, **env) -> subprocess.CompletedProcess:
 
 
 def test_production_mode_turns_on_secure_cookies_and_hsts(tmp_path):
-    result = _settings_in_subprocess(tmp_path, MINHU_DEBUG="0", SECRET_KEY="k7#Qz9!vR2mX8@pL4wN6$tY1uH3eB5jC0dF-aG_sK")
+    result = _settings_in_subprocess(
+        tmp_path, MINHU_DEBUG="0", SECRET_KEY="k7#Qz9!vR2mX8@pL4wN6$tY1uH3eB5jC0dF-aG_sK+Wq8zT3nV5x"
+    )
     assert result.returncode == 0, result.stderr
     facts = json.loads(result.stdout.strip().splitlines()[-1])
     assert facts["debug"] is False and facts["session"] is True and facts["csrf"] is True
@@ -125,3 +127,47 @@ def test_production_mode_refuses_an_unsafe_secret_key(tmp_path, secret):
     result = _settings_in_subprocess(tmp_path, **env)
     assert result.returncode != 0
     assert "SECRET_KEY is unsafe for production" in result.stderr
+
+
+def test_api_docs_load_swagger_ui_from_this_site_under_a_csp(client, users):
+    import re
+
+    client.force_login(users["staff"])
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    assert (
+        "script-src 'self'" in csp
+        and "frame-ancestors 'none'" in csp
+        and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    )
+    page = response.content.decode()
+    sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
+    assert sources and all(s.startswith("/") and not s.startswith("//") for s in sources), sources
+    assert "<script>" not in page  # no inline script: the start-up script is a file of its own
+    for src in sources:
+        assert client.get(src).status_code == 200, src
+
+
+@pytest.mark.parametrize("password", ["minhu123", "minhu12345", "Password1", "12345678901"])
+def test_weak_passwords_are_refused(password):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        validate_password(password)
+
+
+def test_a_ten_character_passphrase_is_accepted():
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password("penglai-road-lamp")
+
+
+def test_sessions_last_a_working_day_not_two_weeks(settings):
+    assert 8 * 3600 <= settings.SESSION_COOKIE_AGE <= 12 * 3600
+
+
+def test_production_mode_refuses_a_forty_character_secret_key(tmp_path):
+    result = _settings_in_subprocess(tmp_path, MINHU_DEBUG="0", SECRET_KEY="k7#Qz9!vR2mX8@pL4wN6$tY1uH3eB5jC0dF-aG_s")
+    assert result.returncode != 0 and "SECRET_KEY is unsafe for production" in result.stderr
