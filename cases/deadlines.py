@@ -1,6 +1,6 @@
 """Deadline arithmetic for cases, in working time on the statutory calendar (lib.workdays).
 
-Who relies on this: ``cases.services`` (setting and moving deadlines), the sweep in
+Who relies on this: ``cases.actions`` (setting and moving deadlines), the sweep in
 ``cases.tasks`` (80 % warnings) and the case page ("还剩 2 个工作日 3 小时").
 """
 

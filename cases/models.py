@@ -3,7 +3,7 @@
 A Case is routed by its category and region (RoutingRule) to a main unit (主办) and optional
 co-units (协办), handled against working-time deadlines (Category holds the policy) and closed with
 the resident's verdict. Every step writes a CaseEvent (the timeline). State changes go through
-``cases.services`` only; this module holds facts about rows and reusable reads.
+``cases.actions`` only; this module holds facts about rows and reusable reads.
 """
 
 import datetime

@@ -1,6 +1,6 @@
 """Staff pages: intake, dispatcher inbox, case list with filters and saved views, case page with
 the workflow actions (htmx), Excel export. Every view goes through get_case_for_user or
-Case.objects.visible_to(user); every change through cases.services."""
+Case.objects.visible_to(user); every change through cases.actions."""
 
 from urllib.parse import urlencode
 
@@ -21,8 +21,36 @@ from audit.services import record
 from lib.xlsx import workbook_response
 from org.models import STAFF_ROLES, Role
 
-from . import forms, services
+from . import forms, permissions
+from .actions.base import conflict_message
+from .actions.consent import consent_record, consent_round_close, consent_round_open
+from .actions.intake import case_create
+from .actions.requests import (
+    case_complex_decide,
+    case_extension_decide,
+    case_reassign,
+    case_request_complex,
+    case_request_extension,
+    case_request_return,
+    case_return_decide,
+)
+from .actions.supervision import case_supervise
+from .actions.workflow import (
+    case_accept,
+    case_archive,
+    case_cancel,
+    case_contact,
+    case_dispatch,
+    case_log,
+    case_merge,
+    case_pause,
+    case_resolve,
+    case_resume,
+    case_start,
+    case_visit,
+)
 from .deadlines import time_left_words
+from .errors import CaseError
 from .filters import CaseFilter
 from .models import Case, CaseRequest, ConsentRound, SavedView
 from .selectors import CappedPaginator, get_case_for_user, inbox_for_region
@@ -178,7 +206,7 @@ def intake(request):
         if form.resident and form.resident.household_id:
             address = form.resident.household.address
         try:
-            case = services.case_create(
+            case = case_create(
                 title=d["title"],
                 description=d["description"],
                 region=d["region"],
@@ -194,7 +222,7 @@ def intake(request):
                 photos=request.FILES.getlist("photos"),
                 idempotency_key=request.POST.get("idempotency_key") or None,
             )
-        except services.CaseError as exc:
+        except CaseError as exc:
             form.add_error(None, exc.messages[0])
         else:
             messages.success(request, _("已受理，编号 %(number)s。") % {"number": case.number})
@@ -207,9 +235,9 @@ def intake(request):
 def _detail_context(request, case):
     now = timezone.now()
     user = request.user
-    can_dispatch = services.can_dispatch(user, case)
-    can_handle = services.can_handle(user, case)
-    can_supervise = services.can_supervise(user, case)
+    can_dispatch = permissions.can_dispatch(user, case)
+    can_handle = permissions.can_handle(user, case)
+    can_supervise = permissions.can_supervise(user, case)
     s = case.status
     actions = []
 
@@ -298,19 +326,19 @@ def _run_action(action, case, d, request):
     by = request.user
     note = d.get("note", "")
     if action == "dispatch":
-        return services.case_dispatch(case=case, unit=d["unit"], co_units=list(d["co_units"]), by=by, note=note)
+        return case_dispatch(case=case, unit=d["unit"], co_units=list(d["co_units"]), by=by, note=note)
     if action == "reassign":
-        return services.case_reassign(case=case, unit=d["unit"], co_units=list(d["co_units"]), by=by, note=note)
+        return case_reassign(case=case, unit=d["unit"], co_units=list(d["co_units"]), by=by, note=note)
     if action == "accept":
-        return services.case_accept(case=case, by=by, note=note)
+        return case_accept(case=case, by=by, note=note)
     if action == "contact":
-        return services.case_contact(case=case, by=by, note=note)
+        return case_contact(case=case, by=by, note=note)
     if action == "start":
-        return services.case_start(case=case, by=by, note=note)
+        return case_start(case=case, by=by, note=note)
     if action == "log":
-        return services.case_log(case=case, by=by, note=note)
+        return case_log(case=case, by=by, note=note)
     if action == "resolve":
-        return services.case_resolve(
+        return case_resolve(
             case=case,
             by=by,
             note=note,
@@ -318,30 +346,30 @@ def _run_action(action, case, d, request):
             after_photos=request.FILES.getlist("after_photos"),
         )
     if action == "visit":
-        return services.case_visit(case=case, by=by, verdict=d["verdict"], note=note, channel=d["channel"])
+        return case_visit(case=case, by=by, verdict=d["verdict"], note=note, channel=d["channel"])
     if action == "archive":
-        return services.case_archive(case=case, by=by, note=note)
+        return case_archive(case=case, by=by, note=note)
     if action == "pause":
-        return services.case_pause(case=case, by=by, reason=note)
+        return case_pause(case=case, by=by, reason=note)
     if action == "resume":
-        return services.case_resume(case=case, by=by, note=note)
+        return case_resume(case=case, by=by, note=note)
     if action == "return":
-        return services.case_request_return(case=case, by=by, reason_code=d["reason_code"], reason=d["reason"])
+        return case_request_return(case=case, by=by, reason_code=d["reason_code"], reason=d["reason"])
     if action == "extension":
-        return services.case_request_extension(case=case, by=by, days=d["days"], reason=d["reason"])
+        return case_request_extension(case=case, by=by, days=d["days"], reason=d["reason"])
     if action == "complex":
-        return services.case_request_complex(case=case, by=by, reason=d["reason"])
+        return case_request_complex(case=case, by=by, reason=d["reason"])
     if action == "supervise":
-        return services.case_supervise(case=case, by=by, note=note)
+        return case_supervise(case=case, by=by, note=note)
     if action == "consent":
-        return services.consent_round_open(case=case, by=by, title=d["title"], description=d["description"])
+        return consent_round_open(case=case, by=by, title=d["title"], description=d["description"])
     if action == "merge":
         into = Case.objects.visible_to(by).filter(number=d["into"].strip().upper()).first()
         if into is None:
-            raise services.CaseError(_("找不到编号为 %(n)s 的诉求。") % {"n": d["into"]})
-        return services.case_merge(case=case, into=into, by=by, note=note)
+            raise CaseError(_("找不到编号为 %(n)s 的诉求。") % {"n": d["into"]})
+        return case_merge(case=case, into=into, by=by, note=note)
     if action == "cancel":
-        return services.case_cancel(case=case, by=by, reason=note)
+        return case_cancel(case=case, by=by, reason=note)
     raise Http404
 
 
@@ -359,7 +387,7 @@ def act(request, pk, action):
     version = request.POST.get("version", "")
     if version.isdigit() and int(version) != case.version:
         # the page was drawn before someone else's change: nothing is saved, the person is told
-        messages.error(request, services.conflict_message(case.number, case.status))
+        messages.error(request, conflict_message(case.number, case.status))
         return _respond(request, case)
     if not form.is_valid():
         errors = "；".join(f"{form.fields[f].label if f in form.fields else ''}{e}" for f, es in form.errors.items()
@@ -368,7 +396,7 @@ def act(request, pk, action):
         return _respond(request, get_case_for_user(request.user, pk))
     try:
         _run_action(action, case, form.cleaned_data, request)
-    except services.CaseError as exc:
+    except CaseError as exc:
         messages.error(request, exc.messages[0])
         case = get_case_for_user(request.user, pk)
     else:
@@ -391,14 +419,12 @@ def request_decide(request, pk):
         approve = d["decision"] == "approve"
         try:
             if req.kind == CaseRequest.Kind.RETURN:
-                services.case_return_decide(request=req, by=request.user, approve=approve, note=d["note"])
+                case_return_decide(request=req, by=request.user, approve=approve, note=d["note"])
             elif req.kind == CaseRequest.Kind.EXTENSION:
-                services.case_extension_decide(
-                    request=req, by=request.user, approve=approve, note=d["note"], days=d.get("days")
-                )
+                case_extension_decide(request=req, by=request.user, approve=approve, note=d["note"], days=d.get("days"))
             else:
-                services.case_complex_decide(request=req, by=request.user, approve=approve, note=d["note"])
-        except services.CaseError as exc:
+                case_complex_decide(request=req, by=request.user, approve=approve, note=d["note"])
+        except CaseError as exc:
             messages.error(request, exc.messages[0])
         else:
             messages.success(request, _("已审核。"))
@@ -419,15 +445,15 @@ def consent_add(request, pk):
     rnd.case = case
     if request.POST.get("close"):
         try:
-            services.consent_round_close(round=rnd, by=request.user)
-        except services.CaseError as exc:
+            consent_round_close(round=rnd, by=request.user)
+        except CaseError as exc:
             messages.error(request, exc.messages[0])
         return _respond(request, case)
     form = forms.ConsentForm(request.POST)
     if form.is_valid():
         try:
-            services.consent_record(round=rnd, by=request.user, **form.cleaned_data)
-        except services.CaseError as exc:
+            consent_record(round=rnd, by=request.user, **form.cleaned_data)
+        except CaseError as exc:
             messages.error(request, exc.messages[0])
         else:
             messages.success(request, _("已记录征询意见。"))

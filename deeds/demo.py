@@ -57,8 +57,8 @@ def _publish(story, writer, reviewer):
 
 
 def load(ctx: dict) -> None:
+    from cases.actions.intake import case_create
     from cases.models import Case
-    from cases.services import case_create
 
     regions, units, users = ctx["regions"], ctx["units"], ctx["users"]
     tianping, shaanxi, grid = regions["天平街道"], regions["陕西南路居委"], regions["陕西南路第一网格"]

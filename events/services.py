@@ -439,7 +439,7 @@ def ticket_finish(
         recorded_by=by,
     )
     if follow_up:
-        from cases.services import case_create
+        from cases.actions.intake import case_create
 
         phone = reporter_phone or crypto.decrypt(ticket.phone_encrypted)
         case = case_create(

@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from cases.services import CaseError, case_create, case_log, case_resolve
+from cases.actions.intake import case_create
+from cases.actions.workflow import case_log, case_resolve
+from cases.errors import CaseError
 
 from . import compensation, sql
 from .models import (

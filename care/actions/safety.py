@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from cases import services as case_services
+from cases.actions.intake import case_create
+from cases.actions.workflow import case_log, case_resolve
 from cases.models import Case
 from notify import services as notify
 
@@ -31,7 +32,7 @@ def case_due_minutes() -> int:
 def open_case(*, recipient, by, source, category, urgency, title, description, due_minutes=None):
     """What was found at the door becomes a case on the care channel, linked back to where it was found (a
     delivery, a visit, an alert): one workflow and one deadline for every need."""
-    return case_services.case_create(
+    return case_create(
         title=str(title),
         description=str(description),
         region=recipient.region,
@@ -197,8 +198,8 @@ def _close_case(case_id, *, by, note):
     if case is None:
         return
     try:
-        case_services.case_resolve(case=case, by=by, note=str(note))
+        case_resolve(case=case, by=by, note=str(note))
         return
     except ValidationError:
         pass  # already resolved or not resolvable in its current state: leave a note instead
-    case_services.case_log(case=case, by=by, note=str(note))
+    case_log(case=case, by=by, note=str(note))

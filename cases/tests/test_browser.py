@@ -5,6 +5,7 @@ follows it and rates the result."""
 import pytest
 from PIL import Image
 
+from cases.actions.workflow import case_dispatch
 from cases.models import Case
 from tests.browser import login, save_screenshot
 
@@ -38,9 +39,8 @@ def test_resident_raises_a_need_and_a_worker_resolves_it(
 
     # routing: 城市管理类 has no rule of its own → the dispatcher sends it to the committee
     case = Case.objects.get(number=number)
-    from cases import services
 
-    services.case_dispatch(case=case, unit=world.penglai_committee, by=users["staff"])
+    case_dispatch(case=case, unit=world.penglai_committee, by=users["staff"])
 
     # 2. the worker resolves it from the case page, also on a phone
     worker = page.context.new_page()

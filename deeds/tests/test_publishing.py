@@ -1,8 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from cases.actions.intake import case_create
 from cases.models import Case
-from cases.services import case_create
 from deeds import services
 from deeds.models import Story
 from deeds.sanitize import clean_html

@@ -1,7 +1,7 @@
 import datetime
 
+from cases.actions.intake import case_create
 from cases.models import Case, CaseEvent
-from cases.services import case_create
 from resources import services
 from resources.models import Booking, ResourceGrant
 
