@@ -21,33 +21,14 @@ from audit.services import record
 from lib.xlsx import workbook_response
 from org.models import STAFF_ROLES, Role
 
-from . import forms, permissions
+from . import forms, permissions, workflow
 from .actions.base import conflict_message
-from .actions.consent import consent_record, consent_round_close, consent_round_open
+from .actions.consent import consent_record, consent_round_close
 from .actions.intake import case_create
 from .actions.requests import (
     case_complex_decide,
     case_extension_decide,
-    case_reassign,
-    case_request_complex,
-    case_request_extension,
-    case_request_return,
     case_return_decide,
-)
-from .actions.supervision import case_supervise
-from .actions.workflow import (
-    case_accept,
-    case_archive,
-    case_cancel,
-    case_contact,
-    case_dispatch,
-    case_log,
-    case_merge,
-    case_pause,
-    case_resolve,
-    case_resume,
-    case_start,
-    case_visit,
 )
 from .deadlines import time_left_words
 from .errors import CaseError
@@ -235,49 +216,26 @@ def intake(request):
 def _detail_context(request, case):
     now = timezone.now()
     user = request.user
-    can_dispatch = permissions.can_dispatch(user, case)
-    can_handle = permissions.can_handle(user, case)
-    can_supervise = permissions.can_supervise(user, case)
-    s = case.status
-    actions = []
-
-    def offer(name, label, form, ok=True, danger=False):
-        if ok:
-            actions.append({"name": name, "label": label, "form": form, "danger": danger})
-
-    H = Case.HANDLING_STATUSES
-    offer("dispatch", _("派单"), forms.DispatchForm(case=case), can_dispatch and s == "new")
-    offer("accept", _("签收"), forms.NoteForm(), can_handle and s == "dispatched")
-    offer("contact", _("先行联系"), forms.RequiredNoteForm(), can_handle and s in ("dispatched", "accepted"))
-    offer("start", _("开始处理"), forms.NoteForm(), can_handle and s in ("dispatched", "accepted", "contacted"))
-    offer("log", _("记录进展"), forms.RequiredNoteForm(), (can_handle or can_supervise) and case.is_open)
-    offer("resolve", _("办结"), forms.ResolveForm(), can_handle and s in H)
-    offer("visit", _("回访"), forms.VisitForm(), can_handle and s == "resolved")
-    offer("archive", _("归档"), forms.NoteForm(), can_dispatch and s in ("resolved", "visited"))
-    offer("pause", _("暂停计时（等待居民）"), forms.RequiredNoteForm(), can_handle and s in H and not case.paused_at)
-    offer("resume", _("恢复计时"), forms.NoteForm(), can_handle and s in H and case.paused_at is not None)
-    offer("return", _("申请退单"), forms.ReturnForm(), can_handle and s in H)
-    offer("extension", _("申请延期"), forms.ExtensionForm(), can_handle and s in Case.CLOCK_STATUSES)
-    offer("complex", _("申请认定复杂诉求"), forms.ComplexForm(), can_handle and s in Case.CLOCK_STATUSES
-          and not case.is_complex)  # fmt: skip
-    offer("reassign", _("改派"), forms.ReassignForm(case=case), can_dispatch and s in H)
-    offer("supervise", _("督办"), forms.RequiredNoteForm(), can_supervise and case.is_open)
-    offer("consent", _("发起方案征询"), forms.ConsentRoundForm(), can_handle and case.is_open)
-    offer("merge", _("合并到其他诉求"), forms.MergeForm(), can_dispatch and case.is_open, danger=True)
-    offer("cancel", _("撤销"), forms.RequiredNoteForm(), can_dispatch and case.is_open, danger=True)
+    may = workflow.answers(user, case)
+    steps = [
+        {"name": s.name, "label": s.label, "form": s.form_for(case), "danger": s.danger, "main": s.main}
+        for s in workflow.offered(user, case, may)
+    ]
+    primary = next((s for s in steps if s["main"]), None)
     events = list(case.events.all())
     show_events = events if user.has_role(*STAFF_ROLES) or user.is_superuser else [e for e in events if e.is_public]
     return {
         "case": case,
         "events": show_events,
-        "actions": actions,
+        "primary": primary,
+        "more": [s for s in steps if s is not primary],
         "time_left": time_left_words(case, now),
         "attachments": list(case.attachments.all()),
         "requests": list(case.requests.filter(state=CaseRequest.State.PENDING).select_related("unit", "requested_by")),
         "rounds": list(case.consent_rounds.prefetch_related(Prefetch("consents")).order_by("opened_at")),
         "consent_form": forms.ConsentForm(),
-        "can_dispatch": can_dispatch,
-        "can_handle": can_handle,
+        "can_dispatch": may[permissions.can_dispatch],
+        "can_handle": may[permissions.can_handle],
         "co_units": list(case.co_units.all()),
         "merged": list(case.merged_cases.only("pk", "number", "reporter_name")),
         "decide_form": forms.DecideForm(),
@@ -300,90 +258,16 @@ def _respond(request, case):
     return redirect("cases:detail", pk=case.pk)
 
 
-ACTION_FORMS = {
-    "dispatch": forms.DispatchForm,
-    "reassign": forms.ReassignForm,
-    "accept": forms.NoteForm,
-    "contact": forms.RequiredNoteForm,
-    "start": forms.NoteForm,
-    "log": forms.RequiredNoteForm,
-    "resolve": forms.ResolveForm,
-    "visit": forms.VisitForm,
-    "archive": forms.NoteForm,
-    "pause": forms.RequiredNoteForm,
-    "resume": forms.NoteForm,
-    "return": forms.ReturnForm,
-    "extension": forms.ExtensionForm,
-    "complex": forms.ComplexForm,
-    "supervise": forms.RequiredNoteForm,
-    "consent": forms.ConsentRoundForm,
-    "merge": forms.MergeForm,
-    "cancel": forms.RequiredNoteForm,
-}
-
-
-def _run_action(action, case, d, request):
-    by = request.user
-    note = d.get("note", "")
-    if action == "dispatch":
-        return case_dispatch(case=case, unit=d["unit"], co_units=list(d["co_units"]), by=by, note=note)
-    if action == "reassign":
-        return case_reassign(case=case, unit=d["unit"], co_units=list(d["co_units"]), by=by, note=note)
-    if action == "accept":
-        return case_accept(case=case, by=by, note=note)
-    if action == "contact":
-        return case_contact(case=case, by=by, note=note)
-    if action == "start":
-        return case_start(case=case, by=by, note=note)
-    if action == "log":
-        return case_log(case=case, by=by, note=note)
-    if action == "resolve":
-        return case_resolve(
-            case=case,
-            by=by,
-            note=note,
-            before_photos=request.FILES.getlist("before_photos"),
-            after_photos=request.FILES.getlist("after_photos"),
-        )
-    if action == "visit":
-        return case_visit(case=case, by=by, verdict=d["verdict"], note=note, channel=d["channel"])
-    if action == "archive":
-        return case_archive(case=case, by=by, note=note)
-    if action == "pause":
-        return case_pause(case=case, by=by, reason=note)
-    if action == "resume":
-        return case_resume(case=case, by=by, note=note)
-    if action == "return":
-        return case_request_return(case=case, by=by, reason_code=d["reason_code"], reason=d["reason"])
-    if action == "extension":
-        return case_request_extension(case=case, by=by, days=d["days"], reason=d["reason"])
-    if action == "complex":
-        return case_request_complex(case=case, by=by, reason=d["reason"])
-    if action == "supervise":
-        return case_supervise(case=case, by=by, note=note)
-    if action == "consent":
-        return consent_round_open(case=case, by=by, title=d["title"], description=d["description"])
-    if action == "merge":
-        into = Case.objects.visible_to(by).filter(number=d["into"].strip().upper()).first()
-        if into is None:
-            raise CaseError(_("找不到编号为 %(n)s 的诉求。") % {"n": d["into"]})
-        return case_merge(case=case, into=into, by=by, note=note)
-    if action == "cancel":
-        return case_cancel(case=case, by=by, reason=note)
-    raise Http404
-
-
 @login_required
 @require_POST
 def act(request, pk, action):
     """One workflow step. The page's version travels with the form: a stale page loses clearly."""
     _require_case_roles(request.user)
     case = get_case_for_user(request.user, pk)
-    form_class = ACTION_FORMS.get(action)
-    if form_class is None:
+    step = workflow.STEPS.get(action)
+    if step is None:
         raise Http404
-    kwargs = {"case": case} if form_class in (forms.DispatchForm, forms.ReassignForm) else {}
-    form = form_class(request.POST, request.FILES, **kwargs)
+    form = step.form_for(case, request.POST, request.FILES)
     version = request.POST.get("version", "")
     if version.isdigit() and int(version) != case.version:
         # the page was drawn before someone else's change: nothing is saved, the person is told
@@ -395,7 +279,7 @@ def act(request, pk, action):
         messages.error(request, errors)
         return _respond(request, get_case_for_user(request.user, pk))
     try:
-        _run_action(action, case, form.cleaned_data, request)
+        workflow.perform(action, case=case, by=request.user, data=form.cleaned_data, files=request.FILES)
     except CaseError as exc:
         messages.error(request, exc.messages[0])
         case = get_case_for_user(request.user, pk)

@@ -7,6 +7,9 @@ from django.utils.translation import gettext as _
 from lib.workdays import add_working_time
 
 from .. import deadlines
+
+# cycle: cases.workflow (the step table) calls these actions; they read their from-states from it when called
+from .. import workflow as steps
 from ..errors import CaseError
 from ..models import (
     Case,
@@ -20,7 +23,7 @@ from .base import K, S, _audit, _bump, _check_unit, _claim_request, _now, _trans
 def case_request_return(*, case, by, reason_code, reason) -> CaseRequest:
     """退单: the unit says the case is not theirs, with a standard reason."""
     _require(can_handle(by, case))
-    if case.status not in Case.HANDLING_STATUSES:
+    if case.status not in steps.from_states("return"):
         raise CaseError(_("只有派单后、办结前的诉求可以申请退单。"))
     if reason_code not in CaseRequest.ReturnReason.values:
         raise CaseError(_("请选择退单原因。"))
@@ -62,7 +65,7 @@ def case_return_decide(*, request, by, approve: bool, note="") -> Case:
     if approve:
         _transition(
             case,
-            allowed=Case.HANDLING_STATUSES,
+            allowed=steps.from_states("return"),  # the request was made from these
             to=S.NEW,
             by=by,
             kind=K.RETURN_APPROVED,
@@ -98,7 +101,7 @@ def case_reassign(*, case, unit, by, co_units=(), note) -> Case:
     co_units = [u for u in co_units if u.pk != unit.pk]
     _transition(
         case,
-        allowed=(S.NEW, *Case.HANDLING_STATUSES),
+        allowed=steps.from_states("reassign"),
         to=S.DISPATCHED,
         by=by,
         kind=K.REASSIGNED,
@@ -120,7 +123,7 @@ def case_reassign(*, case, unit, by, co_units=(), note) -> Case:
 def case_request_extension(*, case, by, days, reason) -> CaseRequest:
     """延期 request with a reason; the dispatcher decides."""
     _require(can_handle(by, case))
-    if case.status not in Case.CLOCK_STATUSES:
+    if case.status not in steps.from_states("extension"):
         raise CaseError(_("只有办理中的诉求可以申请延期。"))
     try:
         days = int(days)
@@ -181,7 +184,7 @@ def case_request_complex(*, case, by, reason) -> CaseRequest:
     _require(can_handle(by, case))
     if case.is_complex:
         raise CaseError(_("这件诉求已认定为复杂诉求。"))
-    if case.status not in Case.CLOCK_STATUSES:
+    if case.status not in steps.from_states("complex"):
         raise CaseError(_("只有办理中的诉求可以申请认定为复杂诉求。"))
     if not (reason or "").strip():
         raise CaseError(_("请说明为何属于复杂诉求。"))

@@ -3,6 +3,8 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+# cycle: cases.workflow (the step table) calls these actions; they read their from-states from it when called
+from .. import workflow as steps
 from ..errors import CaseError
 from ..models import Case
 from ..permissions import _require, can_supervise
@@ -13,7 +15,7 @@ from .base import K, _audit, _bump, notify_unit
 def case_supervise(*, case, by, note) -> Case:
     """督办: a supervision notice from subdistrict staff to the handling unit."""
     _require(can_supervise(by, case))
-    if not case.is_open:
+    if case.status not in steps.from_states("supervise"):
         raise CaseError(_("诉求已经结束，无需督办。"))
     if not (note or "").strip():
         raise CaseError(_("请填写督办意见。"))

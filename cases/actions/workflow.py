@@ -16,6 +16,9 @@ from lib.workdays import add_working_time
 from org.actors import RESIDENT
 
 from .. import deadlines
+
+# cycle: cases.workflow (the step table) calls these actions; they read their from-states from it when called
+from .. import workflow as steps
 from ..errors import CaseError
 from ..models import (
     Attachment,
@@ -96,7 +99,7 @@ def _dispatch(*, case, unit, by, co_units=(), note="", fresh=False) -> Case:
     co_units = [u for u in co_units if u.pk != unit.pk]
     _transition(
         case,
-        allowed=(S.NEW,),
+        allowed=steps.from_states("dispatch"),
         to=S.DISPATCHED,
         by=by,
         kind=K.DISPATCHED,
@@ -121,7 +124,7 @@ def case_accept(*, case, by, note="") -> Case:
     _require(can_handle(by, case))
     _transition(
         case,
-        allowed=(S.DISPATCHED,),
+        allowed=steps.from_states("accept"),
         to=S.ACCEPTED,
         by=by,
         kind=K.ACCEPTED,
@@ -143,7 +146,7 @@ def case_contact(*, case, by, note) -> Case:
     if case.accepted_at is None:
         changes["accepted_at"] = now
     _transition(
-        case, allowed=(S.DISPATCHED, S.ACCEPTED), to=S.CONTACTED, by=by, kind=K.CONTACTED, note=note, changes=changes
+        case, allowed=steps.from_states("contact"), to=S.CONTACTED, by=by, kind=K.CONTACTED, note=note, changes=changes
     )
     _audit(case, by, "contact")
     return case
@@ -158,7 +161,7 @@ def case_start(*, case, by, note="") -> Case:
         changes["accepted_at"] = _now()
     _transition(
         case,
-        allowed=(S.DISPATCHED, S.ACCEPTED, S.CONTACTED),
+        allowed=steps.from_states("start"),
         to=S.IN_PROGRESS,
         by=by,
         kind=K.STARTED,
@@ -185,7 +188,7 @@ def case_resolve(*, case, by, note, before_photos=(), after_photos=()) -> Case:
         changes["first_contacted_at"] = now
     event = _transition(
         case,
-        allowed=(S.DISPATCHED, S.ACCEPTED, S.CONTACTED, S.IN_PROGRESS),
+        allowed=steps.from_states("resolve"),
         to=S.RESOLVED,
         by=by,
         kind=K.RESOLVED,
@@ -214,7 +217,9 @@ def case_pause(*, case, by, reason) -> Case:
         raise CaseError(_("计时已经暂停。"))
     if not (reason or "").strip():
         raise CaseError(_("请说明暂停计时的原因（等待居民什么）。"))
-    _transition(case, allowed=Case.HANDLING_STATUSES, by=by, kind=K.PAUSED, note=reason, changes={"paused_at": _now()})
+    _transition(
+        case, allowed=steps.from_states("pause"), by=by, kind=K.PAUSED, note=reason, changes={"paused_at": _now()}
+    )
     _audit(case, by, "pause")
     return case
 
@@ -224,7 +229,12 @@ def case_resume(*, case, by, note="") -> Case:
     if case.paused_at is None:
         raise CaseError(_("计时没有暂停。"))
     _transition(
-        case, allowed=Case.HANDLING_STATUSES, by=by, kind=K.RESUMED, note=note, changes=_unpause_changes(case, _now())
+        case,
+        allowed=steps.from_states("resume"),
+        by=by,
+        kind=K.RESUMED,
+        note=note,
+        changes=_unpause_changes(case, _now()),
     )
     _audit(case, by, "resume")
     return case
@@ -243,7 +253,7 @@ def case_visit(*, case, by, verdict, note="", channel=Satisfaction.Channel.PHONE
     now = _now()
     _transition(
         case,
-        allowed=(S.RESOLVED,),
+        allowed=steps.from_states("visit"),
         to=S.VISITED,
         by=by,
         kind=K.VISITED,
@@ -315,7 +325,7 @@ def case_archive(*, case, by, note="") -> Case:
     if not case.verdict:
         changes["verdict"] = Case.Verdict.NOT_VISITED
     _transition(
-        case, allowed=(S.VISITED, S.RESOLVED), to=S.ARCHIVED, by=by, kind=K.ARCHIVED, note=note, changes=changes
+        case, allowed=steps.from_states("archive"), to=S.ARCHIVED, by=by, kind=K.ARCHIVED, note=note, changes=changes
     )
     _audit(case, by, "archive", verdict=case.verdict)
     return case
@@ -334,7 +344,7 @@ def case_merge(*, case, into, by, note="") -> Case:
         raise CaseError(_("主诉求本身已被合并。"))
     _transition(
         case,
-        allowed=Case.OPEN_STATUSES,
+        allowed=steps.from_states("merge"),
         to=S.MERGED,
         by=by,
         kind=K.MERGED,
@@ -372,7 +382,7 @@ def case_cancel(*, case, by, reason) -> Case:
         raise CaseError(_("请说明撤销原因。"))
     _transition(
         case,
-        allowed=Case.OPEN_STATUSES,
+        allowed=steps.from_states("cancel"),
         to=S.CANCELLED,
         by=by,
         kind=K.CANCELLED,

@@ -47,8 +47,10 @@ def test_resident_raises_a_need_and_a_worker_resolves_it(
     login(worker, live_server, "worker")
     worker.goto(f"{live_server.url}/cases/{case.pk}/")
     assert "还剩" in worker.locator("#time-left").inner_text()
-    worker.click("summary:has-text('办结')")
-    worker.fill("#actions details[open] textarea[name=note]", "已更换楼道灯，居民确认亮了。")
+    # the next step (签收) is the one primary button; 办结 is under 更多
+    worker.click("#actions summary:has-text('更多')")
+    worker.click("#step-resolve summary")
+    worker.fill("#id_resolve_note", "已更换楼道灯，居民确认亮了。")
     worker.click("button[data-action=resolve]")
     worker.wait_for_selector("text=已保存。")
     assert worker.locator(".badge", has_text="已办结").first.is_visible()
