@@ -61,7 +61,9 @@ def lookup_latency():
         for _ in range(500):
             road, lane = rng.choice(lanes)
             title, description, code = synthetic.need(rng, where=(road, lane, str(rng.randint(1, 30))))
-            cases.append(case_create(title=title, description=description, region=area, channel="web", category=code))
+            cases.append(
+                case_create(title=title, description=description, region=area, channel="web", category=code)[0]
+            )
     timer = common.Timer()
     found = 0
     for case in rng.sample(cases, 100):

@@ -131,12 +131,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         if key:
             key = f"api:{user.pk}:{key}"  # keys are per caller: two partners never collide
         try:
-            case = case_create(**serializer.validated_data, by=user, idempotency_key=key)
+            case, created = case_create(**serializer.validated_data, by=user, idempotency_key=key)
         except DjangoValidationError as exc:
             raise ValidationError({"detail": exc.messages}) from None
         # a replay (also one that lost a race with its twin) gets the first case and 200
-        replayed = getattr(case, "replayed", False)
-        return Response(CaseSerializer(case).data, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
+        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 router = routers.DefaultRouter()

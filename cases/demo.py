@@ -165,7 +165,7 @@ def _sewage_case(ctx, worker, staff):
     ]
     reporter = residents[0] if residents else None
     region = reporter.region if reporter else ctx["regions"]["陕西南路第一网格"]
-    case = case_create(
+    case, _created = case_create(
         title="陕西南路582弄11号粪管改道",
         description="11号底楼粪管老化堵塞，雨天污水倒灌进底楼灶披间。物业建议把粪管改道，从后天井接入总管，"
         "需要楼里各户同意施工方案。",
@@ -219,7 +219,7 @@ def load(ctx: dict) -> None:
         in_tianping = regions[region].path.startswith(regions["天平街道"].path)
         worker = users["worker_tianping" if in_tianping else "worker"]
         staff = users["staff_tianping" if in_tianping else "staff"]
-        case = case_create(
+        case, _created = case_create(
             title=title,
             description=description,
             region=regions[region],

@@ -462,7 +462,7 @@ def _make_cases(requests: list[Open311Request], *, media=None, categories=None) 
             }
         )
     waiting = [o for o in requests if o.pk is not None]
-    cases = case_create_many(intakes)
+    cases = [case for case, _created in case_create_many(intakes)]
     for o, case in zip(requests, cases, strict=True):
         _attached(o, case)
     if waiting:

@@ -45,7 +45,7 @@ def public_new(request):
         d = form.cleaned_data
         text = d["description"]
         try:
-            case = case_create(
+            case, _created = case_create(
                 title=text.splitlines()[0][:30],
                 description=text,
                 region=d["region"],

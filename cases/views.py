@@ -187,7 +187,7 @@ def intake(request):
         if form.resident and form.resident.household_id:
             address = form.resident.household.address
         try:
-            case = case_create(
+            case, _created = case_create(
                 title=d["title"],
                 description=d["description"],
                 region=d["region"],

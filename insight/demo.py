@@ -33,7 +33,7 @@ def load(ctx: dict) -> None:
     now = timezone.now()
     made = 0
     for title, description, where, urgency, days, reporter in SEWAGE:
-        case = case_create(
+        case, _created = case_create(
             title=title,
             description=description,
             location_text=where,

@@ -158,7 +158,7 @@ def load(ctx: dict) -> None:
     from cases.actions.intake import case_create
     from cases.models import Case
 
-    case = case_create(
+    case, _created = case_create(
         title="走读学生租住房内没有钢琴，课后无处练琴",
         region=shaanxi,
         channel=Case.Channel.VISIT,

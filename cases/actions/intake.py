@@ -48,16 +48,16 @@ def case_create(
     idempotency_key=None,
     photos=(),
     location_text="",
-) -> Case:
-    """Record a need. Routing rules dispatch it at once where they decide; otherwise it waits in the
-    dispatcher's inbox. The same ``idempotency_key`` twice returns the first case, unchanged (marked
-    ``replayed``, so the caller can answer "already recorded")."""
+) -> tuple[Case, bool]:
+    """Record a need: ``(case, created)``. Routing rules dispatch it at once where they decide; otherwise
+    it waits in the dispatcher's inbox. The same ``idempotency_key`` twice answers with the first case,
+    unchanged, and ``created`` False (the caller answers "already recorded")."""
     intake = {name: value for name, value in locals().items() if name != "photos"}  # the arguments above
-    case = case_create_many([intake])[0]
-    if not getattr(case, "replayed", False):
+    case, created = case_create_many([intake])[0]
+    if created:
         for upload in photos or ():
             attachment_add(case=case, file=upload, kind=Attachment.Kind.INTAKE, by=by)
-    return case
+    return case, created
 
 
 @dataclass
@@ -186,7 +186,7 @@ def _new_case(
 
 
 @transaction.atomic(savepoint=False)  # inside a caller's transaction, a failure spoils it (as any failed INSERT would)
-def case_create_many(intakes: list[dict]) -> list[Case]:
+def case_create_many(intakes: list[dict]) -> list[tuple[Case, bool]]:
     """Record many needs (each a dict of ``case_create``'s arguments, plus ``at``, the moment the
     need was received) with the same cases, timeline, audit log and messages as ``case_create``
     one by one, in a fixed handful of statements: one INSERT per table for the whole batch.
@@ -197,8 +197,9 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
     a function of its new case returning more unsaved rows, written in the same statement as the
     timeline (Open311's request row). Neither is used for a replayed key.
 
-    Idempotency keys already used answer with the first case (``replayed``); a key used twice in
-    the batch, or taken by a concurrent writer meanwhile, falls back to one intake at a time."""
+    Returns ``(case, created)`` for each intake, in order. Idempotency keys already used answer with
+    the first case and ``created`` False; a key used twice in the batch, or taken by a concurrent
+    writer meanwhile, falls back to one intake at a time."""
     keys = [kw["idempotency_key"] for kw in intakes if kw.get("idempotency_key")]
     if len(set(keys)) != len(keys) and len(intakes) > 1:
         return [case_create_many([kw])[0] for kw in intakes]
@@ -206,18 +207,17 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
     # INSERT skips a taken key (insert_unless_taken below), which answers a replay the same way.
     known = _cases_by_key(keys) if connection.vendor != "postgresql" else {}
     batch = _Batch()
-    out: list[Case | None] = []
+    out: list[tuple[Case, bool]] = []
     new: list[_Intake] = []
     for kw in intakes:
         key = kw.get("idempotency_key")
         if key and key in known:
-            known[key].replayed = True
-            out.append(known[key])
+            out.append((known[key], False))
             continue
         intake = _new_case(**{k: v for k, v in kw.items() if k not in ("audit", "also")}, batch=batch)
         intake.audit, intake.also = kw.get("audit"), kw.get("also")
         new.append(intake)
-        out.append(intake.case)
+        out.append((intake.case, True))
     if not new:
         return out
     cases = [i.case for i in new]
@@ -242,8 +242,7 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
         existing = Case.objects.filter(idempotency_key=intakes[0].get("idempotency_key") or None).first()
         if existing is None:
             raise
-        existing.replayed = True  # a concurrent request with the same key won: answer with its case
-        return [existing]
+        return [(existing, False)]  # a concurrent request with the same key won: answer with its case
     if not numbered:
         for case in cases:
             case.number = _case_number(case)
@@ -255,13 +254,12 @@ def case_create_many(intakes: list[dict]) -> list[Case]:
 
 def _answer_with_first_cases(out: list, taken: set) -> None:
     """Put the first case of each key in ``out`` where a concurrent writer took the key (``taken``:
-    ids of the unsaved cases that lost), marked ``replayed``."""
-    lost = [c for c in out if id(c) in taken]
+    ids of the unsaved cases that lost), with ``created`` False."""
+    lost = [c for c, _created in out if id(c) in taken]
     firsts = _cases_by_key([c.idempotency_key for c in lost])
-    for n, case in enumerate(out):
+    for n, (case, _created) in enumerate(out):
         if id(case) in taken:
-            out[n] = firsts[case.idempotency_key]
-            out[n].replayed = True
+            out[n] = (firsts[case.idempotency_key], False)
 
 
 def _cases_by_key(keys: list[str]) -> dict:

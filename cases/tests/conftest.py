@@ -36,6 +36,7 @@ def make_case(world, users, categories):
             "reporter_phone": "13812345678",
         }
         defaults.update(kwargs)
-        return case_create(**defaults)
+        case, _created = case_create(**defaults)
+        return case
 
     return make

@@ -6,7 +6,7 @@ from django.db import connection
 from audit.models import AuditEntry
 from cases.actions import intake as intake_actions
 from cases.actions.consent import consent_record, consent_round_close, consent_round_open
-from cases.actions.intake import case_create_many
+from cases.actions.intake import case_create, case_create_many
 from cases.actions.requests import (
     case_complex_decide,
     case_extension_decide,
@@ -63,6 +63,14 @@ def test_same_idempotency_key_twice_creates_one_case(make_case):
     first = make_case(idempotency_key="partner-42")
     second = make_case(idempotency_key="partner-42", title="另一个标题")
     assert first.pk == second.pk and Case.objects.count() == 1
+
+
+def test_case_create_says_whether_it_created_the_case_or_answered_with_the_first(world, users, categories):
+    intake = {"title": "路灯不亮", "description": "蓬莱路", "region": world.penglai_grid, "channel": "api",
+              "category": "repair", "by": users["worker"], "idempotency_key": "partner-43"}  # fmt: skip
+    first, created = case_create(**intake)
+    again, created_again = case_create(**{**intake, "title": "另一个标题"})
+    assert created and not created_again and again == first and again.title == "路灯不亮"
 
 
 def test_category_code_must_exist(make_case):
@@ -341,8 +349,10 @@ def test_a_batch_whose_key_was_taken_meanwhile_answers_with_the_first_case(world
     monkeypatch.setattr(intake_actions, "_cases_by_key", probe_misses_once)
     intake = {"title": "路灯不亮", "description": "蓬莱路", "region": world.penglai_grid, "channel": "api",
               "category": "repair", "by": users["worker"]}  # fmt: skip
-    again, fresh = case_create_many([{**intake, "idempotency_key": "k-taken"}, {**intake, "idempotency_key": "k-new"}])
-    assert again == first and again.replayed and not getattr(fresh, "replayed", False)
+    (again, again_created), (fresh, fresh_created) = case_create_many(
+        [{**intake, "idempotency_key": "k-taken"}, {**intake, "idempotency_key": "k-new"}]
+    )
+    assert again == first and not again_created and fresh_created
     assert fresh.pk and fresh.number and Case.objects.count() == 2
     assert list(fresh.events.values_list("kind", flat=True)) == ["created"]
     assert first.events.count() == 1  # nothing written again for the first case

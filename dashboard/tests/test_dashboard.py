@@ -13,9 +13,10 @@ from cases.actions.workflow import case_dispatch, case_resolve, case_visit
 @pytest.fixture
 def some_cases(world, users):
     def make(region, title):
-        return case_create(
+        case, _created = case_create(
             title=title, description=title, region=region, channel="desk", category="repair", by=users["staff"]
         )
+        return case
 
     a = make(world.penglai_grid, "楼道灯坏了")
     case_dispatch(case=a, unit=world.penglai_committee, by=users["staff"])
@@ -73,7 +74,7 @@ def test_dashboard_query_count_is_fixed(client_for, users, world):
     from django.test.utils import CaptureQueriesContext
 
     def add(region, category, unit):
-        case = case_create(
+        case, _created = case_create(
             title="楼道灯坏了", description="楼道灯坏了", region=region, channel="desk", category=category,
             by=users["staff"],
         )  # fmt: skip

@@ -50,6 +50,7 @@ def make_case(world, users, categories):
             "reporter_name": "张阿姨",
         }
         defaults.update(kwargs)
-        return case_create(**defaults)
+        case, _created = case_create(**defaults)
+        return case
 
     return make
