@@ -218,7 +218,7 @@ def run_speed(n_cases: int) -> str:
 
     from django.test.utils import override_settings
 
-    from cases import services as case_services
+    from cases.actions.intake import case_create
     from cases.models import Category
     from insight import synthetic, textmodel
     from insight.actions import store, suggestions
@@ -270,7 +270,7 @@ def run_speed(n_cases: int) -> str:
     rng = random.Random(3)
     with override_settings(MINHU_INSIGHT_SUGGEST_ON_CREATE=False):
         cases = [
-            case_services.case_create(title=t, description=d, region=grid, channel="web")
+            case_create(title=t, description=d, region=grid, channel="web")[0]
             for t, d, _c in (synthetic.need(rng) for _ in range(300))
         ]
     suggestions.suggest_for_case(case=cases[0])  # loads the model once, as the first request of a process does

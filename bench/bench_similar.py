@@ -46,7 +46,7 @@ def judge_pairs():
 def lookup_latency():
     from django.test.utils import override_settings
 
-    from cases import services as case_services
+    from cases.actions.intake import case_create
     from insight import synthetic
     from insight.actions import similar
     from org.models import Region
@@ -62,9 +62,7 @@ def lookup_latency():
             road, lane = rng.choice(lanes)
             title, description, code = synthetic.need(rng, where=(road, lane, str(rng.randint(1, 30))))
             cases.append(
-                case_services.case_create(
-                    title=title, description=description, region=area, channel="web", category=code
-                )
+                case_create(title=title, description=description, region=area, channel="web", category=code)[0]
             )
     timer = common.Timer()
     found = 0

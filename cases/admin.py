@@ -1,5 +1,5 @@
 """Back office: staff edit the category tree (names, deadlines) and routing rules here. Cases
-themselves change only through the workflow pages (cases.services), so they are read-only."""
+themselves change only through the workflow pages (cases.actions), so they are read-only."""
 
 from django.contrib import admin
 

@@ -1,5 +1,5 @@
 """REST API for cases, scoped like the pages (``Case.objects.visible_to``); writes call
-``cases.services``. Intake accepts an ``Idempotency-Key`` header: the same request sent twice
+``cases.actions``. Intake accepts an ``Idempotency-Key`` header: the same request sent twice
 creates one case and answers 200 with it the second time (201 the first)."""
 
 import copy
@@ -18,7 +18,7 @@ from lib import db
 from org.models import PERSONAL_DATA_ROLES, STAFF_ROLES, Region, Role
 from org.scoping import region_visible_sql
 
-from . import services
+from .actions.intake import case_create
 from .forms import DESCRIPTION_MAX
 from .models import Case, CaseEvent, Category
 
@@ -133,12 +133,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         if key:
             key = f"api:{user.pk}:{key}"  # keys are per caller: two partners never collide
         try:
-            case = services.case_create(**serializer.validated_data, by=user, idempotency_key=key)
+            case, created = case_create(**serializer.validated_data, by=user, idempotency_key=key)
         except DjangoValidationError as exc:
             raise ValidationError({"detail": exc.messages}) from None
         # a replay (also one that lost a race with its twin) gets the first case and 200
-        replayed = getattr(case, "replayed", False)
-        return Response(CaseSerializer(case).data, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
+        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 router = api_routers.DefaultRouter()

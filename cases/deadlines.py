@@ -1,6 +1,6 @@
 """Deadline arithmetic for cases, in working time on the statutory calendar (lib.workdays).
 
-Who relies on this: ``cases.services`` (setting and moving deadlines), the sweep in
+Who relies on this: ``cases.actions`` (setting and moving deadlines), the sweep in
 ``cases.tasks`` (80 % warnings) and the case page ("还剩 2 个工作日 3 小时").
 """
 
@@ -68,7 +68,7 @@ def _duration_words(delta: datetime.timedelta) -> str:
 
 def time_left_words(case, now: datetime.datetime) -> str:
     """What the case page says about its deadline, in plain words."""
-    if case.status in ("cancelled", "merged"):
+    if case.status in (case.Status.CANCELLED, case.Status.MERGED):
         return ""
     if case.resolved_at and case.status not in case.CLOCK_STATUSES:
         if case.due_at and case.resolved_at > case.due_at:

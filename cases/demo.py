@@ -1,12 +1,15 @@
 """Demo cases (``manage.py demo_data``): routing rules and open cases in both subdistricts, among
 them the shared sewage pipe at 陕西南路582弄11号 with its residents' consent round (方案征询).
-Every person is fictional; every change goes through cases.services like real use."""
+Every person is fictional; every change goes through cases.actions like real use."""
 
 import datetime
 
 from django.utils import timezone
 
-from . import services
+from .actions.consent import consent_record, consent_round_open
+from .actions.intake import case_create
+from .actions.requests import case_complex_decide, case_request_complex
+from .actions.workflow import case_accept, case_contact, case_dispatch, case_log, case_resolve, case_start, case_visit
 from .models import Category, RoutingRule
 
 # (category code, region name, main unit, co-units, auto dispatch)
@@ -137,17 +140,17 @@ def _advance(case, stage, *, handler, dispatcher, units, rng):
     target = order.index(stage)
     if target >= 1 and case.status == "new":
         unit = units.get(f"{case.region.ancestor_of_kind('subdistrict').name}社区服务办")
-        services.case_dispatch(case=case, unit=unit, by=dispatcher)
+        case_dispatch(case=case, unit=unit, by=dispatcher)
     if target >= 2 and case.status == "dispatched":
-        services.case_accept(case=case, by=handler)
+        case_accept(case=case, by=handler)
     if target >= 3 and case.status in ("dispatched", "accepted"):
-        services.case_contact(case=case, by=handler, note="已电话联系反映人，约定上门查看时间。")
+        case_contact(case=case, by=handler, note="已电话联系反映人，约定上门查看时间。")
     if target >= 4 and case.status in ("accepted", "contacted"):
-        services.case_start(case=case, by=handler, note="已上门查看，正在协调处理。")
+        case_start(case=case, by=handler, note="已上门查看，正在协调处理。")
     if target >= 5:
-        services.case_resolve(case=case, by=handler, note="已处理完毕，并向居民说明了结果。")
+        case_resolve(case=case, by=handler, note="已处理完毕，并向居民说明了结果。")
     if target >= 6:
-        services.case_visit(case=case, by=handler, verdict=rng.choice(["satisfied", "satisfied", "basic"]))
+        case_visit(case=case, by=handler, verdict=rng.choice(["satisfied", "satisfied", "basic"]))
 
 
 def _sewage_case(ctx, worker, staff):
@@ -162,7 +165,7 @@ def _sewage_case(ctx, worker, staff):
     ]
     reporter = residents[0] if residents else None
     region = reporter.region if reporter else ctx["regions"]["陕西南路第一网格"]
-    case = services.case_create(
+    case, _created = case_create(
         title="陕西南路582弄11号粪管改道",
         description="11号底楼粪管老化堵塞，雨天污水倒灌进底楼灶披间。物业建议把粪管改道，从后天井接入总管，"
         "需要楼里各户同意施工方案。",
@@ -175,12 +178,12 @@ def _sewage_case(ctx, worker, staff):
         by=worker,
     )
     if case.status == "new":
-        services.case_dispatch(case=case, unit=ctx["units"]["陕西南路居委会"], by=staff)
-    services.case_accept(case=case, by=worker)
-    services.case_contact(case=case, by=worker, note="已上门查看，底楼两户灶披间有倒灌痕迹，已请物业先行疏通。")
-    request = services.case_request_complex(case=case, by=worker, reason="需改道施工并征得全楼住户同意，涉及多户。")
-    services.case_complex_decide(request=request, by=staff, approve=True, note="同意按复杂诉求办理，15个工作日。")
-    rnd = services.consent_round_open(
+        case_dispatch(case=case, unit=ctx["units"]["陕西南路居委会"], by=staff)
+    case_accept(case=case, by=worker)
+    case_contact(case=case, by=worker, note="已上门查看，底楼两户灶披间有倒灌痕迹，已请物业先行疏通。")
+    request = case_request_complex(case=case, by=worker, reason="需改道施工并征得全楼住户同意，涉及多户。")
+    case_complex_decide(request=request, by=staff, approve=True, note="同意按复杂诉求办理，15个工作日。")
+    rnd = consent_round_open(
         case=case,
         by=worker,
         title="粪管改道方案（后天井接入总管）",
@@ -191,7 +194,7 @@ def _sewage_case(ctx, worker, staff):
         households.setdefault(r.household_id, r)
     channels = ["in_person", "phone", "visit", "wechat"]
     for i, r in enumerate(list(households.values())[:5]):
-        services.consent_record(
+        consent_record(
             round=rnd,
             by=worker,
             name=r.name,
@@ -201,7 +204,7 @@ def _sewage_case(ctx, worker, staff):
             channel=channels[i % len(channels)],
             note="" if i != 2 else "担心施工期间用不了卫生间，希望安排临时厕所",
         )
-    services.case_log(case=case, by=worker, note="已与物业确认可安排临时移动厕所，再次征询202室意见。")
+    case_log(case=case, by=worker, note="已与物业确认可安排临时移动厕所，再次征询202室意见。")
     return case
 
 
@@ -216,7 +219,7 @@ def load(ctx: dict) -> None:
         in_tianping = regions[region].path.startswith(regions["天平街道"].path)
         worker = users["worker_tianping" if in_tianping else "worker"]
         staff = users["staff_tianping" if in_tianping else "staff"]
-        case = services.case_create(
+        case, _created = case_create(
             title=title,
             description=description,
             region=regions[region],

@@ -19,9 +19,10 @@ from org.models import PATH_STEP, Region
 
 from .models import Case
 
-EXCLUDED = ("cancelled", "merged")  # withdrawn cases and duplicates (counted once, in their master)
-DONE = ("resolved", "visited", "archived")
-RATED = ("satisfied", "basic", "unsatisfied")
+S, V = Case.Status, Case.Verdict
+EXCLUDED = (S.CANCELLED, S.MERGED)  # withdrawn cases and duplicates (counted once, in their master)
+DONE = (S.RESOLVED, S.VISITED, S.ARCHIVED)
+RATED = (V.SATISFIED, V.BASIC, V.UNSATISFIED)
 
 
 def _aggregates(now):
@@ -32,8 +33,8 @@ def _aggregates(now):
         "resolved": Count("status", filter=Q(status__in=DONE)),
         "resolved_on_time": Count("status", filter=Q(status__in=DONE, resolved_at__lte=F("due_at"))),
         "rated": Count("status", filter=Q(verdict__in=RATED)),
-        "satisfied": Count("status", filter=Q(verdict__in=("satisfied", "basic"))),
-        "not_visited": Count("status", filter=Q(verdict="not_visited")),
+        "satisfied": Count("status", filter=Q(verdict__in=(V.SATISFIED, V.BASIC))),
+        "not_visited": Count("status", filter=Q(verdict=V.NOT_VISITED)),
         "overdue": Count("status", filter=Q(status__in=Case.CLOCK_STATUSES, paused_at__isnull=True, due_at__lt=now)),
     }
 
@@ -175,9 +176,18 @@ def by_month(qs, *, now=None) -> list[Rates]:
 # (cases/tests/test_monthly_figures.py checks this on random cases).
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
-_DONE_SQL = "('resolved', 'visited', 'archived')"
-_CLOCK_SQL = "(" + ", ".join(f"'{s}'" for s in Case.CLOCK_STATUSES) + ")"
-_EXCLUDED_SQL = "(" + ", ".join(f"'{s}'" for s in EXCLUDED) + ")"
+
+
+def _sql_list(values) -> str:
+    """A literal list of choice values for the statements below: ``('a', 'b')``."""
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+_DONE_SQL = _sql_list(DONE)
+_CLOCK_SQL = _sql_list(Case.CLOCK_STATUSES)
+_EXCLUDED_SQL = _sql_list(EXCLUDED)
+_RATED_SQL = _sql_list(RATED)
+_SATISFIED_SQL = _sql_list((V.SATISFIED, V.BASIC))
 _MONTH_SQL = "(date_trunc('month', created_at AT TIME ZONE 'Asia/Shanghai'))::date"
 LEVELS = (2, 3, 4)  # the region-tree levels cases_monthly_figures keeps (migration 0007): below a district
 _PARTS = (
@@ -317,8 +327,8 @@ def _summary_postgres(region, start, end, now, detail) -> dict:
             "coalesce(first_contacted_at IS NULL AND first_contact_due_at < %s, false)::int, "
             "coalesce(first_contacted_at <= first_contact_due_at, false)::int, "
             f"(status IN {_DONE_SQL})::int, coalesce(status IN {_DONE_SQL} AND resolved_at <= due_at, false)::int, "
-            "(verdict IN ('satisfied', 'basic', 'unsatisfied'))::int, (verdict IN ('satisfied', 'basic'))::int, "
-            "(verdict = 'not_visited')::int, "
+            f"(verdict IN {_RATED_SQL})::int, (verdict IN {_SATISFIED_SQL})::int, "
+            f"(verdict = '{V.NOT_VISITED}')::int, "
             f"coalesce(status IN {_CLOCK_SQL} AND paused_at IS NULL AND due_at < %s, false)::int "
             f"FROM cases_case WHERE status NOT IN {_EXCLUDED_SQL} AND region_path LIKE %s{where}"
         )

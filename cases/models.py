@@ -3,7 +3,7 @@
 A Case is routed by its category and region (RoutingRule) to a main unit (主办) and optional
 co-units (协办), handled against working-time deadlines (Category holds the policy) and closed with
 the resident's verdict. Every step writes a CaseEvent (the timeline). State changes go through
-``cases.services`` only; this module holds facts about rows and reusable reads.
+``cases.actions`` only; this module holds facts about rows and reusable reads.
 """
 
 import datetime
@@ -186,11 +186,11 @@ class Case(models.Model):
         NOT_VISITED = "not_visited", _("未回访")
 
     # The clock runs in these statuses (deadlines, overdue, warnings).
-    CLOCK_STATUSES = ("new", "dispatched", "accepted", "contacted", "in_progress")
-    OPEN_STATUSES = (*CLOCK_STATUSES, "resolved")
+    CLOCK_STATUSES = (Status.NEW, Status.DISPATCHED, Status.ACCEPTED, Status.CONTACTED, Status.IN_PROGRESS)
+    OPEN_STATUSES = (*CLOCK_STATUSES, Status.RESOLVED)
     # Statuses in which the handling unit works the case.
-    HANDLING_STATUSES = ("dispatched", "accepted", "contacted", "in_progress")
-    FINAL_STATUSES = ("visited", "archived", "cancelled", "merged")
+    HANDLING_STATUSES = (Status.DISPATCHED, Status.ACCEPTED, Status.CONTACTED, Status.IN_PROGRESS)
+    FINAL_STATUSES = (Status.VISITED, Status.ARCHIVED, Status.CANCELLED, Status.MERGED)
 
     number = models.CharField(_("编号"), max_length=20, unique=True, null=True, editable=False)
     title = models.CharField(_("标题"), max_length=200)
@@ -366,13 +366,13 @@ class Case(models.Model):
 
     @property
     def status_badge(self) -> str:
-        if self.status in ("visited", "archived"):
+        if self.status in (self.Status.VISITED, self.Status.ARCHIVED):
             return "ok"
-        if self.status in ("cancelled", "merged"):
+        if self.status in (self.Status.CANCELLED, self.Status.MERGED):
             return ""
         if self.is_overdue:
             return "bad"
-        return "warn" if self.status == "new" else ""
+        return "warn" if self.status == self.Status.NEW else ""
 
 
 def normalize_phone(phone: str) -> str:

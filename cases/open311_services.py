@@ -1,5 +1,5 @@
 """Writes that come in over Open311 GeoReport v2 (cases/open311.py), and the issuing of partner
-keys. Each is atomic, goes through ``cases.services`` for the case itself (timeline, deadlines,
+keys. Each is atomic, goes through ``cases.actions`` for the case itself (timeline, deadlines,
 routing, notifications) and writes the audit log in the same transaction.
 
 Idempotency: a POST that carries an ``Idempotency-Key`` header creates at most one case per
@@ -24,7 +24,9 @@ from audit.services import record
 from lib import crypto, db
 from org.models import Region
 
-from . import services
+from .actions.base import attachment_add
+from .actions.intake import case_create_many
+from .actions.workflow import case_add_info
 from .models import Attachment, Case, Category, Open311Attribute, Open311Client, Open311Request
 
 CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -419,7 +421,7 @@ def _prior(key: str) -> Open311Request | None:
 
 
 def _make_cases(requests: list[Open311Request], *, media=None, categories=None) -> None:
-    """Create the cases of accepted requests in one batch (services.case_create_many): region from
+    """Create the cases of accepted requests in one batch (case_create_many): region from
     the address or the point, the partner as the actor (an audit entry each saying which partner),
     the moment of receipt as the time of intake; then the requests with their cases: waiting ones
     (saved) get their case and an empty ``pending``, new ones (unsaved: made in the request) are
@@ -460,7 +462,7 @@ def _make_cases(requests: list[Open311Request], *, media=None, categories=None) 
             }
         )
     waiting = [o for o in requests if o.pk is not None]
-    cases = services.case_create_many(intakes)
+    cases = [case for case, _created in case_create_many(intakes)]
     for o, case in zip(requests, cases, strict=True):
         _attached(o, case)
     if waiting:
@@ -470,7 +472,7 @@ def _make_cases(requests: list[Open311Request], *, media=None, categories=None) 
     if replayed:  # its case was a replayed key: the request's own key answers at this INSERT
         db.insert(replayed)
     if media is not None:
-        services.attachment_add(case=cases[0], file=media, kind=Attachment.Kind.INTAKE, by=intakes[0]["by"])
+        attachment_add(case=cases[0], file=media, kind=Attachment.Kind.INTAKE, by=intakes[0]["by"])
 
 
 def _attached(o: Open311Request, case: Case) -> Open311Request:
@@ -562,9 +564,7 @@ def update_create(
         data["open311_updated_datetime"] = updated_datetime.isoformat()
     by = actor_for(client, join_name(first_name, last_name)[:50])
     try:
-        event = services.case_add_info(
-            case=case, note=note, by=by, photos=[media] if media is not None else (), data=data
-        )
+        event = case_add_info(case=case, note=note, by=by, photos=[media] if media is not None else (), data=data)
     except ValidationError as exc:
         raise Open311Error(400, " ".join(exc.messages)) from None
     record(

@@ -19,8 +19,13 @@ from django.views.decorators.cache import never_cache
 from lib import ratelimit
 from lib.client_ip import client_ip
 from lib.files import send
+from org.actors import RESIDENT
 
-from . import forms, services
+from . import forms
+from .actions.intake import case_create
+from .actions.tracking import tracking_code_check, tracking_code_send
+from .actions.workflow import case_add_info, case_visit
+from .errors import CaseError
 from .models import Attachment, Case, Category
 
 SESSION_KEY = "cases_tracked"
@@ -48,7 +53,7 @@ def public_new(request):
         d = form.cleaned_data
         text = d["description"]
         try:
-            case = services.case_create(
+            case, _created = case_create(
                 title=text.splitlines()[0][:30],
                 description=text,
                 region=d["region"],
@@ -60,7 +65,7 @@ def public_new(request):
                 photos=request.FILES.getlist("photos"),
                 idempotency_key=request.POST.get("idempotency_key") or None,
             )
-        except services.CaseError as exc:
+        except CaseError as exc:
             form.add_error(None, exc.messages[0])
         else:
             _allow(request, case)
@@ -99,16 +104,16 @@ def public_track(request):
             track_form.add_error(None, _("编号或手机号不正确，请核对后再试。"))
         else:
             try:
-                services.tracking_code_send(case=case)
-            except services.CaseError as exc:
+                tracking_code_send(case=case)
+            except CaseError as exc:
                 messages.error(request, exc.messages[0])
             request.session["cases_pending"] = case.pk
             return redirect("cases:public_track")
     if request.method == "POST" and request.POST.get("step") == "code" and pending_id and code_form.is_valid():
         case = Case.objects.filter(pk=pending_id).first()
         try:
-            services.tracking_code_check(case=case, code=code_form.cleaned_data["code"])
-        except services.CaseError as exc:
+            tracking_code_check(case=case, code=code_form.cleaned_data["code"])
+        except CaseError as exc:
             code_form.add_error("code", exc.messages[0])
         else:
             _allow(request, case)
@@ -144,27 +149,27 @@ def public_case(request):
         try:
             with transaction.atomic():
                 if request.POST.get("step") == "info" and info_form.is_valid():
-                    services.case_add_info(
+                    case_add_info(
                         case=shown,
                         note=info_form.cleaned_data["note"],
-                        by=services.RESIDENT,
+                        by=RESIDENT,
                         photos=request.FILES.getlist("photos"),
                     )
                     messages.success(request, _("已收到您的补充，工作人员会看到。"))
                     return redirect(request.get_full_path())
                 if request.POST.get("step") == "rate" and rate_form.is_valid():
                     if case.merged_into_id:
-                        raise services.CaseError(_("您的诉求已并入另一件办理，请等待工作人员回访。"))
-                    services.case_visit(
+                        raise CaseError(_("您的诉求已并入另一件办理，请等待工作人员回访。"))
+                    case_visit(
                         case=case,
-                        by=services.RESIDENT,
+                        by=RESIDENT,
                         verdict=rate_form.cleaned_data["verdict"],
                         note=rate_form.cleaned_data["note"],
                         channel="web",
                     )
                     messages.success(request, _("谢谢您的评价。"))
                     return redirect(request.get_full_path())
-        except services.CaseError as exc:
+        except CaseError as exc:
             messages.error(request, exc.messages[0])
     return render(
         request,

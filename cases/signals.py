@@ -2,7 +2,7 @@
 
 from django.dispatch import Signal
 
-# Sent by services.case_create_many after it wrote new cases (inside the writing transaction):
+# Sent by cases.actions.intake.case_create_many after it wrote new cases (inside the writing transaction):
 # ``cases`` is the list of saved Case instances. Bulk inserts send no post_save, so this is the
 # one hook for "a case was recorded" (insight suggests a category for each).
 cases_created = Signal()

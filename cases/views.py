@@ -1,6 +1,6 @@
 """Staff pages: intake, dispatcher inbox, case list with filters and saved views, case page with
 the workflow actions (htmx), Excel export. Every view goes through get_case_for_user or
-Case.objects.visible_to(user); every change through cases.services."""
+Case.objects.visible_to(user); every change through cases.actions."""
 
 from urllib.parse import urlencode
 
@@ -22,8 +22,17 @@ from lib.xlsx import workbook_response
 from minhu.dbrouter import use_replica
 from org.models import STAFF_ROLES, Role
 
-from . import forms, services
+from . import forms, permissions, workflow
+from .actions.base import conflict_message
+from .actions.consent import consent_record, consent_round_close
+from .actions.intake import case_create
+from .actions.requests import (
+    case_complex_decide,
+    case_extension_decide,
+    case_return_decide,
+)
 from .deadlines import time_left_words
+from .errors import CaseError
 from .filters import CaseFilter
 from .models import Case, CaseRequest, ConsentRound, SavedView
 from .selectors import CappedPaginator, get_case_for_user, inbox_for_region
@@ -181,7 +190,7 @@ def intake(request):
         if form.resident and form.resident.household_id:
             address = form.resident.household.address
         try:
-            case = services.case_create(
+            case, _created = case_create(
                 title=d["title"],
                 description=d["description"],
                 region=d["region"],
@@ -197,7 +206,7 @@ def intake(request):
                 photos=request.FILES.getlist("photos"),
                 idempotency_key=request.POST.get("idempotency_key") or None,
             )
-        except services.CaseError as exc:
+        except CaseError as exc:
             form.add_error(None, exc.messages[0])
         else:
             messages.success(request, _("已受理，编号 %(number)s。") % {"number": case.number})
@@ -210,49 +219,26 @@ def intake(request):
 def _detail_context(request, case):
     now = timezone.now()
     user = request.user
-    can_dispatch = services.can_dispatch(user, case)
-    can_handle = services.can_handle(user, case)
-    can_supervise = services.can_supervise(user, case)
-    s = case.status
-    actions = []
-
-    def offer(name, label, form, ok=True, danger=False):
-        if ok:
-            actions.append({"name": name, "label": label, "form": form, "danger": danger})
-
-    H = Case.HANDLING_STATUSES
-    offer("dispatch", _("派单"), forms.DispatchForm(case=case), can_dispatch and s == "new")
-    offer("accept", _("签收"), forms.NoteForm(), can_handle and s == "dispatched")
-    offer("contact", _("先行联系"), forms.RequiredNoteForm(), can_handle and s in ("dispatched", "accepted"))
-    offer("start", _("开始处理"), forms.NoteForm(), can_handle and s in ("dispatched", "accepted", "contacted"))
-    offer("log", _("记录进展"), forms.RequiredNoteForm(), (can_handle or can_supervise) and case.is_open)
-    offer("resolve", _("办结"), forms.ResolveForm(), can_handle and s in H)
-    offer("visit", _("回访"), forms.VisitForm(), can_handle and s == "resolved")
-    offer("archive", _("归档"), forms.NoteForm(), can_dispatch and s in ("resolved", "visited"))
-    offer("pause", _("暂停计时（等待居民）"), forms.RequiredNoteForm(), can_handle and s in H and not case.paused_at)
-    offer("resume", _("恢复计时"), forms.NoteForm(), can_handle and s in H and case.paused_at is not None)
-    offer("return", _("申请退单"), forms.ReturnForm(), can_handle and s in H)
-    offer("extension", _("申请延期"), forms.ExtensionForm(), can_handle and s in Case.CLOCK_STATUSES)
-    offer("complex", _("申请认定复杂诉求"), forms.ComplexForm(), can_handle and s in Case.CLOCK_STATUSES
-          and not case.is_complex)  # fmt: skip
-    offer("reassign", _("改派"), forms.ReassignForm(case=case), can_dispatch and s in H)
-    offer("supervise", _("督办"), forms.RequiredNoteForm(), can_supervise and case.is_open)
-    offer("consent", _("发起方案征询"), forms.ConsentRoundForm(), can_handle and case.is_open)
-    offer("merge", _("合并到其他诉求"), forms.MergeForm(), can_dispatch and case.is_open, danger=True)
-    offer("cancel", _("撤销"), forms.RequiredNoteForm(), can_dispatch and case.is_open, danger=True)
+    may = workflow.answers(user, case)
+    steps = [
+        {"name": s.name, "label": s.label, "form": s.form_for(case), "danger": s.danger, "main": s.main}
+        for s in workflow.offered(user, case, may)
+    ]
+    primary = next((s for s in steps if s["main"]), None)
     events = list(case.events.all())
     show_events = events if user.has_role(*STAFF_ROLES) or user.is_superuser else [e for e in events if e.is_public]
     return {
         "case": case,
         "events": show_events,
-        "actions": actions,
+        "primary": primary,
+        "more": [s for s in steps if s is not primary],
         "time_left": time_left_words(case, now),
         "attachments": list(case.attachments.all()),
         "requests": list(case.requests.filter(state=CaseRequest.State.PENDING).select_related("unit", "requested_by")),
         "rounds": list(case.consent_rounds.prefetch_related(Prefetch("consents")).order_by("opened_at")),
         "consent_form": forms.ConsentForm(),
-        "can_dispatch": can_dispatch,
-        "can_handle": can_handle,
+        "can_dispatch": may[permissions.can_dispatch],
+        "can_handle": may[permissions.can_handle],
         "co_units": list(case.co_units.all()),
         "merged": list(case.merged_cases.only("pk", "number", "reporter_name")),
         "decide_form": forms.DecideForm(),
@@ -275,94 +261,20 @@ def _respond(request, case):
     return redirect("cases:detail", pk=case.pk)
 
 
-ACTION_FORMS = {
-    "dispatch": forms.DispatchForm,
-    "reassign": forms.ReassignForm,
-    "accept": forms.NoteForm,
-    "contact": forms.RequiredNoteForm,
-    "start": forms.NoteForm,
-    "log": forms.RequiredNoteForm,
-    "resolve": forms.ResolveForm,
-    "visit": forms.VisitForm,
-    "archive": forms.NoteForm,
-    "pause": forms.RequiredNoteForm,
-    "resume": forms.NoteForm,
-    "return": forms.ReturnForm,
-    "extension": forms.ExtensionForm,
-    "complex": forms.ComplexForm,
-    "supervise": forms.RequiredNoteForm,
-    "consent": forms.ConsentRoundForm,
-    "merge": forms.MergeForm,
-    "cancel": forms.RequiredNoteForm,
-}
-
-
-def _run_action(action, case, d, request):
-    by = request.user
-    note = d.get("note", "")
-    if action == "dispatch":
-        return services.case_dispatch(case=case, unit=d["unit"], co_units=list(d["co_units"]), by=by, note=note)
-    if action == "reassign":
-        return services.case_reassign(case=case, unit=d["unit"], co_units=list(d["co_units"]), by=by, note=note)
-    if action == "accept":
-        return services.case_accept(case=case, by=by, note=note)
-    if action == "contact":
-        return services.case_contact(case=case, by=by, note=note)
-    if action == "start":
-        return services.case_start(case=case, by=by, note=note)
-    if action == "log":
-        return services.case_log(case=case, by=by, note=note)
-    if action == "resolve":
-        return services.case_resolve(
-            case=case,
-            by=by,
-            note=note,
-            before_photos=request.FILES.getlist("before_photos"),
-            after_photos=request.FILES.getlist("after_photos"),
-        )
-    if action == "visit":
-        return services.case_visit(case=case, by=by, verdict=d["verdict"], note=note, channel=d["channel"])
-    if action == "archive":
-        return services.case_archive(case=case, by=by, note=note)
-    if action == "pause":
-        return services.case_pause(case=case, by=by, reason=note)
-    if action == "resume":
-        return services.case_resume(case=case, by=by, note=note)
-    if action == "return":
-        return services.case_request_return(case=case, by=by, reason_code=d["reason_code"], reason=d["reason"])
-    if action == "extension":
-        return services.case_request_extension(case=case, by=by, days=d["days"], reason=d["reason"])
-    if action == "complex":
-        return services.case_request_complex(case=case, by=by, reason=d["reason"])
-    if action == "supervise":
-        return services.case_supervise(case=case, by=by, note=note)
-    if action == "consent":
-        return services.consent_round_open(case=case, by=by, title=d["title"], description=d["description"])
-    if action == "merge":
-        into = Case.objects.visible_to(by).filter(number=d["into"].strip().upper()).first()
-        if into is None:
-            raise services.CaseError(_("找不到编号为 %(n)s 的诉求。") % {"n": d["into"]})
-        return services.case_merge(case=case, into=into, by=by, note=note)
-    if action == "cancel":
-        return services.case_cancel(case=case, by=by, reason=note)
-    raise Http404
-
-
 @login_required
 @require_POST
 def act(request, pk, action):
     """One workflow step. The page's version travels with the form: a stale page loses clearly."""
     _require_case_roles(request.user)
     case = get_case_for_user(request.user, pk)
-    form_class = ACTION_FORMS.get(action)
-    if form_class is None:
+    step = workflow.STEPS.get(action)
+    if step is None:
         raise Http404
-    kwargs = {"case": case} if form_class in (forms.DispatchForm, forms.ReassignForm) else {}
-    form = form_class(request.POST, request.FILES, **kwargs)
+    form = step.form_for(case, request.POST, request.FILES)
     version = request.POST.get("version", "")
     if version.isdigit() and int(version) != case.version:
         # the page was drawn before someone else's change: nothing is saved, the person is told
-        messages.error(request, services.conflict_message(case.number, case.status))
+        messages.error(request, conflict_message(case.number, case.status))
         return _respond(request, case)
     if not form.is_valid():
         errors = "；".join(f"{form.fields[f].label if f in form.fields else ''}{e}" for f, es in form.errors.items()
@@ -370,8 +282,8 @@ def act(request, pk, action):
         messages.error(request, errors)
         return _respond(request, get_case_for_user(request.user, pk))
     try:
-        _run_action(action, case, form.cleaned_data, request)
-    except services.CaseError as exc:
+        workflow.perform(action, case=case, by=request.user, data=form.cleaned_data, files=request.FILES)
+    except CaseError as exc:
         messages.error(request, exc.messages[0])
         case = get_case_for_user(request.user, pk)
     else:
@@ -394,14 +306,12 @@ def request_decide(request, pk):
         approve = d["decision"] == "approve"
         try:
             if req.kind == CaseRequest.Kind.RETURN:
-                services.case_return_decide(request=req, by=request.user, approve=approve, note=d["note"])
+                case_return_decide(request=req, by=request.user, approve=approve, note=d["note"])
             elif req.kind == CaseRequest.Kind.EXTENSION:
-                services.case_extension_decide(
-                    request=req, by=request.user, approve=approve, note=d["note"], days=d.get("days")
-                )
+                case_extension_decide(request=req, by=request.user, approve=approve, note=d["note"], days=d.get("days"))
             else:
-                services.case_complex_decide(request=req, by=request.user, approve=approve, note=d["note"])
-        except services.CaseError as exc:
+                case_complex_decide(request=req, by=request.user, approve=approve, note=d["note"])
+        except CaseError as exc:
             messages.error(request, exc.messages[0])
         else:
             messages.success(request, _("已审核。"))
@@ -422,15 +332,15 @@ def consent_add(request, pk):
     rnd.case = case
     if request.POST.get("close"):
         try:
-            services.consent_round_close(round=rnd, by=request.user)
-        except services.CaseError as exc:
+            consent_round_close(round=rnd, by=request.user)
+        except CaseError as exc:
             messages.error(request, exc.messages[0])
         return _respond(request, case)
     form = forms.ConsentForm(request.POST)
     if form.is_valid():
         try:
-            services.consent_record(round=rnd, by=request.user, **form.cleaned_data)
-        except services.CaseError as exc:
+            consent_record(round=rnd, by=request.user, **form.cleaned_data)
+        except CaseError as exc:
             messages.error(request, exc.messages[0])
         else:
             messages.success(request, _("已记录征询意见。"))

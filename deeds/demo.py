@@ -57,8 +57,8 @@ def _publish(story, writer, reviewer):
 
 
 def load(ctx: dict) -> None:
+    from cases.actions.intake import case_create
     from cases.models import Case
-    from cases.services import case_create
 
     regions, units, users = ctx["regions"], ctx["units"], ctx["users"]
     tianping, shaanxi, grid = regions["天平街道"], regions["陕西南路居委"], regions["陕西南路第一网格"]
@@ -73,7 +73,7 @@ def load(ctx: dict) -> None:
     address, _ = Address.objects.get_or_create(
         road="陕西南路", lane="582", number="11", room="", defaults={"region": grid}
     )
-    reported = case_create(
+    reported, _created = case_create(
         title="院子地下粪管被树根挤压，雨天污水外溢",
         region=grid,
         channel=Case.Channel.HOTLINE,
@@ -83,7 +83,7 @@ def load(ctx: dict) -> None:
         by=users["worker_tianping"],
         description="底楼院子里几十年的大树根系把地下粪管挤压变形，一下雨污水就满溢到地面。",
     )
-    visit = case_create(
+    visit, _created = case_create(
         title="“满意在徐汇”大走访：582弄11号院子气味难闻、进出不便",
         region=grid,
         channel=Case.Channel.VISIT,

@@ -439,10 +439,10 @@ def ticket_finish(
         recorded_by=by,
     )
     if follow_up:
-        from cases.services import case_create
+        from cases.actions.intake import case_create
 
         phone = reporter_phone or crypto.decrypt(ticket.phone_encrypted)
-        case = case_create(
+        case, _created = case_create(
             title=_("%(topic)s咨询跟进：%(summary)s") % {"topic": desk.topic.name, "summary": summary.strip()[:40]},
             description=f"{summary}\n\n{_('现场答复')}：{advice or '—'}",
             region=resident.region if resident else event.region,

@@ -27,11 +27,11 @@ def _suggest_on_commit(pks: list[int]) -> None:
 
 
 def _case_saved(sender, instance, created, raw=False, **kwargs):
-    """A case saved on its own (not through cases.services) gets its suggestion after commit."""
+    """A case saved on its own (not through cases.actions.intake) gets its suggestion after commit."""
     if created and not raw:
         _suggest_on_commit([instance.pk])
 
 
 def _cases_created(sender, cases, **kwargs):
-    """Cases recorded through cases.services get their category suggestions after commit, one task per batch."""
+    """Cases recorded through cases.actions.intake get their category suggestions after commit, one task per batch."""
     _suggest_on_commit([c.pk for c in cases])

@@ -8,7 +8,7 @@ import datetime
 
 from django.utils import timezone
 
-from cases import services as case_services
+from cases.actions.intake import case_create
 from cases.models import Case
 
 from .actions import hotspots
@@ -33,7 +33,7 @@ def load(ctx: dict) -> None:
     now = timezone.now()
     made = 0
     for title, description, where, urgency, days, reporter in SEWAGE:
-        case = case_services.case_create(
+        case, _created = case_create(
             title=title,
             description=description,
             location_text=where,
@@ -50,7 +50,7 @@ def load(ctx: dict) -> None:
         made += 1
     for title, description, region in UNSORTED:
         if region in regions:
-            case_services.case_create(
+            case_create(
                 title=title, description=description, region=regions[region], channel="web", reporter_name="匿名居民"
             )
             made += 1

@@ -1,6 +1,6 @@
 """Staff pages of insight: the model page (versions, figures, retrain button), keyword rules, the
 suggestion and "possibly the same issue" panels on cases and on intake, hot spots. Every case goes
-through cases.selectors.get_case_for_user; every change through insight.actions or cases.services."""
+through cases.selectors.get_case_for_user; every change through insight.actions or cases.actions."""
 
 import datetime
 
@@ -14,9 +14,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cases.errors import CaseError
 from cases.models import Case, Category
+from cases.permissions import can_dispatch
 from cases.selectors import get_case_for_user
-from cases.services import CaseError, can_dispatch
 from org.access import role_required
 from org.models import STAFF_ROLES, Role
 from org.scoping import visible_regions

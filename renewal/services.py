@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from cases.services import CaseError, case_create, case_log, case_resolve
+from cases.actions.intake import case_create
+from cases.actions.workflow import case_log, case_resolve
+from cases.errors import CaseError
 
 from . import compensation, sql
 from .models import (
@@ -449,7 +451,7 @@ def mediation_open(*, certificate: Certificate, subject: str, parties: str, by, 
         raise ValidationError({"parties": _("请填写当事人。")})
     project = certificate.project
     label = Mediation.Subject(subject).label
-    case = case_create(
+    case, _created = case_create(
         title=_("旧改调解：%(number)s %(subject)s") % {"number": certificate.number, "subject": label},
         description=(description or "").strip()
         or _("%(address)s（%(number)s）%(subject)s，当事人：%(parties)s")

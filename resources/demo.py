@@ -155,10 +155,10 @@ def load(ctx: dict) -> None:
     )
 
     # 4. A 资源链接 case: a third student asked at the visit; resolved by joining the group.
+    from cases.actions.intake import case_create
     from cases.models import Case
-    from cases.services import case_create
 
-    case = case_create(
+    case, _created = case_create(
         title="走读学生租住房内没有钢琴，课后无处练琴",
         region=shaanxi,
         channel=Case.Channel.VISIT,

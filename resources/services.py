@@ -640,10 +640,10 @@ def case_grant_resource(
 
     1. the grant itself through the ordinary services (rules, overlap, notifications);
     2. a ResourceGrant row linking case, resource, person and what was granted;
-    3. ``cases.services.case_log`` then (optionally) ``case_resolve`` — the cases app checks that
+    3. ``cases.actions.workflow.case_log`` then (optionally) ``case_resolve`` — the cases app checks that
        ``by`` may handle the case; any refusal rolls the whole grant back.
     """
-    from cases.services import case_log, case_resolve
+    from cases.actions.workflow import case_log, case_resolve
 
     now = now or timezone.now()
     if not is_manager(by, resource):
@@ -678,7 +678,7 @@ def case_grant_resource(
     if resolve:
         if case.status == case.Status.NEW:
             # Not yet dispatched: the member of staff granting the resource takes it for their unit.
-            from cases.services import case_dispatch
+            from cases.actions.workflow import case_dispatch
 
             unit = next((m.unit for m in by.memberships.select_related("unit") if m.unit_id), None)
             if unit is None:

@@ -19,7 +19,7 @@ from PIL import Image
 
 from audit.models import AuditEntry
 from cases import public_views
-from cases import services as case_services
+from cases.actions.intake import case_create
 from deeds import services as deed_services
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ def body(response) -> bytes:
 
 @pytest.fixture
 def case(world, users, shipped_data):
-    return case_services.case_create(
+    return case_create(
         title="楼道灯坏了",
         description="蓬莱路 100 弄 3 号楼道灯不亮。",
         region=world.penglai_grid,
@@ -61,7 +61,7 @@ def case(world, users, shipped_data):
         reporter_name="张阿姨",
         reporter_phone="13812345678",
         photos=[jpeg()],
-    )
+    )[0]
 
 
 @pytest.mark.parametrize("persona", sorted(GETS_CASE_PHOTO))

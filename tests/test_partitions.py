@@ -10,7 +10,7 @@ from django.db.utils import DatabaseError
 from audit.models import AuditEntry
 from audit.services import record
 from audit.tasks import create_month_partitions
-from cases import services
+from cases.actions.intake import case_create
 from cases.models import CaseEvent
 from lib import partitions
 
@@ -63,7 +63,7 @@ def test_both_tables_are_partitioned_by_month_ahead_of_time(db):
 
 
 def test_case_events_of_two_months_land_in_two_partitions_and_read_as_one_timeline(world, users, past_months):
-    case = services.case_create(
+    case, _created = case_create(
         title="楼道灯坏了", description="楼道灯坏了", region=world.penglai_grid, channel="desk", category="repair",
         by=users["staff"],
     )  # fmt: skip

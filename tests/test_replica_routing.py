@@ -12,7 +12,7 @@ from django.db import connections
 from django.test import RequestFactory
 from django.urls import reverse
 
-from cases import services
+from cases.actions.intake import case_create
 from cases.models import Case, SavedView
 from minhu import dbrouter
 from minhu.dbrouter import use_replica
@@ -49,14 +49,14 @@ def cases_on_record(world, users, shipped_data):
     made = []
     for title in ("楼道灯坏了", "垃圾堆放"):
         made.append(
-            services.case_create(
+            case_create(
                 title=title,
                 description=title,
                 region=world.penglai_grid,
                 channel="desk",
                 category="repair",
                 by=users["staff"],
-            )  # fmt: skip
+            )[0]  # fmt: skip
         )
     return made
 

@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from cases import services as case_services
+from cases.actions.intake import case_create
+from cases.actions.workflow import case_log, case_resolve
 from cases.models import Case
 from notify import services as notify
+from org.actors import user_of
 
 from ..models import EscalationStep, SafetyAlert
 
@@ -31,12 +33,12 @@ def case_due_minutes() -> int:
 def open_case(*, recipient, by, source, category, urgency, title, description, due_minutes=None):
     """What was found at the door becomes a case on the care channel, linked back to where it was found (a
     delivery, a visit, an alert): one workflow and one deadline for every need."""
-    return case_services.case_create(
+    case, _created = case_create(
         title=str(title),
         description=str(description),
         region=recipient.region,
         channel="care",
-        by=by if getattr(by, "is_authenticated", False) else None,
+        by=user_of(by),
         category=category,
         urgency=urgency,
         resident=recipient.resident,
@@ -44,6 +46,7 @@ def open_case(*, recipient, by, source, category, urgency, title, description, d
         source=source,
         due_minutes=due_minutes,
     )
+    return case
 
 
 @transaction.atomic
@@ -197,8 +200,8 @@ def _close_case(case_id, *, by, note):
     if case is None:
         return
     try:
-        case_services.case_resolve(case=case, by=by, note=str(note))
+        case_resolve(case=case, by=by, note=str(note))
         return
     except ValidationError:
         pass  # already resolved or not resolvable in its current state: leave a note instead
-    case_services.case_log(case=case, by=by, note=str(note))
+    case_log(case=case, by=by, note=str(note))

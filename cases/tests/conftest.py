@@ -2,7 +2,7 @@
 
 import pytest
 
-from cases import services
+from cases.actions.intake import case_create
 from cases.models import Category, RoutingRule
 
 
@@ -36,6 +36,7 @@ def make_case(world, users, categories):
             "reporter_phone": "13812345678",
         }
         defaults.update(kwargs)
-        return services.case_create(**defaults)
+        case, _created = case_create(**defaults)
+        return case
 
     return make

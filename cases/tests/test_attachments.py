@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from cases import attachments, services
+from cases import attachments
+from cases.actions.base import attachment_add
+from cases.actions.workflow import case_resolve
 
 
 def photo_with_gps():
@@ -23,7 +25,7 @@ def photo_with_gps():
 
 def test_stored_photo_has_no_exif_but_staff_keep_the_location(make_case, users):
     case = make_case()
-    att = services.attachment_add(case=case, file=photo_with_gps(), by=users["worker"])
+    att = attachment_add(case=case, file=photo_with_gps(), by=users["worker"])
     assert float(att.gps_latitude) == pytest.approx(31.225, abs=1e-3)
     assert float(att.gps_longitude) == pytest.approx(121.47, abs=1e-3)
     with Image.open(att.image.path) as stored:
@@ -48,13 +50,13 @@ def test_too_large_and_wrong_type_are_refused():
 def test_png_with_transparency_is_kept_as_png(make_case):
     buf = io.BytesIO()
     Image.new("RGBA", (20, 20), (0, 0, 0, 0)).save(buf, format="PNG")
-    att = services.attachment_add(case=make_case(), file=SimpleUploadedFile("a.png", buf.getvalue()))
+    att = attachment_add(case=make_case(), file=SimpleUploadedFile("a.png", buf.getvalue()))
     assert att.image.name.endswith(".png")
 
 
 def test_resolution_with_before_and_after_photos(make_case, users, routed):
     case = make_case()
-    services.case_resolve(
+    case_resolve(
         case=case, by=users["worker"], note="已修复", before_photos=[photo_with_gps()], after_photos=[photo_with_gps()]
     )
     assert sorted(case.attachments.values_list("kind", flat=True)) == ["after", "before"]

@@ -5,6 +5,7 @@ follows it and rates the result."""
 import pytest
 from PIL import Image
 
+from cases.actions.workflow import case_dispatch
 from cases.models import Case
 from tests.browser import login, save_screenshot
 
@@ -38,17 +39,18 @@ def test_resident_raises_a_need_and_a_worker_resolves_it(
 
     # routing: 城市管理类 has no rule of its own → the dispatcher sends it to the committee
     case = Case.objects.get(number=number)
-    from cases import services
 
-    services.case_dispatch(case=case, unit=world.penglai_committee, by=users["staff"])
+    case_dispatch(case=case, unit=world.penglai_committee, by=users["staff"])
 
     # 2. the worker resolves it from the case page, also on a phone
     worker = page.context.new_page()
     login(worker, live_server, "worker")
     worker.goto(f"{live_server.url}/cases/{case.pk}/")
     assert "还剩" in worker.locator("#time-left").inner_text()
-    worker.click("summary:has-text('办结')")
-    worker.fill("#actions details[open] textarea[name=note]", "已更换楼道灯，居民确认亮了。")
+    # the next step (签收) is the one primary button; 办结 is under 更多
+    worker.click("#actions summary:has-text('更多')")
+    worker.click("#step-resolve summary")
+    worker.fill("#id_resolve_note", "已更换楼道灯，居民确认亮了。")
     worker.click("button[data-action=resolve]")
     worker.wait_for_selector("text=已保存。")
     assert worker.locator(".badge", has_text="已办结").first.is_visible()

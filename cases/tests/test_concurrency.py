@@ -7,7 +7,8 @@ import threading
 import pytest
 from django.db import connection
 
-from cases import services
+from cases.actions.workflow import case_dispatch, case_resolve
+from cases.errors import CaseError
 from cases.models import Case, CaseEvent
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -22,7 +23,7 @@ def race(n, action):
         try:
             barrier.wait()
             results.append(action(i))
-        except services.CaseError as exc:
+        except CaseError as exc:
             errors.append(exc.messages[0])
         finally:
             connection.close()
@@ -40,7 +41,7 @@ def test_two_dispatchers_at_once_exactly_one_wins(world, users, make_case):
     units = [world.penglai_committee, world.laoximen_office]
     copies = [Case.objects.get(pk=case.pk) for _ in units]
 
-    results, errors = race(2, lambda i: services.case_dispatch(case=copies[i], unit=units[i], by=users["staff"]))
+    results, errors = race(2, lambda i: case_dispatch(case=copies[i], unit=units[i], by=users["staff"]))
 
     assert len(results) == 1 and len(errors) == 1
     assert "刚刚已被其他人处理" in errors[0]
@@ -53,9 +54,7 @@ def test_many_handlers_resolving_at_once_write_one_resolution(world, users, make
     case = make_case()
     copies = [Case.objects.get(pk=case.pk) for _ in range(4)]
 
-    results, errors = race(
-        4, lambda i: services.case_resolve(case=copies[i], by=users["worker"], note=f"第{i}种办理结果")
-    )
+    results, errors = race(4, lambda i: case_resolve(case=copies[i], by=users["worker"], note=f"第{i}种办理结果"))
 
     assert len(results) == 1 and len(errors) == 3
     case.refresh_from_db()

@@ -4,8 +4,10 @@ Saturday 11 October are 调休 make-up workdays)."""
 import datetime
 import zoneinfo
 
-from cases import deadlines, services
+from cases import deadlines
+from cases.actions.workflow import case_pause
 from cases.models import Case, CaseEvent, Category
+from cases.sweeps import sweep_deadlines
 from notify.models import Message
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -62,13 +64,13 @@ def test_sweep_warns_once_then_escalates_once_to_supervising_staff(world, users,
     users["staff"].phone = "13900000002"
     users["staff"].save()
     case = make_case()
-    first = services.sweep_deadlines(now=case.warn_at + datetime.timedelta(minutes=1))
-    again = services.sweep_deadlines(now=case.warn_at + datetime.timedelta(minutes=2))
+    first = sweep_deadlines(now=case.warn_at + datetime.timedelta(minutes=1))
+    again = sweep_deadlines(now=case.warn_at + datetime.timedelta(minutes=2))
     assert first == {"warned": 1, "escalated": 0} and again == {"warned": 0, "escalated": 0}
     assert Message.objects.get(purpose="case.warning").to == "13900000001"
-    late = services.sweep_deadlines(now=case.due_at + datetime.timedelta(minutes=1))
+    late = sweep_deadlines(now=case.due_at + datetime.timedelta(minutes=1))
     assert late["escalated"] == 1
-    assert services.sweep_deadlines(now=case.due_at + datetime.timedelta(hours=1))["escalated"] == 0
+    assert sweep_deadlines(now=case.due_at + datetime.timedelta(hours=1))["escalated"] == 0
     overdue_msg = Message.objects.get(purpose="case.overdue")
     assert overdue_msg.to == "13900000002" and case.number in overdue_msg.body
     assert case.events.filter(kind=CaseEvent.Kind.ESCALATED, note__contains="赵磊").exists()
@@ -78,8 +80,8 @@ def test_sweep_warns_once_then_escalates_once_to_supervising_staff(world, users,
 
 def test_paused_case_is_not_escalated(users, make_case, routed):
     case = make_case()
-    services.case_pause(case=case, by=users["worker"], reason="等待居民在家")
-    assert services.sweep_deadlines(now=case.due_at + datetime.timedelta(days=3))["escalated"] == 0
+    case_pause(case=case, by=users["worker"], reason="等待居民在家")
+    assert sweep_deadlines(now=case.due_at + datetime.timedelta(days=3))["escalated"] == 0
 
 
 def test_periodic_task_runs_the_sweep(make_case, routed):

@@ -4,16 +4,17 @@ import datetime
 
 from django.utils import timezone
 
-from cases import metrics, services
+from cases import metrics
+from cases.actions.workflow import case_archive, case_cancel, case_contact, case_resolve, case_visit
 from cases.models import Case
 
 
 def test_rates_follow_the_written_definitions(world, users, make_case, routed):
     w = users["worker"]
     on_time = make_case()
-    services.case_contact(case=on_time, by=w, note="已联系")
-    services.case_resolve(case=on_time, by=w, note="已修")
-    services.case_visit(case=on_time, by=w, verdict="satisfied")
+    case_contact(case=on_time, by=w, note="已联系")
+    case_resolve(case=on_time, by=w, note="已修")
+    case_visit(case=on_time, by=w, verdict="satisfied")
 
     late = make_case()
     Case.objects.filter(pk=late.pk).update(
@@ -21,16 +22,16 @@ def test_rates_follow_the_written_definitions(world, users, make_case, routed):
         due_at=timezone.now() - datetime.timedelta(hours=1),
     )
     late.refresh_from_db()
-    services.case_resolve(case=late, by=w, note="迟了")  # first response = the answer, after its deadline
-    services.case_visit(case=late, by=w, verdict="basic")
+    case_resolve(case=late, by=w, note="迟了")  # first response = the answer, after its deadline
+    case_visit(case=late, by=w, verdict="basic")
 
     unrated = make_case()
-    services.case_resolve(case=unrated, by=w, note="已处理")
-    services.case_archive(case=unrated, by=users["staff"])  # 未回访: not in the satisfaction base
+    case_resolve(case=unrated, by=w, note="已处理")
+    case_archive(case=unrated, by=users["staff"])  # 未回访: not in the satisfaction base
 
     open_case = make_case()  # still within its deadlines: not yet due for response
     withdrawn = make_case()
-    services.case_cancel(case=withdrawn, by=users["staff"], reason="居民撤回")  # not counted at all
+    case_cancel(case=withdrawn, by=users["staff"], reason="居民撤回")  # not counted at all
 
     total = metrics.totals(metrics.base_queryset(region=world.laoximen))
     assert total.received == 4

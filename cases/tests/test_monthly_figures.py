@@ -10,7 +10,8 @@ import zoneinfo
 import pytest
 from django.db import connection
 
-from cases import metrics, services
+from cases import metrics
+from cases.actions.workflow import case_cancel, case_contact, case_resolve, case_visit
 from cases.models import Case, Category
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -177,11 +178,11 @@ def test_fast_figures_equal_the_definitions_on_random_cases(world, categories):
 def test_workflow_through_the_services_keeps_the_table_exact(world, users, make_case, routed):
     w = users["worker"]
     a = make_case()
-    services.case_contact(case=a, by=w, note="已联系")
-    services.case_resolve(case=a, by=w, note="已修")
-    services.case_visit(case=a, by=w, verdict="unsatisfied", note="居民说没修好")  # back to the unit: 重办
+    case_contact(case=a, by=w, note="已联系")
+    case_resolve(case=a, by=w, note="已修")
+    case_visit(case=a, by=w, verdict="unsatisfied", note="居民说没修好")  # back to the unit: 重办
     b = make_case()
-    services.case_cancel(case=b, by=users["staff"], reason="居民撤回")
+    case_cancel(case=b, by=users["staff"], reason="居民撤回")
     kept, recounted = _table()
     assert kept == recounted and [row[5] for row in kept if row[0] == 2] == [1]  # b is withdrawn: not counted
     assert metrics.summary(world.laoximen, at(2000, 1, 1), None)["total"].received == 1

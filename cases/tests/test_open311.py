@@ -15,7 +15,8 @@ from django.utils import timezone
 from PIL import Image
 
 from audit.models import AuditEntry
-from cases import open311_services, services
+from cases import open311_services
+from cases.actions.workflow import case_cancel, case_dispatch, case_resolve
 from cases.models import Attachment, Case, CaseEvent, Category, Open311Attribute, Open311Client, Open311Request
 from cases.open311_services import join_name, split_name
 
@@ -288,7 +289,7 @@ def some_cases(make_case, routed, users):
     a = make_case(description="蓬莱路100弄路灯不亮，联系13812345678")
     b = make_case(title="垃圾", description="垃圾桶满了")
     c = make_case(title="井盖", description="井盖松了")
-    services.case_resolve(case=c, by=users["worker"], note="已更换井盖，已告知张阿姨")
+    case_resolve(case=c, by=users["worker"], note="已更换井盖，已告知张阿姨")
     family = make_case(title="家庭纠纷", description="老人与儿子为房子争吵", category="family")
     return a, b, c, family
 
@@ -398,8 +399,8 @@ def test_partner_reads_its_own_private_requests_with_fuller_notes(client, partne
     mine = js(client.get(f"{BASE}/requests/{number}.json?api_key={key}"))
     assert mine[0]["service_code"] == "family" and "王五" not in json.dumps(mine, ensure_ascii=False)
     case = Case.objects.get(number=number)
-    services.case_dispatch(case=case, unit=case.suggested_unit or _unit(), by=users["staff"])
-    services.case_resolve(case=case, by=users["staff"], note="已组织双方调解，达成一致")
+    case_dispatch(case=case, unit=case.suggested_unit or _unit(), by=users["staff"])
+    case_resolve(case=case, by=users["staff"], note="已组织双方调解，达成一致")
     assert "达成一致" in js(client.get(f"{BASE}/requests/{number}.json?api_key={key}"))[0]["status_notes"]
     assert_error(client.get(f"{BASE}/requests.json?api_key=o311_wrong"), 403, "json")
 
@@ -488,7 +489,7 @@ def test_post_update_errors(client, partner, some_cases, users):
     private = client.post(url, {"api_key": key, "service_request_id": family.number, "description": "x"})
     assert_error(private, 404, "json")
     assert_error(client.post(url, {"api_key": key, "service_request_id": a.number, "description": ""}), 400, "json")
-    services.case_cancel(case=a, by=users["staff"], reason="重复反映")
+    case_cancel(case=a, by=users["staff"], reason="重复反映")
     a.refresh_from_db()
     closed = client.post(url, {"api_key": key, "service_request_id": a.number, "description": "还没修"})
     message = assert_error(closed, 400, "json")

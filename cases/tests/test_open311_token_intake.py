@@ -8,7 +8,7 @@ import json
 import pytest
 
 from audit.models import AuditEntry
-from cases import open311_services, services, tasks
+from cases import deadlines, open311_services, search, tasks
 from cases.models import Case, Category, Open311Client, Open311Request
 from lib import crypto
 from notify.models import Message
@@ -80,13 +80,13 @@ def test_the_worker_makes_a_batch_like_intake_one_by_one(client, hotline, world)
             sorted(a.action for a in AuditEntry.objects.filter(object_type="cases.case", object_id=str(case.pk))),
             sorted(m.purpose for m in Message.objects.filter(related_id=str(case.pk))),
             # deadlines count from the case's own receipt
-            case.first_contact_due_at == services.deadlines.first_contact_due(case.category, case.created_at),
-            case.due_at == services.deadlines.resolve_due(case.category, case.urgency, case.created_at),
+            case.first_contact_due_at == deadlines.first_contact_due(case.category, case.created_at),
+            case.due_at == deadlines.resolve_due(case.category, case.urgency, case.created_at),
         )
 
     for case in cases:
         assert shape(case) == shape(single)
-        assert case.search_tokens == services.search.document(
+        assert case.search_tokens == search.document(
             case.title, case.description, "经Open311受理。", "按派单规则自动派单。"
         )
     assert tasks.take_open311_requests.call_local() == 0

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from cases.actions.consent import consent_round_open
 from cases.models import Case, SavedView
 
 
@@ -151,10 +152,9 @@ def test_return_request_decided_from_the_inbox(client_for, users, make_case, rou
 
 
 def test_consent_recorded_from_the_page(client_for, users, make_case, routed):
-    from cases import services
 
     case = make_case()
-    rnd = services.consent_round_open(case=case, by=users["worker"], title="粪管改道方案")
+    rnd = consent_round_open(case=case, by=users["worker"], title="粪管改道方案")
     client = client_for(users["worker"])
     client.post(
         reverse("cases:consent_add", args=[rnd.pk]),

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from cases import services
+from cases.actions.workflow import case_resolve
 from cases.models import Case
 from notify.models import Message
 
@@ -84,7 +84,7 @@ def test_follow_with_number_phone_and_code_then_add_info_and_rate(client, world,
     client.post(page_url, {"step": "info", "note": "晚上七点以后家里有人"})
     assert case.events.filter(kind="info_added", note__contains="七点").exists()
 
-    services.case_resolve(case=case, by=users["worker"], note="已更换灯泡")
+    case_resolve(case=case, by=users["worker"], note="已更换灯泡")
     client.post(page_url, {"step": "rate", "verdict": "satisfied", "note": "谢谢"})
     case.refresh_from_db()
     assert case.status == "visited" and case.verdict == "satisfied"
@@ -109,7 +109,7 @@ def test_wrong_codes_lock_after_five_tries(client, make_case):
 
 def test_unsatisfied_rating_from_the_phone_reopens_the_case(client, world, users, make_case, routed):
     case = make_case()
-    services.case_resolve(case=case, by=users["worker"], note="已处理")
+    case_resolve(case=case, by=users["worker"], note="已处理")
     session = client.session
     session["cases_tracked"] = {str(case.pk): 9e12}
     session.save()

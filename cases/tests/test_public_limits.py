@@ -86,11 +86,11 @@ def test_open311_media_refuses_a_decompression_bomb_in_its_own_format(client, wo
 def test_staff_case_photos_refuse_a_decompression_bomb(make_case, users):
     from django.core.exceptions import ValidationError
 
-    from cases import services
+    from cases.actions.base import attachment_add
 
     case = make_case()
     with pytest.raises(ValidationError) as refused:
-        services.attachment_add(case=case, file=_bomb(12000), by=users["worker"])
+        attachment_add(case=case, file=_bomb(12000), by=users["worker"])
     assert "像素太多" in refused.value.messages[0] and not case.attachments.exists()
 
 

@@ -5,7 +5,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import services
+from cases.actions.requests import case_request_return
 
 
 def queries(client, url, params=None) -> int:
@@ -18,9 +18,7 @@ def test_inbox_query_count_is_fixed(client_for, users, world, make_case, routed)
     def add(region):
         make_case(category="legal", title="遗产继承咨询", region=region)  # no rule: waits for the dispatcher
         routed_case = make_case()  # dispatched to 蓬莱路居委会 by the rule, which asks to hand it back
-        services.case_request_return(
-            case=routed_case, by=users["worker"], reason_code="not_our_duty", reason="属于物业"
-        )
+        case_request_return(case=routed_case, by=users["worker"], reason_code="not_our_duty", reason="属于物业")
 
     staff = client_for(users["staff"])
     add(world.penglai_grid)

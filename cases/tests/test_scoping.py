@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from cases.actions.workflow import case_dispatch
 from cases.models import Case
 from cases.selectors import get_case_for_user
 
@@ -36,10 +37,9 @@ def test_visibility_matrix(users, two_cases, persona, sees_penglai, sees_tianpin
 
 
 def test_partner_sees_cases_assigned_to_its_unit_as_main_or_co(world, users, two_cases):
-    from cases import services
 
     case = two_cases[0]
-    services.case_dispatch(case=case, unit=world.penglai_committee, co_units=[world.partner_unit], by=users["staff"])
+    case_dispatch(case=case, unit=world.penglai_committee, co_units=[world.partner_unit], by=users["staff"])
     assert get_case_for_user(users["partner"], case.pk) == case
 
 

@@ -4,9 +4,37 @@ import pytest
 from django.db import connection
 
 from audit.models import AuditEntry
-from cases import services
+from cases.actions import intake as intake_actions
+from cases.actions.consent import consent_record, consent_round_close, consent_round_open
+from cases.actions.intake import case_create, case_create_many
+from cases.actions.requests import (
+    case_complex_decide,
+    case_extension_decide,
+    case_reassign,
+    case_request_complex,
+    case_request_extension,
+    case_request_return,
+    case_return_decide,
+)
+from cases.actions.supervision import case_supervise
+from cases.actions.workflow import (
+    case_accept,
+    case_add_info,
+    case_archive,
+    case_cancel,
+    case_contact,
+    case_dispatch,
+    case_log,
+    case_merge,
+    case_pause,
+    case_resolve,
+    case_start,
+    case_visit,
+)
+from cases.errors import CaseConflict, CaseError
 from cases.models import Case, CaseEvent, CaseRequest, Category, RoutingRule
 from notify.models import Message
+from org.actors import RESIDENT
 
 K = CaseEvent.Kind
 
@@ -37,8 +65,16 @@ def test_same_idempotency_key_twice_creates_one_case(make_case):
     assert first.pk == second.pk and Case.objects.count() == 1
 
 
+def test_case_create_says_whether_it_created_the_case_or_answered_with_the_first(world, users, categories):
+    intake = {"title": "路灯不亮", "description": "蓬莱路", "region": world.penglai_grid, "channel": "api",
+              "category": "repair", "by": users["worker"], "idempotency_key": "partner-43"}  # fmt: skip
+    first, created = case_create(**intake)
+    again, created_again = case_create(**{**intake, "title": "另一个标题"})
+    assert created and not created_again and again == first and again.title == "路灯不亮"
+
+
 def test_category_code_must_exist(make_case):
-    with pytest.raises(services.CaseError, match="没有编码"):
+    with pytest.raises(CaseError, match="没有编码"):
         make_case(category="nonsense")
 
 
@@ -95,13 +131,13 @@ def test_rule_whose_unit_was_switched_off_leaves_the_case_for_the_dispatcher(wor
 def test_full_happy_path_to_archive(world, users, make_case):
     staff, worker = users["staff"], users["worker"]
     case = make_case()
-    services.case_dispatch(case=case, unit=world.penglai_committee, by=staff)
-    services.case_accept(case=case, by=worker)
-    services.case_contact(case=case, by=worker, note="已电话联系张阿姨，约定明天上门。")
-    services.case_start(case=case, by=worker)
-    services.case_resolve(case=case, by=worker, note="已更换楼道灯。")
-    services.case_visit(case=case, by=worker, verdict=Case.Verdict.SATISFIED, note="很满意")
-    services.case_archive(case=case, by=staff)
+    case_dispatch(case=case, unit=world.penglai_committee, by=staff)
+    case_accept(case=case, by=worker)
+    case_contact(case=case, by=worker, note="已电话联系张阿姨，约定明天上门。")
+    case_start(case=case, by=worker)
+    case_resolve(case=case, by=worker, note="已更换楼道灯。")
+    case_visit(case=case, by=worker, verdict=Case.Verdict.SATISFIED, note="很满意")
+    case_archive(case=case, by=staff)
     case.refresh_from_db()
     assert case.status == "archived" and case.verdict == "satisfied"
     assert kinds(case) == [
@@ -120,8 +156,8 @@ def test_full_happy_path_to_archive(world, users, make_case):
 
 def test_archiving_without_a_verdict_says_not_visited(world, users, make_case, routed):
     case = make_case()
-    services.case_resolve(case=case, by=users["worker"], note="已处理")
-    services.case_archive(case=case, by=users["staff"])
+    case_resolve(case=case, by=users["worker"], note="已处理")
+    case_archive(case=case, by=users["staff"])
     assert case.verdict == Case.Verdict.NOT_VISITED
     assert case.verdict_label == "未回访"
 
@@ -131,8 +167,8 @@ def test_unsatisfied_verdict_reopens_to_same_unit_with_shorter_deadline(world, u
     worker.phone = "13900000001"
     worker.save()
     case = make_case()
-    services.case_resolve(case=case, by=worker, note="已处理")
-    services.case_visit(case=case, by=worker, verdict="unsatisfied", note="灯还是一闪一闪")
+    case_resolve(case=case, by=worker, note="已处理")
+    case_visit(case=case, by=worker, verdict="unsatisfied", note="灯还是一闪一闪")
     case.refresh_from_db()
     assert case.status == "dispatched" and case.main_unit == world.penglai_committee
     assert case.rehandle_count == 1 and case.verdict == "" and case.resolved_at is None
@@ -146,17 +182,15 @@ def test_unsatisfied_verdict_reopens_to_same_unit_with_shorter_deadline(world, u
 
 def test_unsatisfied_needs_the_reason(users, make_case, routed):
     case = make_case()
-    services.case_resolve(case=case, by=users["worker"], note="已处理")
-    with pytest.raises(services.CaseError, match="不满意的原因"):
-        services.case_visit(case=case, by=users["worker"], verdict="unsatisfied")
+    case_resolve(case=case, by=users["worker"], note="已处理")
+    with pytest.raises(CaseError, match="不满意的原因"):
+        case_visit(case=case, by=users["worker"], verdict="unsatisfied")
 
 
 def test_return_request_approved_goes_back_to_the_inbox(world, users, make_case, routed):
     case = make_case()
-    request = services.case_request_return(
-        case=case, by=users["worker"], reason_code="not_our_duty", reason="属于房管所职责"
-    )
-    services.case_return_decide(request=request, by=users["staff"], approve=True, note="同意")
+    request = case_request_return(case=case, by=users["worker"], reason_code="not_our_duty", reason="属于房管所职责")
+    case_return_decide(request=request, by=users["staff"], approve=True, note="同意")
     case.refresh_from_db()
     assert case.status == "new" and case.main_unit is None
     request.refresh_from_db()
@@ -165,32 +199,30 @@ def test_return_request_approved_goes_back_to_the_inbox(world, users, make_case,
 
 def test_return_request_rejected_keeps_the_unit(world, users, make_case, routed):
     case = make_case()
-    request = services.case_request_return(
-        case=case, by=users["worker"], reason_code="wrong_region", reason="不在本辖区"
-    )
-    with pytest.raises(services.CaseError, match="理由"):
-        services.case_return_decide(request=request, by=users["staff"], approve=False)
-    services.case_return_decide(request=request, by=users["staff"], approve=False, note="地址在本居委")
+    request = case_request_return(case=case, by=users["worker"], reason_code="wrong_region", reason="不在本辖区")
+    with pytest.raises(CaseError, match="理由"):
+        case_return_decide(request=request, by=users["staff"], approve=False)
+    case_return_decide(request=request, by=users["staff"], approve=False, note="地址在本居委")
     case.refresh_from_db()
     assert case.status == "dispatched" and case.main_unit == world.penglai_committee
-    with pytest.raises(services.CaseConflict):
-        services.case_return_decide(request=request, by=users["staff"], approve=True)
+    with pytest.raises(CaseConflict):
+        case_return_decide(request=request, by=users["staff"], approve=True)
 
 
 def test_reassign_moves_the_case(world, users, make_case, routed):
     case = make_case()
-    services.case_accept(case=case, by=users["worker"])
-    services.case_reassign(case=case, unit=world.laoximen_office, by=users["staff"], note="需街道协调")
+    case_accept(case=case, by=users["worker"])
+    case_reassign(case=case, unit=world.laoximen_office, by=users["staff"], note="需街道协调")
     assert case.status == "dispatched" and case.main_unit == world.laoximen_office
 
 
 def test_extension_request_and_approval_moves_the_deadline(users, make_case, routed):
     case = make_case()
     before = case.due_at
-    request = services.case_request_extension(case=case, by=users["worker"], days=3, reason="等待配件")
-    with pytest.raises(services.CaseError, match="等待审核"):
-        services.case_request_extension(case=case, by=users["worker"], days=2, reason="再等")
-    services.case_extension_decide(request=request, by=users["staff"], approve=True)
+    request = case_request_extension(case=case, by=users["worker"], days=3, reason="等待配件")
+    with pytest.raises(CaseError, match="等待审核"):
+        case_request_extension(case=case, by=users["worker"], days=2, reason="再等")
+    case_extension_decide(request=request, by=users["staff"], approve=True)
     from lib.workdays import working_time_between
 
     assert working_time_between(before, case.due_at).days == 3
@@ -198,8 +230,8 @@ def test_extension_request_and_approval_moves_the_deadline(users, make_case, rou
 
 def test_complex_case_gets_fifteen_working_days_once_approved(users, make_case, routed):
     case = make_case()
-    request = services.case_request_complex(case=case, by=users["worker"], reason="涉及多户管道改道")
-    services.case_complex_decide(request=request, by=users["staff"], approve=True)
+    request = case_request_complex(case=case, by=users["worker"], reason="涉及多户管道改道")
+    case_complex_decide(request=request, by=users["staff"], approve=True)
     from lib.workdays import working_time_between
 
     assert case.is_complex and working_time_between(case.dispatched_at, case.due_at).days == 15
@@ -209,19 +241,19 @@ def test_supervision_notice_reaches_the_unit(world, users, make_case, routed):
     users["worker"].phone = "13900000001"
     users["worker"].save()
     case = make_case()
-    services.case_supervise(case=case, by=users["staff"], note="请今天内联系居民")
+    case_supervise(case=case, by=users["staff"], note="请今天内联系居民")
     assert Message.objects.filter(purpose="case.supervise", body__contains="请今天内联系居民").exists()
-    with pytest.raises(services.CaseError, match="权限"):
-        services.case_supervise(case=case, by=users["worker"], note="督办")
+    with pytest.raises(CaseError, match="权限"):
+        case_supervise(case=case, by=users["worker"], note="督办")
 
 
 def test_merge_keeps_every_reporter_informed(world, users, make_case, routed):
     master = make_case(title="粪管堵塞", reporter_phone="13800000001")
     dup = make_case(title="楼下粪管冒水", reporter_phone="13800000002")
-    services.case_merge(case=dup, into=master, by=users["staff"])
+    case_merge(case=dup, into=master, by=users["staff"])
     assert dup.status == "merged" and dup.merged_into == master
     assert Message.objects.filter(purpose="case.merged", body__contains=master.number).count() == 1
-    services.case_resolve(case=master, by=users["worker"], note="已疏通")
+    case_resolve(case=master, by=users["worker"], note="已疏通")
     told = {m.to for m in Message.objects.filter(purpose="case.resolved")}
     assert told == {"13800000001", "13800000002"}
     assert Case.objects.search("冒水").filter(pk=master.pk).exists()
@@ -229,36 +261,36 @@ def test_merge_keeps_every_reporter_informed(world, users, make_case, routed):
 
 def test_cancel_tells_the_reporter(world, users, make_case):
     case = make_case()
-    services.case_cancel(case=case, by=users["staff"], reason="居民已自行解决")
+    case_cancel(case=case, by=users["staff"], reason="居民已自行解决")
     assert case.status == "cancelled"
     assert Message.objects.filter(purpose="case.cancelled").exists()
-    with pytest.raises(services.CaseError, match="已撤销"):
-        services.case_dispatch(case=case, unit=world.penglai_committee, by=users["staff"])
+    with pytest.raises(CaseError, match="已撤销"):
+        case_dispatch(case=case, unit=world.penglai_committee, by=users["staff"])
 
 
 def test_stale_copy_loses_with_a_clear_message(world, users, make_case):
     case = make_case()
     stale = Case.objects.get(pk=case.pk)
-    services.case_dispatch(case=case, unit=world.penglai_committee, by=users["staff"])
-    with pytest.raises(services.CaseConflict, match="刚刚已被其他人处理"):
-        services.case_dispatch(case=stale, unit=world.laoximen_office, by=users["staff"])
+    case_dispatch(case=case, unit=world.penglai_committee, by=users["staff"])
+    with pytest.raises(CaseConflict, match="刚刚已被其他人处理"):
+        case_dispatch(case=stale, unit=world.laoximen_office, by=users["staff"])
     case.refresh_from_db()
     assert case.main_unit == world.penglai_committee
 
 
 def test_worker_of_another_neighbourhood_cannot_act(world, users, make_case, routed):
     case = make_case()
-    with pytest.raises(services.CaseError, match="权限"):
-        services.case_accept(case=case, by=users["worker_tianping"])
+    with pytest.raises(CaseError, match="权限"):
+        case_accept(case=case, by=users["worker_tianping"])
 
 
 def test_consent_round_records_who_agreed_when_and_how(world, users, make_case, routed):
     case = make_case(title="粪管改道", description="陕西南路582弄11号粪管需要改道")
-    rnd = services.consent_round_open(case=case, by=users["worker"], title="粪管改道方案")
-    services.consent_record(
+    rnd = consent_round_open(case=case, by=users["worker"], title="粪管改道方案")
+    consent_record(
         round=rnd, by=users["worker"], name="李阿婆", address_text="11号101室", agrees=True, channel="in_person"
     )
-    services.consent_record(
+    consent_record(
         round=rnd,
         by=users["worker"],
         name="王先生",
@@ -267,20 +299,20 @@ def test_consent_round_records_who_agreed_when_and_how(world, users, make_case, 
         channel="phone",
         note="担心施工噪音",
     )
-    with pytest.raises(services.CaseError, match="已有记录"):
-        services.consent_record(
+    with pytest.raises(CaseError, match="已有记录"):
+        consent_record(
             round=rnd, by=users["worker"], name="李阿婆", address_text="11号101室", agrees=False, channel="phone"
         )
     assert rnd.tally() == {"agree": 1, "disagree": 1, "total": 2}
-    services.consent_round_close(round=rnd, by=users["worker"])
+    consent_round_close(round=rnd, by=users["worker"])
     assert "同意 1 户" in case.events.last().note
 
 
 def test_pause_while_waiting_on_the_resident_and_info_resumes(users, make_case, routed):
     case = make_case()
-    services.case_pause(case=case, by=users["worker"], reason="等待居民提供房产证复印件")
+    case_pause(case=case, by=users["worker"], reason="等待居民提供房产证复印件")
     assert not case.clock_running
-    services.case_add_info(case=case, note="已提供复印件", by=services.RESIDENT)
+    case_add_info(case=case, note="已提供复印件", by=RESIDENT)
     case.refresh_from_db()
     assert case.paused_at is None and case.clock_running
     assert case.events.filter(kind=K.INFO_ADDED, actor_name="居民").exists()
@@ -288,7 +320,7 @@ def test_pause_while_waiting_on_the_resident_and_info_resumes(users, make_case, 
 
 def test_case_log_appends_and_becomes_searchable(users, make_case):
     case = make_case()
-    services.case_log(case=case, by=users["worker"], note="资源已批准：借用活动室")
+    case_log(case=case, by=users["worker"], note="资源已批准：借用活动室")
     assert Case.objects.search("活动室").filter(pk=case.pk).exists()
 
 
@@ -306,7 +338,7 @@ def test_default_category_is_other(make_case):
 
 def test_a_batch_whose_key_was_taken_meanwhile_answers_with_the_first_case(world, users, make_case, monkeypatch):
     first = make_case(idempotency_key="k-taken")
-    real = services._cases_by_key
+    real = intake_actions._cases_by_key
     calls = []
 
     def probe_misses_once(keys):  # as if a concurrent writer took the key just after the probe
@@ -314,13 +346,13 @@ def test_a_batch_whose_key_was_taken_meanwhile_answers_with_the_first_case(world
         # (PostgreSQL makes no probe: its INSERT itself finds the key taken)
         return {} if len(calls) == 1 and connection.vendor != "postgresql" else real(keys)
 
-    monkeypatch.setattr(services, "_cases_by_key", probe_misses_once)
+    monkeypatch.setattr(intake_actions, "_cases_by_key", probe_misses_once)
     intake = {"title": "路灯不亮", "description": "蓬莱路", "region": world.penglai_grid, "channel": "api",
               "category": "repair", "by": users["worker"]}  # fmt: skip
-    again, fresh = services.case_create_many(
+    (again, again_created), (fresh, fresh_created) = case_create_many(
         [{**intake, "idempotency_key": "k-taken"}, {**intake, "idempotency_key": "k-new"}]
     )
-    assert again == first and again.replayed and not getattr(fresh, "replayed", False)
+    assert again == first and not again_created and fresh_created
     assert fresh.pk and fresh.number and Case.objects.count() == 2
     assert list(fresh.events.values_list("kind", flat=True)) == ["created"]
     assert first.events.count() == 1  # nothing written again for the first case

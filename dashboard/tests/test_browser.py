@@ -3,7 +3,7 @@ shaded, and the tables one tap away."""
 
 import pytest
 
-from cases import services
+from cases.actions.intake import case_create
 from org import shapes
 from tests.browser import login, save_screenshot
 
@@ -16,9 +16,7 @@ def test_the_leader_sees_the_charts_drawn_and_the_office_the_big_screen(live_ser
         ("下水道堵了", world.penglai_grid, "repair"),
         ("垃圾堆放", world.wenmiao, "sanitation"),
     ]:
-        services.case_create(
-            title=title, description=title, region=region, channel="desk", category=category, by=users["staff"]
-        )
+        case_create(title=title, description=title, region=region, channel="desk", category=category, by=users["staff"])
     square = [[121.48, 31.21], [121.49, 31.21], [121.49, 31.22], [121.48, 31.22], [121.48, 31.21]]
     shapes.load(
         {

@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import AuditEntry
-from cases import services
+from cases.actions.intake import case_create
 from org import shapes
 from org.models import Region
 from renewal.models import Certificate, Plot, RenewalProject
@@ -31,9 +31,9 @@ def chart_data(html: str, chart_id: str) -> dict:
 @pytest.fixture
 def cases_here_and_there(world, users):
     def make(region, title, category="repair"):
-        return services.case_create(
+        return case_create(
             title=title, description=title, region=region, channel="desk", category=category, by=users["staff"]
-        )
+        )[0]
 
     make(world.penglai_grid, "楼道灯坏了")
     make(world.penglai_grid, "下水道堵了")

@@ -6,20 +6,22 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cases import services
+from cases.actions.intake import case_create
+from cases.actions.workflow import case_dispatch, case_resolve, case_visit
 
 
 @pytest.fixture
 def some_cases(world, users):
     def make(region, title):
-        return services.case_create(
+        case, _created = case_create(
             title=title, description=title, region=region, channel="desk", category="repair", by=users["staff"]
         )
+        return case
 
     a = make(world.penglai_grid, "楼道灯坏了")
-    services.case_dispatch(case=a, unit=world.penglai_committee, by=users["staff"])
-    services.case_resolve(case=a, by=users["worker"], note="已修")
-    services.case_visit(case=a, by=users["worker"], verdict="satisfied")
+    case_dispatch(case=a, unit=world.penglai_committee, by=users["staff"])
+    case_resolve(case=a, by=users["worker"], note="已修")
+    case_visit(case=a, by=users["worker"], verdict="satisfied")
     make(world.wenmiao, "垃圾堆放")
     make(world.shaanxi_grid, "陕西南路粪管")
     return a
@@ -72,11 +74,11 @@ def test_dashboard_query_count_is_fixed(client_for, users, world):
     from django.test.utils import CaptureQueriesContext
 
     def add(region, category, unit):
-        case = services.case_create(
+        case, _created = case_create(
             title="楼道灯坏了", description="楼道灯坏了", region=region, channel="desk", category=category,
             by=users["staff"],
         )  # fmt: skip
-        services.case_dispatch(case=case, unit=unit, by=users["staff"])
+        case_dispatch(case=case, unit=unit, by=users["staff"])
 
     def count(url):
         with CaptureQueriesContext(connection) as ctx:

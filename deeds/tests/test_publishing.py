@@ -1,8 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from cases.actions.intake import case_create
 from cases.models import Case
-from cases.services import case_create
 from deeds import services
 from deeds.models import Story
 from deeds.sanitize import clean_html
@@ -59,7 +59,7 @@ def test_publishing_refuses_a_phone_or_id_number(world, writer, reviewer, leak):
 
 
 def test_publishing_flags_residents_names_from_linked_cases(world, writer, reviewer, deed):
-    case = case_create(
+    case, _created = case_create(
         title="院子粪管污水外溢",
         description="雨天污水满溢",
         region=world.shaanxi,

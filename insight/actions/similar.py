@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import services as case_services
+from cases.actions.workflow import case_merge
 from cases.models import Case
 from org.models import Region
 from people.models import Address
@@ -154,6 +154,6 @@ def merge_into(*, case: Case, into: Case, by) -> Case:
     """One click from "possibly the same issue": the newer case joins the older one (合并)."""
     if case.created_at < into.created_at and into.is_open and into.status != Case.Status.RESOLVED:
         case, into = into, case
-    return case_services.case_merge(
+    return case_merge(
         case=case, into=into, by=by, note=_("与 %(n)s 为同一问题（相似诉求提示），合并办理。") % {"n": into.number}
     )

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from cases import services as case_services
+from cases.errors import CaseError
 from cases.models import Category
 
 from .. import textmodel
@@ -25,7 +25,7 @@ def conf(name: str, default):
     return getattr(settings, name, default)
 
 
-class InsightError(case_services.CaseError):
+class InsightError(CaseError):
     """A request insight refuses, with a message for the person who asked."""
 
 

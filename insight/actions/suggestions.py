@@ -19,8 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from cases import services as case_services
+from cases.actions.workflow import case_categorize, case_dispatch
+from cases.errors import CaseError
 from cases.models import Case, Category
+from cases.permissions import can_dispatch
+from cases.routing import find_routing_rule
 
 from .. import textmodel
 from ..models import RoutingModel, Suggestion
@@ -86,7 +89,7 @@ def _rule_for(category: Category, region) -> dict:
     key = (category.pk, region.pk)
     hit = rule_cache.get(key)
     if hit is None or time.monotonic() - hit[0] > ACTIVE_TTL:
-        rule = case_services.find_routing_rule(category, region)
+        rule = find_routing_rule(category, region)
         value = {
             "unit_id": rule.main_unit_id if rule else None,
             "unit": rule.main_unit.name if rule else "",
@@ -165,7 +168,7 @@ def _auto_dispatch(case: Case, suggested: Suggested, suggestion: Suggestion, *, 
     try:
         with transaction.atomic():
             _apply(case=case, category=category, by=by, note=note)
-    except case_services.CaseError as exc:  # someone was faster: the suggestion stays a suggestion
+    except CaseError as exc:  # someone was faster: the suggestion stays a suggestion
         log.info("auto-dispatch of case %s skipped: %s", case.pk, exc)
     else:
         Suggestion.objects.filter(pk=suggestion.pk).update(
@@ -177,13 +180,11 @@ def _auto_dispatch(case: Case, suggested: Suggested, suggestion: Suggestion, *, 
 def _apply(*, case: Case, category: Category, by, note: str) -> Case:
     """Set the category (if it differs) and dispatch to the unit the routing rules give."""
     if case.category_id != category.pk:
-        case_services.case_categorize(case=case, category=category, by=by, note=note)
+        case_categorize(case=case, category=category, by=by, note=note)
     if case.status == Case.Status.NEW:
-        rule = case_services.find_routing_rule(category, case.region)
+        rule = find_routing_rule(category, case.region)
         if rule is not None:
-            case_services.case_dispatch(
-                case=case, unit=rule.main_unit, co_units=list(rule.co_units.all()), by=by, note=note
-            )
+            case_dispatch(case=case, unit=rule.main_unit, co_units=list(rule.co_units.all()), by=by, note=note)
     return case
 
 
@@ -205,7 +206,7 @@ def suggestion_accept(*, case: Case, code: str, by) -> Case:
     """One click: the case takes the chosen category and goes to the unit the routing rules give
     (the case stays in the inbox when no rule decides). Recorded on the suggestion as accepted (the
     best suggestion was taken) or as a correction (another one)."""
-    if not case_services.can_dispatch(by, case):
+    if not can_dispatch(by, case):
         raise InsightError(_("您没有权限对这件诉求派单。"))
     if not case.is_open:
         raise InsightError(_("诉求已经结束，不能再改分类。"))

@@ -5,7 +5,7 @@ from django import template
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from cases.services import can_dispatch
+from cases.permissions import can_dispatch
 
 from ..actions import suggestions
 

@@ -3,7 +3,7 @@ test world, a case maker, and a clean in-process model cache around every test."
 
 import pytest
 
-from cases import services as case_services
+from cases.actions.intake import case_create
 from cases.models import Category, RoutingRule
 from insight.actions import store
 
@@ -50,6 +50,7 @@ def make_case(world, users, categories):
             "reporter_name": "张阿姨",
         }
         defaults.update(kwargs)
-        return case_services.case_create(**defaults)
+        case, _created = case_create(**defaults)
+        return case
 
     return make

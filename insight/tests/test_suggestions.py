@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from audit.models import AuditEntry
-from cases import services as case_services
+from cases.actions.workflow import case_categorize, case_dispatch
 from cases.models import Case, Category
 from insight.actions import store, suggestions, training
 from insight.models import RoutingModel, Suggestion
@@ -25,7 +25,7 @@ def history(make_case, rules, users, world, settings):
         title, _sep, rest = row["text"].partition("，")
         case = make_case(title=title, description=row["text"], category=row["category"])
         if case.status == Case.Status.NEW:
-            case_services.case_dispatch(case=case, unit=world.laoximen_office, by=users["staff"])
+            case_dispatch(case=case, unit=world.laoximen_office, by=users["staff"])
         made.append(case)
     return made
 
@@ -148,8 +148,8 @@ def test_one_click_accept_and_corrections_feed_training(trained, make_case, user
 def test_dispatching_by_hand_settles_the_suggestion(make_case, rules, users, world):
     case = make_case(title="下水道堵了", description="底楼下水道堵塞，污水倒灌。")
     s = suggestions.suggest_for_case(case=case)
-    case_services.case_categorize(case=case, category="sanitation", by=users["staff"])
-    case_services.case_dispatch(case=case, unit=world.penglai_committee, by=users["staff"])
+    case_categorize(case=case, category="sanitation", by=users["staff"])
+    case_dispatch(case=case, unit=world.penglai_committee, by=users["staff"])
     assert suggestions.feedback_sweep() == 1
     s.refresh_from_db()
     assert s.accepted is False and s.final_category == Category.objects.get(code="sanitation")

@@ -1,7 +1,7 @@
 import datetime
 
+from cases.actions.intake import case_create
 from cases.models import Case, CaseEvent
-from cases.services import case_create
 from resources import services
 from resources.models import Booking, ResourceGrant
 
@@ -9,7 +9,7 @@ from .conftest import NOW, at
 
 
 def piano_case(world, staff):
-    return case_create(
+    case, _created = case_create(
         title="走读学生课后没有钢琴练习",
         description="几位同学租住在学校附近，租房里没有钢琴。",
         region=world.shaanxi,
@@ -17,6 +17,7 @@ def piano_case(world, staff):
         category="resources",
         by=staff,
     )
+    return case
 
 
 def test_case_resolved_by_granting_a_recurring_booking(world, piano_room, staff_tp, tianping_resident):

@@ -48,11 +48,11 @@ def test_resident_signs_up_on_the_phone_and_staff_approve(world, users, client_f
 
 
 def test_case_offered_to_the_best_match_and_declined_on_the_phone(world, users, client_for):
-    from cases.services import case_create
+    from cases.actions.intake import case_create
 
     v = volunteer(world, user=users["volunteer"])
     volunteer(world, name="王医生", skills=(("医生", 3),))
-    case = case_create(
+    case, _created = case_create(
         title="遗产继承咨询",
         description="老伴去世后房产继承",
         region=world.penglai,
