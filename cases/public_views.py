@@ -7,22 +7,18 @@ A verified case id is kept in the session for an hour; nothing else identifies t
 import time
 
 from django.contrib import messages
-from django.core import signing
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from lib.files import send
-
 from . import forms, services
-from .models import Attachment, Case, Category
+from .models import Case, Category
+from .public_photos import photo_token
 
 SESSION_KEY = "cases_tracked"
 TRACK_TTL = 3600
-PHOTO_SALT = "cases.public-photo"
 
 
 def _tracked(request) -> dict:
@@ -159,23 +155,3 @@ def public_case(request):
             "rate_form": rate_form,
         },
     )
-
-
-def photo_token(attachment) -> str:
-    """The signed name of one photo's thumbnail for the tracking page: it is given only to a resident
-    who has just proved the case is theirs, and it expires with their tracking session."""
-    return signing.dumps(attachment.pk, salt=PHOTO_SALT, compress=True)
-
-
-@never_cache
-def public_photo(request, token):
-    """A photo thumbnail on the resident's tracking page. Photos are private (minhu/files.py): without
-    a valid token, an expired one or a made-up one, the answer is 404."""
-    try:
-        pk = signing.loads(token, salt=PHOTO_SALT, max_age=TRACK_TTL)
-    except signing.BadSignature:
-        raise Http404 from None
-    attachment = Attachment.objects.filter(pk=pk).only("thumbnail").first()
-    if attachment is None:
-        raise Http404
-    return send(attachment.thumbnail.name)

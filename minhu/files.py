@@ -15,7 +15,7 @@ by Django in the demo.
   only while that story is published.
 - ``imports/`` and anything else: nobody (an import sheet is deleted when its job ends).
 
-Residents following their own case see its photos through ``cases.public_views.public_photo``
+Residents following their own case see its photos through ``cases.public_photos.public_photo``
 (a signed, short-lived token), not through this door.
 """
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from PIL import Image
 
 from audit.models import AuditEntry
-from cases import public_views
+from cases import public_photos, public_views
 from cases import services as case_services
 from deeds import services as deed_services
 
@@ -125,11 +125,11 @@ def test_tracking_page_shows_photos_through_a_token(case, client, settings):
 
 def test_tracking_photo_token_expires_with_the_tracking_session(case, monkeypatch):
     attachment = case.attachments.get()
-    fresh = public_views.photo_token(attachment)
+    fresh = public_photos.photo_token(attachment)
     assert Client().get(reverse("cases:public_photo", args=[fresh])).status_code == 200
-    issued = int(time.time()) - public_views.TRACK_TTL - 1  # a token given out over an hour ago
+    issued = int(time.time()) - public_photos.PHOTO_TTL - 1  # a token given out over an hour ago
     monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(issued))
-    stale = public_views.photo_token(attachment)
+    stale = public_photos.photo_token(attachment)
     monkeypatch.undo()
     assert Client().get(reverse("cases:public_photo", args=[stale])).status_code == 404
 
