@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 
 from . import forms, services
 from .models import Case, Category
-from .public_photos import photo_token
+from .public_photos import photo_url
 
 SESSION_KEY = "cases_tracked"
 TRACK_TTL = 3600
@@ -150,7 +150,7 @@ def public_case(request):
             "case": case,
             "shown": shown,
             "events": [e for e in shown.events.all() if e.is_public],
-            "photos": [(a, photo_token(a)) for a in shown.attachments.all()],
+            "photos": [(a, photo_url(a)) for a in shown.attachments.all()],
             "info_form": info_form,
             "rate_form": rate_form,
         },

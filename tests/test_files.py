@@ -134,6 +134,21 @@ def test_tracking_photo_token_expires_with_the_tracking_session(case, monkeypatc
     assert Client().get(reverse("cases:public_photo", args=[stale])).status_code == 404
 
 
+def test_tracking_tokens_name_one_file_each(case, world, users):
+    from deeds import services as deeds_services
+
+    attachment = case.attachments.get()
+    full = Client().get(public_photos.photo_url(attachment, public_photos.IMAGE))
+    thumb = Client().get(public_photos.photo_url(attachment))
+    assert full.status_code == thumb.status_code == 200 and body(full) != body(thumb)
+    deed = deeds_services.deed_save(by=users["staff"], title="楼道灯更换", region=world.penglai, cases=[case])
+    photo = deeds_services.deed_add_photo(deed=deed, upload=jpeg(), kind="after", by=users["staff"])
+    assert body(Client().get(public_photos.photo_url(photo)))[:2] == b"\xff\xd8"
+    # a token signed for something else (another salt) opens nothing
+    other = signing.dumps(["i", attachment.pk], salt="another.purpose", compress=True)
+    assert Client().get(reverse("cases:public_photo", args=[other])).status_code == 404
+
+
 # Stories: originals private, public copies of published stories ------------------------------
 
 
