@@ -8,9 +8,7 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.core import signing
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +16,6 @@ from django.views.decorators.cache import never_cache
 
 from lib import ratelimit
 from lib.client_ip import client_ip
-from lib.files import send
 from org.actors import RESIDENT
 
 from . import forms
@@ -26,11 +23,11 @@ from .actions.intake import case_create
 from .actions.tracking import tracking_code_check, tracking_code_send
 from .actions.workflow import case_add_info, case_visit
 from .errors import CaseError
-from .models import Attachment, Case, Category
+from .models import Case, Category
+from .public_photos import photo_url
 
 SESSION_KEY = "cases_tracked"
 TRACK_TTL = 3600
-PHOTO_SALT = "cases.public-photo"
 TRACK_FIND_WINDOW = 3600
 
 
@@ -178,28 +175,8 @@ def public_case(request):
             "case": case,
             "shown": shown,
             "events": [e for e in shown.events.all() if e.is_public],
-            "photos": [(a, photo_token(a)) for a in shown.attachments.all()],
+            "photos": [(a, photo_url(a)) for a in shown.attachments.all()],
             "info_form": info_form,
             "rate_form": rate_form,
         },
     )
-
-
-def photo_token(attachment) -> str:
-    """The signed name of one photo's thumbnail for the tracking page: it is given only to a resident
-    who has just proved the case is theirs, and it expires with their tracking session."""
-    return signing.dumps(attachment.pk, salt=PHOTO_SALT, compress=True)
-
-
-@never_cache
-def public_photo(request, token):
-    """A photo thumbnail on the resident's tracking page. Photos are private (minhu/files.py): without
-    a valid token, an expired one or a made-up one, the answer is 404."""
-    try:
-        pk = signing.loads(token, salt=PHOTO_SALT, max_age=TRACK_TTL)
-    except signing.BadSignature:
-        raise Http404 from None
-    attachment = Attachment.objects.filter(pk=pk).only("thumbnail").first()
-    if attachment is None:
-        raise Http404
-    return send(attachment.thumbnail.name)

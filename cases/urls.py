@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public_views, views
+from . import public_photos, public_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -18,5 +18,5 @@ urlpatterns = [
     path("public/done/<str:number>/", public_views.public_done, name="public_done"),
     path("public/track/", public_views.public_track, name="public_track"),
     path("public/case/", public_views.public_case, name="public_case"),
-    path("public/photo/<str:token>/", public_views.public_photo, name="public_photo"),
+    path("public/photo/<str:token>/", public_photos.public_photo, name="public_photo"),
 ]

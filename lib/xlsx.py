@@ -1,13 +1,8 @@
 """Spreadsheet reading and writing (openpyxl), shared by every import and export.
 
 Who relies on this: people imports/exports, renewal certificate import, audit export, dashboard
-reports, the case list, event reports, guides and the volunteer service-hour ledger. It is the one
-writer of spreadsheets in Minhu (``lib/tests/test_xlsx.py`` fails when another module builds a
-workbook or a CSV on its own): every cell it writes goes through ``safe_cell``, so text a resident
-typed (a case title, a note) can never become a live formula in the reader's Excel or WPS.
-
-Imports read the first sheet by Chinese header names, so staff may reorder or add columns; every
-row comes back with its spreadsheet row number so error messages can name it ("第 12 行").
+reports. Imports read the first sheet by Chinese header names, so staff may reorder or add columns;
+every row comes back with its spreadsheet row number so error messages can name it ("第 12 行").
 """
 
 import datetime
@@ -130,6 +125,12 @@ def read_rows(file, columns) -> list[tuple[int, dict]]:
         workbook.close()
 
 
+# This module is the one writer of spreadsheets in Minhu — the case list, residents, the audit log,
+# the volunteer service-hour ledger, event reports, leaders' figures, guides — and
+# tests/test_exports.py fails when another module builds a workbook or a CSV of its own: every cell
+# written goes through ``safe_cell``, so text a resident typed (a case title through the public form)
+# never becomes a live formula in the reader's Excel or WPS.
+#
 # A cell whose text starts with one of these is a formula to Excel, WPS or LibreOffice (or becomes
 # one once a CSV is opened): "=HYPERLINK(…)", "+1+cmd|…", "-2+3", "@SUM(…)"; a leading tab or
 # carriage return is stripped by some readers, leaving the formula behind it.

@@ -15,7 +15,7 @@ by Django in the demo.
   only while that story is published.
 - ``imports/`` and anything else: nobody (an import sheet is deleted when its job ends).
 
-Residents following their own case see its photos through ``cases.public_views.public_photo``
+Residents following their own case see its photos through ``cases.public_photos.public_photo``
 (a signed, short-lived token), not through this door.
 """
 
@@ -24,34 +24,35 @@ from django.http import Http404
 
 from audit.models import AuditEntry
 from audit.services import record
-from cases.models import Attachment
+from cases.models import Attachment, Case
 from cases.selectors import get_case_for_user
 from deeds.files import parse_public_name
 from deeds.models import DeedPhoto, Story, StoryPhoto
 from deeds.views import READERS, get_deed_for_user, get_story_for_user
 from lib.files import safe_name, send
 from org.access import holds_role
-from org.models import STAFF_ROLES, Role
 
 
 def _case_file(request, name: str):
-    if not holds_role(request.user, *STAFF_ROLES, Role.PARTNER):
-        raise Http404
     # cases_attachment image/thumbnail indexes serve this lookup
     attachment = Attachment.objects.filter(Q(image=name) | Q(thumbnail=name)).first()
     if attachment is None:
         raise Http404
+    if name != attachment.image.name:
+        # A thumbnail (several on every case page): the case's own scoping rule, as one EXISTS query.
+        if not Case.objects.visible_to(request.user).filter(pk=attachment.case_id).exists():
+            raise Http404
+        return send(name)
     case = get_case_for_user(request.user, attachment.case_id)
-    if name == attachment.image.name:
-        record(
-            actor=request.user,
-            action="cases.attachment.view",
-            kind=AuditEntry.Kind.VIEW,
-            obj=attachment,
-            region=case.region,
-            detail={"诉求": case.number},
-            request=request,
-        )
+    record(
+        actor=request.user,
+        action="cases.attachment.view",
+        kind=AuditEntry.Kind.VIEW,
+        obj=attachment,
+        region=case.region,
+        detail={"诉求": case.number},
+        request=request,
+    )
     return send(name)
 
 

@@ -145,22 +145,6 @@ def _fail(job: ImportJob, errors: list[dict], *, total=None) -> None:
     )
 
 
-def import_run(*, job_id: int) -> ImportJob:
-    """Process one pending job (called by the task). Safe to call twice: only one run claims it."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
-        status=ImportJob.Status.VALIDATING
-    )
-    job = ImportJob.objects.select_related("region", "created_by").get(pk=job_id)
-    if not claimed:
-        return job
-    importer = get_importer(job.kind)
-    try:
-        return _run(job, importer)
-    finally:
-        # 5. the sheet goes, whatever happened above (an exception still propagates to the task).
-        discard_file(job)
-
-
 def discard_file(job: ImportJob) -> None:
     """Delete a job's uploaded sheet and forget its name. Safe to call again."""
     name = ImportJob.objects.filter(pk=job.pk).values_list("file", flat=True).first()
@@ -170,7 +154,23 @@ def discard_file(job: ImportJob) -> None:
     job.file.name = ""
 
 
-def _run(job: ImportJob, importer: Importer) -> ImportJob:
+def import_run(*, job_id: int) -> ImportJob:
+    """Process one pending job (called by the task). Safe to call twice: only one run claims it."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
+        status=ImportJob.Status.VALIDATING
+    )
+    job = ImportJob.objects.select_related("region", "created_by").get(pk=job_id)
+    if not claimed:
+        return job
+    try:
+        return _run(job)
+    finally:
+        # 5. the sheet goes, whatever happened above (an exception still propagates to the task).
+        discard_file(job)
+
+
+def _run(job: ImportJob) -> ImportJob:
+    importer = get_importer(job.kind)
     try:
         # 1. read the file
         try:

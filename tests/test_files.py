@@ -18,7 +18,7 @@ from django.urls import reverse
 from PIL import Image
 
 from audit.models import AuditEntry
-from cases import public_views
+from cases import public_photos, public_views
 from cases.actions.intake import case_create
 from deeds import services as deed_services
 
@@ -125,13 +125,28 @@ def test_tracking_page_shows_photos_through_a_token(case, client, settings):
 
 def test_tracking_photo_token_expires_with_the_tracking_session(case, monkeypatch):
     attachment = case.attachments.get()
-    fresh = public_views.photo_token(attachment)
+    fresh = public_photos.photo_token(attachment)
     assert Client().get(reverse("cases:public_photo", args=[fresh])).status_code == 200
-    issued = int(time.time()) - public_views.TRACK_TTL - 1  # a token given out over an hour ago
+    issued = int(time.time()) - public_photos.PHOTO_TTL - 1  # a token given out over an hour ago
     monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(issued))
-    stale = public_views.photo_token(attachment)
+    stale = public_photos.photo_token(attachment)
     monkeypatch.undo()
     assert Client().get(reverse("cases:public_photo", args=[stale])).status_code == 404
+
+
+def test_tracking_tokens_name_one_file_each(case, world, users):
+    from deeds import services as deeds_services
+
+    attachment = case.attachments.get()
+    full = Client().get(public_photos.photo_url(attachment, public_photos.IMAGE))
+    thumb = Client().get(public_photos.photo_url(attachment))
+    assert full.status_code == thumb.status_code == 200 and body(full) != body(thumb)
+    deed = deeds_services.deed_save(by=users["staff"], title="楼道灯更换", region=world.penglai, cases=[case])
+    photo = deeds_services.deed_add_photo(deed=deed, upload=jpeg(), kind="after", by=users["staff"])
+    assert body(Client().get(public_photos.photo_url(photo)))[:2] == b"\xff\xd8"
+    # a token signed for something else (another salt) opens nothing
+    other = signing.dumps(["i", attachment.pk], salt="another.purpose", compress=True)
+    assert Client().get(reverse("cases:public_photo", args=[other])).status_code == 404
 
 
 # Stories: originals private, public copies of published stories ------------------------------

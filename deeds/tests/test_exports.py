@@ -211,3 +211,20 @@ def test_story_pdf_leaves_out_an_img_that_is_not_a_picture(client_for, world, wr
     story = write_story(writer, world, body=body)
     response = client_for(writer).get(reverse("deeds:story_pdf", args=[story.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+
+def test_story_public_copies_command_repairs_stories_published_before_copies(world, writer, reviewer):
+    from django.core.management import call_command
+    from django.test import Client
+
+    from deeds import files
+
+    story = published_story(world, writer, reviewer)
+    copy = "/media/" + files.public_name(story, story.photos.get())
+    files.remove_public_copies(story)  # as a story published by an older release
+    assert Client().get(copy).status_code == 404
+    out = io.StringIO()
+    call_command("story_public_copies", stdout=out)
+    assert "would copy the photos of 1 stories" in out.getvalue() and Client().get(copy).status_code == 404
+    call_command("story_public_copies", "--commit", stdout=io.StringIO())
+    assert Client().get(copy).status_code == 200

@@ -1,3 +1,5 @@
+import io
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audit.models import AuditEntry
@@ -143,3 +145,28 @@ def test_the_sheet_is_deleted_when_the_import_crashes(world, settings, django_ca
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
     assert stored_sheets(settings) == [] and not job.file
+
+
+def test_imports_purge_deletes_sheets_an_older_release_left(world, settings):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.core.management import call_command
+
+    def job(status, name):
+        j = ImportJob(kind="people.residents", filename=name, region=world.penglai, status=status)
+        j.file.save(name, ContentFile(b"PK full ID numbers"), save=False)
+        j.save()
+        return j
+
+    done, failed = job(ImportJob.Status.DONE, "done.xlsx"), job(ImportJob.Status.FAILED, "failed.xlsx")
+    waiting = job(ImportJob.Status.PENDING, "waiting.xlsx")
+    default_storage.save("imports/2025/01/居民-无任务.xlsx", ContentFile(b"PK"))
+    assert len(stored_sheets(settings)) == 4
+    out = io.StringIO()
+    call_command("imports_purge", stdout=out)
+    assert "would delete 3 files" in out.getvalue() and len(stored_sheets(settings)) == 4  # a dry run by default
+    call_command("imports_purge", "--commit", stdout=io.StringIO())
+    assert [p.name for p in stored_sheets(settings)] == [waiting.file.name.rsplit("/", 1)[-1]]
+    for j in (done, failed):
+        j.refresh_from_db()
+        assert not j.file
