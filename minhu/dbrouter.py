@@ -27,6 +27,7 @@ import contextlib
 import contextvars
 import functools
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 COOKIE = "minhu_wrote"
 _WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "TRUNCATE")
+_CTE_WRITE = re.compile(r"\bAS\s*\(\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -162,8 +164,16 @@ def _note_write():
         _reading.set(Reading(DEFAULT_DB_ALIAS, "wrote", reading.lag))
 
 
+def _is_write(sql: str) -> bool:
+    head = sql.lstrip()[:10].upper()
+    if head.startswith(_WRITES):
+        return True
+    # A data-modifying CTE (lib.db.insert_all: WITH i0 AS (INSERT ... RETURNING ...) SELECT ...).
+    return head.startswith("WITH") and _CTE_WRITE.search(sql) is not None
+
+
 def _watch_writes(execute, sql, params, many, context):
-    if sql.lstrip().upper().startswith(_WRITES):
+    if _is_write(sql):
         _note_write()
     return execute(sql, params, many, context)
 

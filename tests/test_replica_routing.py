@@ -145,6 +145,14 @@ def test_a_browser_that_just_wrote_reads_the_primary_until_the_replica_has_caugh
     assert served.touched(read_replica, "cases_") and not served.touched("default", "cases_")
 
 
+def test_writes_are_told_from_reads_in_raw_sql():
+    assert dbrouter._is_write("INSERT INTO cases_case (title) VALUES (%s)")
+    assert dbrouter._is_write('WITH i0 AS (INSERT INTO "cases_case" ("title") VALUES (%s) RETURNING 0, "id") SELECT 1')
+    assert dbrouter._is_write("WITH moved AS (DELETE FROM cases_figures_delta RETURNING *) SELECT 1")
+    assert not dbrouter._is_write('WITH parts AS (SELECT "updated_at" FROM cases_case) SELECT * FROM parts')
+    assert not dbrouter._is_write("SELECT 1")
+
+
 def test_a_form_post_never_reads_the_replica(read_replica, world):
     assert dbrouter.choose(RequestFactory().post("/")).reason == "unsafe-method"
 
