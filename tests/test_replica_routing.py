@@ -97,6 +97,13 @@ def test_case_search_and_export_read_the_replica(client_for, users, read_replica
     assert listed.status_code == 200 and cases_on_record[0].number in listed.content.decode()
     assert served.touched(read_replica, "cases_case") and not served.touched("default", "cases_case")
 
+    client.cookies.pop(dbrouter.COOKIE, None)
+    with Served("default", read_replica) as served:
+        exported = client.get(reverse("cases:export"), {"q": "楼道"})
+    assert exported.status_code == 200 and exported["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert served.touched(read_replica, "cases_case") and not served.touched("default", "cases_case")
+    assert any("audit_auditentry" in sql for sql in served.sql["default"])  # the export is recorded on the primary
+
 
 def test_without_a_replica_every_read_is_the_primarys(client_for, users, cases_on_record):
     assert dbrouter.choose().reason == "no-replica"
