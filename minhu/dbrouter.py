@@ -225,8 +225,10 @@ class ReplicaRouter:
     """DATABASE_ROUTERS entry: reads inside ``use_replica`` to the replica, every write to the primary."""
 
     def db_for_read(self, model, **hints):
+        # Outside a replica-safe block: the primary, even for an object read from the replica earlier (Django would
+        # otherwise follow the object's own database).
         reading = _reading.get()
-        return reading.alias if reading is not None else None
+        return reading.alias if reading is not None else DEFAULT_DB_ALIAS
 
     def db_for_write(self, model, **hints):
         _note_write()
