@@ -367,11 +367,13 @@ class Drill:
             return [
                 f"dashboard pages during the pause: {counts}"
                 f" (replica: read from it{shown}; lagging: over 10 s behind, read from the primary; "
-                "wrote-recently: the leader's login keeps them on the primary for 10 s)",
+                "wrote-recently: a write of the leader's in the last 10 s keeps them on the primary)",
                 f"after catching up: {back} of {len(after)} from the replica",
             ]
 
-        return self.phase("replica-lag", "replica lag (replay paused 15 s)", inject, teardown=teardown, post=5)
+        # pre=12: the leader's login (a write) keeps the dashboard on the primary for its first 10 s; the pause starts
+        # once the dashboard reads the replica.
+        return self.phase("replica-lag", "replica lag (replay paused 15 s)", inject, teardown=teardown, pre=12, post=5)
 
     def nightly_clock(self):
         row = drill_checks.Row(fault="nightly jobs' clock", lost="—", doubled="—", stuck="—", bad_5xx="—", recovery="—")

@@ -27,6 +27,7 @@ import contextlib
 import contextvars
 import functools
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 COOKIE = "minhu_wrote"
 _WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "TRUNCATE")
+_CTE_WRITE = re.compile(r"\bAS\s*\(\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -162,8 +164,16 @@ def _note_write():
         _reading.set(Reading(DEFAULT_DB_ALIAS, "wrote", reading.lag))
 
 
+def _is_write(sql: str) -> bool:
+    head = sql.lstrip()[:10].upper()
+    if head.startswith(_WRITES):
+        return True
+    # A data-modifying CTE (lib.db.insert_all: WITH i0 AS (INSERT ... RETURNING ...) SELECT ...).
+    return head.startswith("WITH") and _CTE_WRITE.search(sql) is not None
+
+
 def _watch_writes(execute, sql, params, many, context):
-    if sql.lstrip().upper().startswith(_WRITES):
+    if _is_write(sql):
         _note_write()
     return execute(sql, params, many, context)
 
@@ -215,8 +225,10 @@ class ReplicaRouter:
     """DATABASE_ROUTERS entry: reads inside ``use_replica`` to the replica, every write to the primary."""
 
     def db_for_read(self, model, **hints):
+        # Outside a replica-safe block: the primary, even for an object read from the replica earlier (Django would
+        # otherwise follow the object's own database).
         reading = _reading.get()
-        return reading.alias if reading is not None else None
+        return reading.alias if reading is not None else DEFAULT_DB_ALIAS
 
     def db_for_write(self, model, **hints):
         _note_write()

@@ -97,6 +97,13 @@ def test_case_search_and_export_read_the_replica(client_for, users, read_replica
     assert listed.status_code == 200 and cases_on_record[0].number in listed.content.decode()
     assert served.touched(read_replica, "cases_case") and not served.touched("default", "cases_case")
 
+    client.cookies.pop(dbrouter.COOKIE, None)
+    with Served("default", read_replica) as served:
+        exported = client.get(reverse("cases:export"), {"q": "楼道"})
+    assert exported.status_code == 200 and exported["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert served.touched(read_replica, "cases_case") and not served.touched("default", "cases_case")
+    assert any("audit_auditentry" in sql for sql in served.sql["default"])  # the export is recorded on the primary
+
 
 def test_without_a_replica_every_read_is_the_primarys(client_for, users, cases_on_record):
     assert dbrouter.choose().reason == "no-replica"
@@ -143,6 +150,14 @@ def test_a_browser_that_just_wrote_reads_the_primary_until_the_replica_has_caugh
     with Served("default", read_replica) as served:
         assert client.get(reverse("dashboard:index")).status_code == 200
     assert served.touched(read_replica, "cases_") and not served.touched("default", "cases_")
+
+
+def test_writes_are_told_from_reads_in_raw_sql():
+    assert dbrouter._is_write("INSERT INTO cases_case (title) VALUES (%s)")
+    assert dbrouter._is_write('WITH i0 AS (INSERT INTO "cases_case" ("title") VALUES (%s) RETURNING 0, "id") SELECT 1')
+    assert dbrouter._is_write("WITH moved AS (DELETE FROM cases_figures_delta RETURNING *) SELECT 1")
+    assert not dbrouter._is_write('WITH parts AS (SELECT "updated_at" FROM cases_case) SELECT * FROM parts')
+    assert not dbrouter._is_write("SELECT 1")
 
 
 def test_a_form_post_never_reads_the_replica(read_replica, world):

@@ -10,7 +10,9 @@ from tests.browser import login, save_screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_leader_sees_the_charts_drawn_and_the_office_the_big_screen(live_server, desktop_page, world, users):
+def test_the_leader_sees_the_charts_drawn_and_the_office_the_big_screen(
+    live_server, desktop_page, shipped_data, world, users
+):
     for title, region, category in [
         ("楼道灯坏了", world.penglai_grid, "repair"),
         ("下水道堵了", world.penglai_grid, "repair"),

@@ -29,7 +29,7 @@ def chart_data(html: str, chart_id: str) -> dict:
 
 
 @pytest.fixture
-def cases_here_and_there(world, users):
+def cases_here_and_there(shipped_data, world, users):
     def make(region, title, category="repair"):
         return case_create(
             title=title, description=title, region=region, channel="desk", category=category, by=users["staff"]
