@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 
 from audit.services import record_view
 from lib.forms import form_action
+from org.access import role_required
+from org.models import STAFF_ROLES
 from people.models import Resident
 from people.services import get_resident_for_user
 
@@ -51,17 +53,6 @@ from .models import (
     WellState,
 )
 from .tasks import plan_round
-
-
-def staff_required(view):
-    @functools.wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not selectors.is_care_staff(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -99,7 +90,7 @@ def home(request):
     )
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def rounds_generate(request):
     today = timezone.localdate()
@@ -183,19 +174,19 @@ def _round_context(rnd):
     return {"round": rnd, "sheets": sheets, "count": len(deliveries)}
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def round_detail(request, pk):
     rnd = selectors.get_round_for_user(request.user, pk)
     return render(request, "care/round_detail.html", _round_context(rnd))
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def round_sheet(request, pk):
     rnd = selectors.get_round_for_user(request.user, pk)
     return render(request, "care/round_sheet.html", _round_context(rnd))
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def round_plan(request, pk):
     """Route optimisation runs in the task queue; the page shows the plan once it is written."""
@@ -206,7 +197,7 @@ def round_plan(request, pk):
 
 
 # Recipients --------------------------------------------------------------------------------------------
-@staff_required
+@role_required(*STAFF_ROLES)
 def recipient_list(request):
     recipients = (
         CareRecipient.objects.visible_to(request.user)
@@ -223,7 +214,7 @@ def recipient_list(request):
     )
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def recipient_new(request):
     """Enrolment, step 1: find the resident (in the worker's own regions, not yet enrolled)."""
     q = (request.GET.get("q") or "").strip()
@@ -238,7 +229,7 @@ def recipient_new(request):
     return render(request, "care/recipient_new.html", {"q": q, "found": found})
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def recipient_enrol(request, resident_pk):
     """Enrolment, step 2: the person's facts, consent and emergency contacts, through care.actions.enrolment."""
     resident = get_resident_for_user(request.user, resident_pk)
@@ -260,7 +251,7 @@ def recipient_enrol(request, resident_pk):
     return render(request, "care/recipient_form.html", {"resident": resident, "form": form, "contacts": contacts})
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def recipient_edit(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     if recipient.status == CareRecipient.Status.ENDED:
@@ -284,7 +275,7 @@ def _contact_for(user, pk) -> EmergencyContact:
     return contact
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def contact_edit(request, pk):
     contact = _contact_for(request.user, pk)
     form = ContactEditForm(request.POST or None, initial={"name": contact.name, "relation": contact.relation})
@@ -299,7 +290,7 @@ def contact_edit(request, pk):
     return render(request, "care/contact_form.html", {"contact": contact, "form": form})
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def contact_remove(request, pk):
     contact = _contact_for(request.user, pk)
@@ -308,7 +299,7 @@ def contact_remove(request, pk):
     return redirect("care:recipient", pk=contact.recipient_id)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def contact_move(request, pk):
     contact = _contact_for(request.user, pk)
@@ -316,7 +307,7 @@ def contact_move(request, pk):
     return redirect("care:recipient", pk=contact.recipient_id)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def pause_resume(request, pk):
     pause = get_object_or_404(Pause.objects.select_related("recipient"), pk=pk)
@@ -331,7 +322,7 @@ def pause_resume(request, pk):
     return redirect("care:recipient", pk=pause.recipient_id)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def subscription_add(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
@@ -345,7 +336,7 @@ def subscription_add(request, pk):
     return redirect("care:recipient", pk=pk)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def subscription_end(request, pk):
     sub = get_object_or_404(MealSubscription.objects.select_related("recipient", "kitchen"), pk=pk)
@@ -360,7 +351,7 @@ def subscription_end(request, pk):
     return redirect("care:recipient", pk=sub.recipient_id)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def visit_plan_add(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
@@ -379,7 +370,7 @@ def visit_plan_add(request, pk):
     return redirect("care:recipient", pk=pk)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def visit_plan_end(request, pk):
     plan = get_object_or_404(VisitPlan.objects.visible_to(request.user), pk=pk)
@@ -391,7 +382,7 @@ def visit_plan_end(request, pk):
     return redirect("care:recipient", pk=plan.recipient_id)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def recipient_detail(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     record_view(actor=request.user, obj=recipient, request=request)
@@ -415,7 +406,7 @@ def recipient_detail(request, pk):
     return render(request, "care/recipient_detail.html", context)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def recipient_pause(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
@@ -426,7 +417,7 @@ def recipient_pause(request, pk):
     return redirect("care:recipient", pk=pk)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def contact_add(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
@@ -440,7 +431,7 @@ def contact_add(request, pk):
     return redirect("care:recipient", pk=pk)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def recipient_end(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
@@ -455,7 +446,7 @@ def recipient_end(request, pk):
 
 
 # Alerts --------------------------------------------------------------------------------------------------
-@staff_required
+@role_required(*STAFF_ROLES)
 def alert_detail(request, pk):
     alert = selectors.get_alert_for_user(request.user, pk)
     return render(
@@ -471,7 +462,7 @@ def alert_detail(request, pk):
     )
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def alert_safe(request, pk):
     alert = selectors.get_alert_for_user(request.user, pk)
@@ -484,7 +475,7 @@ def alert_safe(request, pk):
     return redirect("care:alert", pk=pk)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def step_ack(request, pk):
     step = get_object_or_404(EscalationStep.objects.select_related("alert"), pk=pk)
@@ -553,7 +544,7 @@ def visit_to_case(request, pk):
 
 
 # Figures ---------------------------------------------------------------------------------------------------
-@staff_required
+@role_required(*STAFF_ROLES)
 def figures(request):
     today = timezone.localdate()
     try:

@@ -15,6 +15,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from org.models import PATH_STEP, Region
+from org.scoping import within
 
 from .models import Case
 
@@ -83,7 +84,7 @@ def base_queryset(*, region=None, start=None, end=None, unit=None, category=None
     """Cases received in [start, end) under ``region`` (and unit/category), minus cancelled and merged."""
     qs = (qs if qs is not None else Case.objects.all()).exclude(status__in=EXCLUDED)
     if region is not None:
-        qs = qs.filter(region_path__startswith=region.path)
+        qs = qs.filter(within(region, "region_path"))
     if start is not None:
         qs = qs.filter(created_at__gte=start)
     if end is not None:

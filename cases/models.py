@@ -17,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib import crypto
+from lib import phone as phones
 from lib.masking import mask_phone
 from org.models import STAFF_ROLES, Role
+from org.scoping import within
 
 
 class Category(models.Model):
@@ -112,7 +114,7 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(status__in=Case.OPEN_STATUSES)
 
     def in_region(self, region) -> "CaseQuerySet":
-        return self.filter(region_path__startswith=region.path)
+        return self.filter(within(region, "region_path"))
 
     def overdue(self, now=None) -> "CaseQuerySet":
         now = now or timezone.now()
@@ -136,10 +138,7 @@ class CaseQuerySet(models.QuerySet):
         if user.is_superuser:
             return self.all()
         memberships = list(user.memberships.values_list("role", "region__path", "unit_id"))
-        q = Q(pk__in=[])
-        paths = [path for role, path, _unit in memberships if role in STAFF_ROLES]
-        for path in paths:
-            q |= Q(region_path__startswith=path)
+        q = within([path for role, path, _unit in memberships if role in STAFF_ROLES], "region_path")
         units = {unit for role, _path, unit in memberships if unit and role in (STAFF_ROLES | {Role.PARTNER})}
         if units:
             co = Case.co_units.through.objects.filter(case_id=OuterRef("pk"), unit_id__in=units)
@@ -326,7 +325,7 @@ class Case(models.Model):
 
     # Reporter phone, encrypted at rest like people.Resident --------------------------------------
     def set_reporter_phone(self, phone: str) -> None:
-        phone = normalize_phone(phone)
+        phone = phones.normalize(phone)
         self.reporter_phone_encrypted = crypto.encrypt(phone)
         self.reporter_phone_hash = crypto.lookup_hash(phone)
         self.reporter_phone_masked = mask_phone(phone) if phone else ""
@@ -336,7 +335,7 @@ class Case(models.Model):
         return crypto.decrypt(self.reporter_phone_encrypted)
 
     def phone_matches(self, phone: str) -> bool:
-        phone = normalize_phone(phone)
+        phone = phones.normalize(phone)
         return bool(phone) and crypto.lookup_hash(phone) == self.reporter_phone_hash
 
     # Facts -----------------------------------------------------------------------------------------
@@ -373,10 +372,6 @@ class Case(models.Model):
         if self.is_overdue:
             return "bad"
         return "warn" if self.status == self.Status.NEW else ""
-
-
-def normalize_phone(phone: str) -> str:
-    return (phone or "").strip().replace(" ", "").replace("-", "")
 
 
 class CaseEvent(models.Model):

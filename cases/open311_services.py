@@ -22,8 +22,10 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 from lib import crypto, db
+from org.actors import Partner, user_of
 from org.models import Region
 
+from . import sql
 from .actions.base import attachment_add
 from .actions.intake import case_create_many
 from .actions.workflow import case_add_info
@@ -42,26 +44,12 @@ class Open311Error(Exception):
         self.message = message
 
 
-class PartnerActor:
-    """The actor for a partner system without a linked account: the timeline says which system
-    (and, for an update, which person there) acted; the audit log records the system in detail."""
-
-    is_authenticated = False
-    is_superuser = False
-
-    def __init__(self, client: Open311Client, person: str = ""):
-        self.client = client
-        self.person = person
-
-    def __str__(self) -> str:
-        name = f"Open311·{self.client.name}"
-        return f"{name}（{self.person}）" if self.person else name
-
-
 def actor_for(client: Open311Client, person: str = ""):
+    """The client's linked account, or the partner system itself (``org.actors.Partner``: the timeline says which
+    system, and for an update which person there, acted; the audit log records the system in detail)."""
     if client.user_id and client.user.is_active:
         return client.user
-    return PartnerActor(client, person)
+    return Partner(client, person)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -72,7 +60,7 @@ def client_issue_key(*, client: Open311Client, by) -> str:
     """Issue (or re-issue) the client's key; saves the client and returns the key to show once."""
     creating = client.pk is None
     key = client.issue_key()
-    if creating and by is not None and getattr(by, "is_authenticated", False):
+    if creating and user_of(by) is not None:
         client.created_by = by
     client.save()
     record(
@@ -107,18 +95,18 @@ def _client_with_region(key_hash: str, service_code: str | None = None) -> Open3
     ``service_code`` also the active service of that code, as ``client.prefetched_service``
     (service_code, Category or None)."""
     service = f", {_service_columns('g')}" if service_code else ""
-    sql = (
-        f"SELECT {db.columns(Open311Client, 'c')}, {db.columns(Region, 'r')}{service}"
+    statement = (
+        f"SELECT {sql.columns(Open311Client, 'c')}, {sql.columns(Region, 'r')}{service}"
         f" FROM {Open311Client._meta.db_table} c JOIN {Region._meta.db_table} r ON r.id = c.region_id"
         + (f" LEFT JOIN {Category._meta.db_table} g ON g.code = %s AND g.is_active" if service_code else "")
         + " WHERE c.key_hash = %s AND c.is_active"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [service_code, key_hash] if service_code else [key_hash])
+        cursor.execute(statement, [service_code, key_hash] if service_code else [key_hash])
         row = cursor.fetchone()
     if row is None:
         return None
-    client, client.region, service = db.instances(row, Open311Client, Region)
+    client, client.region, service = sql.instances(row, Open311Client, Region)
     if service_code:
         client.prefetched_service = (service_code, _service_from(service))
     return client
@@ -127,13 +115,13 @@ def _client_with_region(key_hash: str, service_code: str | None = None) -> Open3
 def _service_columns(alias: str) -> str:
     """A category's columns and whether it asks any attribute (read with ``_service_from``)."""
     attrs = Open311Attribute._meta.db_table
-    return f"{db.columns(Category, alias)}, EXISTS (SELECT 1 FROM {attrs} a WHERE a.category_id = {alias}.id)"
+    return f"{sql.columns(Category, alias)}, EXISTS (SELECT 1 FROM {attrs} a WHERE a.category_id = {alias}.id)"
 
 
 def _service_from(values) -> Category | None:
     if values[0] is None:
         return None
-    category = db.instance(Category, values[:-1])
+    category = sql.instance(Category, values[:-1])
     category.has_attributes = bool(values[-1])
     return category
 
@@ -466,11 +454,11 @@ def _make_cases(requests: list[Open311Request], *, media=None, categories=None) 
     for o, case in zip(requests, cases, strict=True):
         _attached(o, case)
     if waiting:
-        db.set_column(Open311Request, "case", {o.pk: o.case_id for o in waiting})
+        Open311Request.objects.bulk_update(waiting, ["case"])
         Open311Request.objects.filter(pk__in=[o.pk for o in waiting]).update(pending={}, error="")
     replayed = [o for o in requests if o.pk is None]
     if replayed:  # its case was a replayed key: the request's own key answers at this INSERT
-        db.insert(replayed)
+        sql.insert(replayed)
     if media is not None:
         attachment_add(case=cases[0], file=media, kind=Attachment.Kind.INTAKE, by=intakes[0]["by"])
 

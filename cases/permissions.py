@@ -4,6 +4,7 @@ for each action; the actions call them again, so an API client or a task is held
 from django.utils.translation import gettext as _
 
 from org.models import Role
+from org.scoping import is_within
 
 from .errors import CaseError
 
@@ -25,7 +26,7 @@ def can_dispatch(user, case) -> bool:
     if user.is_superuser:
         return True
     roles = {Role.WORKER, Role.STAFF, Role.ADMIN}
-    return any(case.region_path.startswith(p) for p in _region_paths(user, roles))
+    return is_within(case.region_path, _region_paths(user, roles))
 
 
 def can_supervise(user, case) -> bool:
@@ -35,7 +36,7 @@ def can_supervise(user, case) -> bool:
         return False
     if user.is_superuser:
         return True
-    return any(case.region_path.startswith(p) for p in _region_paths(user, {Role.STAFF, Role.ADMIN}))
+    return is_within(case.region_path, _region_paths(user, {Role.STAFF, Role.ADMIN}))
 
 
 def can_handle(user, case) -> bool:
