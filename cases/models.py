@@ -7,6 +7,8 @@ the resident's verdict. Every step writes a CaseEvent (the timeline). State chan
 """
 
 import datetime
+import hashlib
+import secrets
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -21,6 +23,8 @@ from lib import phone as phones
 from lib.masking import mask_phone
 from org.models import STAFF_ROLES, Role
 from org.scoping import within
+
+from .search import filter_search
 
 
 class Category(models.Model):
@@ -125,8 +129,6 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(Q(main_unit=unit) | Exists(co))
 
     def search(self, text: str) -> "CaseQuerySet":
-        from .search import filter_search
-
         return filter_search(self, text)
 
     def visible_to(self, user) -> "CaseQuerySet":
@@ -756,14 +758,10 @@ class Open311Client(models.Model):
 
     @staticmethod
     def digest(key: str) -> str:
-        import hashlib
-
         return hashlib.sha256((key or "").encode()).hexdigest()
 
     def issue_key(self) -> str:
         """Give the client a fresh key (the old one stops working); returns it for showing once."""
-        import secrets
-
         key = self.KEY_PREFIX + secrets.token_urlsafe(24)
         self.key_hash = self.digest(key)
         self.key_prefix = key[:10]

@@ -24,12 +24,13 @@ from audit.services import record
 from lib import crypto, db
 from org.actors import Partner, user_of
 from org.models import Region
+from people.models import Address
 
 from . import sql
 from .actions.base import attachment_add
 from .actions.intake import case_create_many
 from .actions.workflow import case_add_info
-from .models import Attachment, Case, Category, Open311Attribute, Open311Client, Open311Request
+from .models import Attachment, Case, CaseEvent, Category, Open311Attribute, Open311Client, Open311Request
 
 CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LAST_USED_EVERY = datetime.timedelta(minutes=5)
@@ -207,8 +208,6 @@ def _nearest_region_ids(points: list[tuple]) -> dict:
     for (key, path, lat, long) points; points with no such address are left out. Plain SQL: on
     PostgreSQL one statement for all the points (a correlated subquery each); SQLite cannot order a
     correlated subquery by the outer row, so there it is one statement per point."""
-    from people.models import Address
-
     if not points:
         return {}
     d = Decimal("0.0015")
@@ -327,8 +326,6 @@ def request_create(
         long = _decimal(long, "long", -180, 180)
     address = None
     if address_id is not None:
-        from people.models import Address
-
         try:
             address = (
                 Address.objects.select_related("region")
@@ -385,7 +382,7 @@ def request_create(
     )
     try:  # a replay of the key, or a concurrent retry, fails at an INSERT
         if client.answer_with_token and media is None:
-            from .tasks import take_open311_requests_soon
+            from .tasks import take_open311_requests_soon  # noqa: PLC0415 - cycle: cases.tasks imports this module
 
             with db.own_transaction():  # one INSERT and nothing else to write
                 o.save()
@@ -414,8 +411,6 @@ def _make_cases(requests: list[Open311Request], *, media=None, categories=None) 
     the moment of receipt as the time of intake; then the requests with their cases: waiting ones
     (saved) get their case and an empty ``pending``, new ones (unsaved: made in the request) are
     inserted. ``categories`` by id, where the caller has them."""
-    from people.models import Address
-
     wanted = {o.pending["category"] for o in requests}
     if categories is None or not wanted <= set(categories):
         categories = {c.pk: c for c in Category.objects.filter(pk__in=wanted)}
@@ -521,8 +516,6 @@ def update_create(
     """Append a partner's update to the case's timeline as 居民补充 (through case_add_info, so a
     paused clock restarts). The partner's status is recorded, never applied: a case closes only
     through its handler's resolution and the resident's verdict. Returns (event, created)."""
-    from .models import CaseEvent
-
     # one writer per case at a time, so a retried update cannot slip in twice
     case = Case.objects.select_for_update().get(pk=case.pk)
     update_id = (update_id or "").strip()[:100]

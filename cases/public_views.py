@@ -5,6 +5,7 @@ A verified case id is kept in the session for an hour; nothing else identifies t
 """
 
 import time
+import uuid
 
 from django.contrib import messages
 from django.db import transaction
@@ -62,8 +63,6 @@ def public_new(request):
         else:
             _allow(request, case)
             return redirect("cases:public_done", number=case.number)
-    import uuid
-
     return render(request, "cases/public_new.html", {"form": form, "idempotency_key": uuid.uuid4().hex})
 
 

@@ -1,11 +1,15 @@
 """List pages answer in a fixed number of queries, however many cases they show."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
+from cases import open311_services
 from cases.actions.requests import case_request_return
+from cases.models import Case, Open311Client
 
 
 def queries(client, url, params=None) -> int:
@@ -36,11 +40,6 @@ def test_an_intake_over_the_api_costs_a_fixed_handful_of_statements(world, users
     answers a replayed key at the INSERT; elsewhere the plain ORM takes an INSERT per table, a key probe, a
     savepoint, and the rule's co-units and contacts as two statements of their own (16: no second, SQLite
     version of the hand-written SQL is kept, docs/decisions.md)."""
-    from django.contrib.contenttypes.models import ContentType
-    from rest_framework.authtoken.models import Token
-
-    from cases import open311_services
-    from cases.models import Case, Open311Client
 
     pg = connection.vendor == "postgresql"
     ContentType.objects.get_for_model(Case)  # cached by every process after its first message
