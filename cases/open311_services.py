@@ -24,6 +24,7 @@ from audit.services import record
 from lib import crypto, db
 from org.actors import Partner, user_of
 from org.models import Region
+from org.scoping import within
 from people.models import Address
 
 from . import sql
@@ -327,11 +328,7 @@ def request_create(
     address = None
     if address_id is not None:
         try:
-            address = (
-                Address.objects.select_related("region")
-                .filter(region__path__startswith=client.region.path)
-                .get(pk=int(address_id))
-            )
+            address = Address.objects.select_related("region").filter(within(client.region)).get(pk=int(address_id))
         except (Address.DoesNotExist, ValueError, TypeError):
             message = _("address_id %(id)s 不存在或不在本系统的受理辖区内。") % {"id": address_id}
             raise Open311Error(400, message) from None
