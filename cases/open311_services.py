@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import DecimalField, ExpressionWrapper, F, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -204,41 +205,32 @@ def _regions_for(requests: list[Open311Request], addresses: dict) -> list:
     return out
 
 
+NEAREST = Decimal("0.0015")  # degrees: about 150 m either way, the box a point's nearest address is looked for in
+
+
 def _nearest_region_ids(points: list[tuple]) -> dict:
     """{key: region id of the known address nearest to the point, within about 150 m, under path}
-    for (key, path, lat, long) points; points with no such address are left out. Plain SQL: on
-    PostgreSQL one statement for all the points (a correlated subquery each); SQLite cannot order a
-    correlated subquery by the outer row, so there it is one statement per point."""
+    for (key, path, lat, long) points; points with no such address are left out. On PostgreSQL one
+    statement for all the points (``cases.sql.nearest_region_ids``); elsewhere one query per point."""
     if not points:
         return {}
-    d = Decimal("0.0015")
-    nearest = (
-        f"SELECT a.region_id FROM {Address._meta.db_table} a JOIN {Region._meta.db_table} r ON r.id = a.region_id"
-        " WHERE r.path LIKE {path} AND a.latitude BETWEEN {lat} - %s AND {lat} + %s"
-        " AND a.longitude BETWEEN {lng} - %s AND {lng} + %s"
-        " ORDER BY (a.latitude - {lat}) * (a.latitude - {lat}) + (a.longitude - {lng}) * (a.longitude - {lng}), a.id"
-        " LIMIT 1"
-    )
+    if sql.fast():
+        return sql.nearest_region_ids(points, NEAREST)
     out = {}
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            wanted = " UNION ALL ".join(
-                ["SELECT %s AS k, %s AS path, %s::numeric AS lat, %s::numeric AS lng"] * len(points)
+    for key, path, lat, long in points:
+        lat, long = Decimal(str(lat)), Decimal(str(long))
+        dy, dx = F("latitude") - Value(lat), F("longitude") - Value(long)
+        region_id = (
+            Address.objects.filter(
+                within(path),
+                latitude__range=(lat - NEAREST, lat + NEAREST),
+                longitude__range=(long - NEAREST, long + NEAREST),
             )
-            one = nearest.format(path="p.path", lat="p.lat", lng="p.lng")
-            params = []
-            for key, path, lat, long in points:
-                params += [key, path + "%", lat, long]
-            cursor.execute(f"SELECT p.k, ({one}) FROM ({wanted}) p", [d, d, d, d] + params)
-            rows = cursor.fetchall()
-        else:
-            one = nearest.format(path="%s", lat="%s", lng="%s")
-            rows = []
-            for key, path, lat, long in points:
-                cursor.execute(one, [path + "%", lat, d, lat, d, long, d, long, d, lat, lat, long, long])
-                row = cursor.fetchone()
-                rows.append((key, row[0] if row else None))
-    for key, region_id in rows:
+            .annotate(distance=ExpressionWrapper(dy * dy + dx * dx, output_field=DecimalField()))
+            .order_by("distance", "id")
+            .values_list("region_id", flat=True)
+            .first()
+        )
         if region_id is not None:
             out[key] = region_id
     return out

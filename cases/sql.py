@@ -25,6 +25,7 @@ from django.db import connection, models
 
 from notify.contact import contact
 from org.models import Membership, Region, Unit, User
+from people.models import Address
 
 from .models import RoutingRule
 
@@ -273,3 +274,23 @@ def routing_rule(*, paths: list[str], categories: list[int]) -> RoutingRule | No
     rule.co_unit_names = [(pk, name) for pk, name in co_units]
     rule.unit_contacts = [c for c in (contact(phone, email) for phone, email in people) if c]
     return rule
+
+
+# -- Open311: the region of a point -------------------------------------------------------------------------------
+def nearest_region_ids(points: list[tuple], box) -> dict:
+    """``cases.open311_services._nearest_region_ids`` in one statement for all the points (a correlated subquery
+    each): {key: region id of the known address nearest to (lat, long) within ``box`` degrees, under path}."""
+    nearest = (
+        f"SELECT a.region_id FROM {Address._meta.db_table} a JOIN {Region._meta.db_table} r ON r.id = a.region_id"
+        " WHERE r.path LIKE p.path AND a.latitude BETWEEN p.lat - %s AND p.lat + %s"
+        " AND a.longitude BETWEEN p.lng - %s AND p.lng + %s"
+        " ORDER BY (a.latitude - p.lat) * (a.latitude - p.lat) + (a.longitude - p.lng) * (a.longitude - p.lng), a.id"
+        " LIMIT 1"
+    )
+    wanted = " UNION ALL ".join(["SELECT %s AS k, %s AS path, %s::numeric AS lat, %s::numeric AS lng"] * len(points))
+    params = []
+    for key, path, lat, long in points:
+        params += [key, path + "%", lat, long]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT p.k, ({nearest}) FROM ({wanted}) p", [box, box, box, box] + params)
+        return {key: region_id for key, region_id in cursor.fetchall() if region_id is not None}

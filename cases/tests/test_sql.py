@@ -8,11 +8,12 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from cases import routing, sql
+from cases import open311_services, routing, sql
 from cases.actions.intake import case_create_many
 from cases.models import Attachment, Case, CaseEvent, Category, RoutingRule
 from notify.models import Message
 from org.models import Membership, Role, Unit, User
+from people.models import Address
 
 # what differs between two writes of the same rows: keys, moments, and what is derived from them
 VOLATILE = {"id", "number", "at", "created_at", "updated_at", "dispatched_at", "case", "case_id", "object_id",
@@ -158,3 +159,22 @@ def test_the_routing_rule_read_in_one_statement_is_the_one_the_orm_finds(world, 
         orm_path(m)
         assert found() == fast
     assert fast[0] == rule.pk and "staff@example.org" in fast[5]
+
+
+@pytest.mark.postgres
+def test_the_nearest_known_address_found_in_one_statement_is_the_one_the_orm_finds(world, monkeypatch):
+    near = Address.objects.create(region=world.penglai_grid, road="蓬莱路", lane="100", number="3",
+                                  latitude="31.218100", longitude="121.489100")  # fmt: skip
+    Address.objects.create(region=world.wenmiao, road="文庙路", lane="1", number="1",
+                           latitude="31.219000", longitude="121.490000")  # fmt: skip
+    points = [
+        (0, world.laoximen.path, "31.218000", "121.489000"),  # nearest: 蓬莱路 100 弄
+        (1, world.laoximen.path, "31.218950", "121.489950"),  # nearest: 文庙路
+        (2, world.penglai.path, "31.218950", "121.489950"),  # 文庙路 is not under 蓬莱路
+        (3, world.laoximen.path, "31.300000", "121.489000"),  # nothing within 150 m
+    ]
+    fast = open311_services._nearest_region_ids(points)
+    with monkeypatch.context() as m:
+        orm_path(m)
+        assert open311_services._nearest_region_ids(points) == fast
+    assert fast == {0: near.region_id, 1: world.wenmiao.pk, 2: near.region_id}
