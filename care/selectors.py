@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from org.access import holds_role
 from org.models import STAFF_ROLES
 from org.scoping import get_visible_or_404
 
@@ -14,7 +15,7 @@ from .models import CareRecipient, Delivery, MealRound, SafetyAlert, VisitPlan, 
 
 
 def is_care_staff(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.has_role(*STAFF_ROLES))
+    return holds_role(user, *STAFF_ROLES)
 
 
 def get_recipient_for_user(user, pk) -> CareRecipient:

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from audit.services import record_view
 from lib.forms import form_action, redirect_back
+from org.access import role_required
+from org.models import STAFF_ROLES
 from people.models import Resident
 from people.services import get_resident_for_user
 
@@ -50,17 +52,6 @@ from .models import (
     WellState,
 )
 from .tasks import plan_round
-
-
-def staff_required(view):
-    @functools.wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not selectors.is_care_staff(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -98,7 +89,7 @@ def home(request):
     )
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def rounds_generate(request):
     today = timezone.localdate()
@@ -182,19 +173,19 @@ def _round_context(rnd):
     return {"round": rnd, "sheets": sheets, "count": len(deliveries)}
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def round_detail(request, pk):
     rnd = selectors.get_round_for_user(request.user, pk)
     return render(request, "care/round_detail.html", _round_context(rnd))
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def round_sheet(request, pk):
     rnd = selectors.get_round_for_user(request.user, pk)
     return render(request, "care/round_sheet.html", _round_context(rnd))
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def round_plan(request, pk):
     """Route optimisation runs in the task queue; the page shows the plan once it is written."""
@@ -205,7 +196,7 @@ def round_plan(request, pk):
 
 
 # Recipients --------------------------------------------------------------------------------------------
-@staff_required
+@role_required(*STAFF_ROLES)
 def recipient_list(request):
     recipients = (
         CareRecipient.objects.visible_to(request.user)
@@ -222,7 +213,7 @@ def recipient_list(request):
     )
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def recipient_new(request):
     """Enrolment, step 1: find the resident (in the worker's own regions, not yet enrolled)."""
     q = (request.GET.get("q") or "").strip()
@@ -237,7 +228,7 @@ def recipient_new(request):
     return render(request, "care/recipient_new.html", {"q": q, "found": found})
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def recipient_enrol(request, resident_pk):
     """Enrolment, step 2: the person's facts, consent and emergency contacts, through care.actions.enrolment."""
     resident = get_resident_for_user(request.user, resident_pk)
@@ -259,7 +250,7 @@ def recipient_enrol(request, resident_pk):
     return render(request, "care/recipient_form.html", {"resident": resident, "form": form, "contacts": contacts})
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def recipient_edit(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     if recipient.status == CareRecipient.Status.ENDED:
@@ -283,7 +274,7 @@ def _contact_for(user, pk) -> EmergencyContact:
     return contact
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def contact_edit(request, pk):
     contact = _contact_for(request.user, pk)
     form = ContactEditForm(request.POST or None, initial={"name": contact.name, "relation": contact.relation})
@@ -298,7 +289,7 @@ def contact_edit(request, pk):
     return render(request, "care/contact_form.html", {"contact": contact, "form": form})
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def contact_remove(request, pk):
     contact = _contact_for(request.user, pk)
@@ -307,7 +298,7 @@ def contact_remove(request, pk):
     return redirect("care:recipient", pk=contact.recipient_id)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def contact_move(request, pk):
     contact = _contact_for(request.user, pk)
@@ -315,7 +306,7 @@ def contact_move(request, pk):
     return redirect("care:recipient", pk=contact.recipient_id)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def pause_resume(request, pk):
     pause = get_object_or_404(Pause.objects.select_related("recipient"), pk=pk)
@@ -330,7 +321,7 @@ def pause_resume(request, pk):
     return redirect("care:recipient", pk=pause.recipient_id)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def subscription_add(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
@@ -344,7 +335,7 @@ def subscription_add(request, pk):
     return redirect("care:recipient", pk=pk)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def subscription_end(request, pk):
     sub = get_object_or_404(MealSubscription.objects.select_related("recipient", "kitchen"), pk=pk)
@@ -359,7 +350,7 @@ def subscription_end(request, pk):
     return redirect("care:recipient", pk=sub.recipient_id)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def visit_plan_add(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
@@ -378,7 +369,7 @@ def visit_plan_add(request, pk):
     return redirect("care:recipient", pk=pk)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def visit_plan_end(request, pk):
     plan = get_object_or_404(VisitPlan.objects.visible_to(request.user), pk=pk)
@@ -390,7 +381,7 @@ def visit_plan_end(request, pk):
     return redirect("care:recipient", pk=plan.recipient_id)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 def recipient_detail(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
     record_view(actor=request.user, obj=recipient, request=request)
@@ -414,7 +405,7 @@ def recipient_detail(request, pk):
     return render(request, "care/recipient_detail.html", context)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def recipient_pause(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
@@ -425,7 +416,7 @@ def recipient_pause(request, pk):
     return redirect("care:recipient", pk=pk)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def contact_add(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
@@ -439,7 +430,7 @@ def contact_add(request, pk):
     return redirect("care:recipient", pk=pk)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def recipient_end(request, pk):
     recipient = selectors.get_recipient_for_user(request.user, pk)
@@ -454,7 +445,7 @@ def recipient_end(request, pk):
 
 
 # Alerts --------------------------------------------------------------------------------------------------
-@staff_required
+@role_required(*STAFF_ROLES)
 def alert_detail(request, pk):
     alert = selectors.get_alert_for_user(request.user, pk)
     return render(
@@ -470,7 +461,7 @@ def alert_detail(request, pk):
     )
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def alert_safe(request, pk):
     alert = selectors.get_alert_for_user(request.user, pk)
@@ -483,7 +474,7 @@ def alert_safe(request, pk):
     return redirect("care:alert", pk=pk)
 
 
-@staff_required
+@role_required(*STAFF_ROLES)
 @require_POST
 def step_ack(request, pk):
     step = get_object_or_404(EscalationStep.objects.select_related("alert"), pk=pk)
@@ -552,7 +543,7 @@ def visit_to_case(request, pk):
 
 
 # Figures ---------------------------------------------------------------------------------------------------
-@staff_required
+@role_required(*STAFF_ROLES)
 def figures(request):
     today = timezone.localdate()
     try:

@@ -14,10 +14,11 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from lib import api as api_routers
-from lib import db
+from org.access import holds_role
 from org.models import PERSONAL_DATA_ROLES, STAFF_ROLES, Region, Role
 from org.scoping import region_visible_sql
 
+from . import sql
 from .actions.intake import case_create
 from .forms import DESCRIPTION_MAX
 from .models import Case, CaseEvent, Category
@@ -84,13 +85,13 @@ class CaseCreateSerializer(serializers.Serializer):
         active category, both read in one plain statement; a region out of scope answers like a
         missing one."""
         where, params = region_visible_sql(self.context["request"].user, roles=PERSONAL_DATA_ROLES, path="g.path")
-        sql = (
-            f"SELECT {db.columns(Region, 'g')}, {db.columns(Category, 'c')} FROM (SELECT 1 AS one) x"
+        statement = (
+            f"SELECT {sql.columns(Region, 'g')}, {sql.columns(Category, 'c')} FROM (SELECT 1 AS one) x"
             f" LEFT JOIN {Region._meta.db_table} g ON g.id = %s AND {where}"
             f" LEFT JOIN {Category._meta.db_table} c ON c.code = %s AND c.is_active"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [attrs["region"], *params, attrs["category"]])
+            cursor.execute(statement, [attrs["region"], *params, attrs["category"]])
             row = cursor.fetchone()
         n = len(Region._meta.concrete_fields)
         errors = {}
@@ -100,7 +101,7 @@ class CaseCreateSerializer(serializers.Serializer):
             errors["category"] = [_("没有编码为“%(code)s”的诉求分类，或该分类已停用。") % {"code": attrs["category"]}]
         if errors:
             raise ValidationError(errors)
-        region, category, _rest = db.instances(row, Region, Category)
+        region, category, _rest = sql.instances(row, Region, Category)
         return {**attrs, "region": region, "category": category}
 
 
@@ -120,12 +121,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def get_serializer_context(self):
         ctx = super().get_serializer_context()
         user = self.request.user
-        ctx["staff"] = user.is_authenticated and (user.is_superuser or user.has_role(*STAFF_ROLES))
+        ctx["staff"] = holds_role(user, *STAFF_ROLES)
         return ctx
 
     def create(self, request, *args, **kwargs):
         user = request.user
-        if not (user.is_superuser or user.has_role(*STAFF_ROLES, Role.PARTNER)):
+        if not holds_role(user, *STAFF_ROLES, Role.PARTNER):
             raise PermissionDenied(_("您没有受理诉求的权限。"))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -6,6 +6,8 @@ import datetime
 
 from django.utils import timezone
 
+from org.scoping import is_within
+
 from .actions.consent import consent_record, consent_round_open
 from .actions.intake import case_create
 from .actions.requests import case_complex_decide, case_request_complex
@@ -216,7 +218,7 @@ def load(ctx: dict) -> None:
     for title, description, code, region, channel, urgency, stage in CASES:
         local = [r for r in residents if r.region_id == regions[region].pk]
         resident = rng.choice(local) if local and rng.random() < 0.7 else None
-        in_tianping = regions[region].path.startswith(regions["天平街道"].path)
+        in_tianping = is_within(regions[region], regions["天平街道"])
         worker = users["worker_tianping" if in_tianping else "worker"]
         staff = users["staff_tianping" if in_tianping else "staff"]
         case, _created = case_create(

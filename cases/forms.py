@@ -2,8 +2,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from lib import phone
 from org.models import Region, Unit
-from org.scoping import visible_regions
+from org.scoping import visible_regions, within
 from people.models import Resident
 
 from . import attachments
@@ -81,10 +82,10 @@ class IntakeForm(forms.Form):
         self.resident = None
 
     def clean_reporter_phone(self):
-        phone = self.cleaned_data["reporter_phone"].strip().replace(" ", "").replace("-", "")
-        if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
-            raise ValidationError(_("请填写正确的电话号码（7–12 位数字）。"))
-        return phone
+        number = phone.normalize(self.cleaned_data["reporter_phone"])
+        if number and not phone.is_valid(number, landline=True):
+            raise ValidationError(_("请填写正确的电话号码：11 位手机号码，或带区号的固定电话（如 021-63281234）。"))
+        return number
 
     def clean_resident_query(self):
         query = self.cleaned_data["resident_query"].strip()
@@ -103,7 +104,7 @@ class PublicCaseForm(forms.Form):
     """The resident's own form: few fields, big type."""
 
     name = forms.CharField(label=_("您的称呼"), max_length=50, help_text=_("如：张阿姨、李先生"))
-    phone = forms.CharField(label=_("手机号码"), max_length=11, help_text=_("用于告诉您办理进度，查询时也要用到。"))
+    phone = forms.CharField(label=_("手机号码"), max_length=20, help_text=_("用于告诉您办理进度，查询时也要用到。"))
     region = forms.ModelChoiceField(label=_("您住在哪个居委"), queryset=Region.objects.none())
     location_text = forms.CharField(label=_("具体地址或位置"), max_length=200, required=False)
     category = CategoryChoiceField(label=_("大概是什么事"), queryset=Category.objects.none(), required=False)
@@ -119,10 +120,7 @@ class PublicCaseForm(forms.Form):
         self.fields["category"].empty_label = _("不清楚，请工作人员判断")
 
     def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip().replace(" ", "").replace("-", "")
-        if not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
-            raise ValidationError(_("请填写 11 位手机号码。"))
-        return phone
+        return phone.clean(self.cleaned_data["phone"])  # a mobile: the progress comes by text message
 
     def clean_description(self):
         text = self.cleaned_data["description"].strip()
@@ -133,7 +131,7 @@ class PublicCaseForm(forms.Form):
 
 class TrackForm(forms.Form):
     number = forms.CharField(label=_("诉求编号"), max_length=20, help_text=_("如 MH2026-000123"))
-    phone = forms.CharField(label=_("反映时留的手机号码"), max_length=11)
+    phone = forms.CharField(label=_("反映时留的手机号码"), max_length=20)
 
     def clean_number(self):
         return self.cleaned_data["number"].strip().upper()
@@ -246,4 +244,4 @@ def units_for(case):
     """Units a dispatcher may choose: active units of the case's subdistrict (and partners there)."""
     region = case.region
     top = region.ancestor_of_kind(Region.Kind.SUBDISTRICT) or region
-    return Unit.objects.filter(is_active=True, region__path__startswith=top.path).order_by("region__path", "name")
+    return Unit.objects.filter(within(top), is_active=True).order_by("region__path", "name")

@@ -3,6 +3,7 @@
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from org.access import holds_role
 from org.models import STAFF_ROLES, Role
 
 from .models import Case
@@ -10,7 +11,7 @@ from .models import Case
 
 def panel(request) -> str | None:
     user = request.user
-    if not (user.is_superuser or user.has_role(*STAFF_ROLES, Role.PARTNER)):
+    if not holds_role(user, *STAFF_ROLES, Role.PARTNER):
         return None
     visible = Case.objects.visible_to(user)
     units = [m.unit_id for m in user.memberships.all() if m.unit_id]

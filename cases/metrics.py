@@ -8,16 +8,18 @@ Who relies on this: the dashboard app (pages and Excel), the home panel, bench/b
 import datetime
 import zoneinfo
 from dataclasses import dataclass
+from importlib import import_module
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from minhu.dbrouter import reading_connection
-from org.models import PATH_STEP, Region
+from org.models import PATH_STEP, Region, Unit
+from org.scoping import within
 
-from .models import Case
+from .models import Case, Category
 
 S, V = Case.Status, Case.Verdict
 EXCLUDED = (S.CANCELLED, S.MERGED)  # withdrawn cases and duplicates (counted once, in their master)
@@ -84,7 +86,7 @@ def base_queryset(*, region=None, start=None, end=None, unit=None, category=None
     """Cases received in [start, end) under ``region`` (and unit/category), minus cancelled and merged."""
     qs = (qs if qs is not None else Case.objects.all()).exclude(status__in=EXCLUDED)
     if region is not None:
-        qs = qs.filter(region_path__startswith=region.path)
+        qs = qs.filter(within(region, "region_path"))
     if start is not None:
         qs = qs.filter(created_at__gte=start)
     if end is not None:
@@ -138,8 +140,6 @@ def by_subregion(qs, region, *, now=None) -> list[Rates]:
 
 
 def by_unit(qs, *, now=None) -> list[Rates]:
-    from org.models import Unit
-
     now = now or timezone.now()
     rows = list(_grouped(qs, F("main_unit_id"), now))
     names = dict(Unit.objects.filter(pk__in=[r["_k"] for r in rows if r["_k"]]).values_list("pk", "name"))
@@ -147,8 +147,6 @@ def by_unit(qs, *, now=None) -> list[Rates]:
 
 
 def by_category(qs, *, now=None) -> list[Rates]:
-    from .models import Category
-
     now = now or timezone.now()
     rows = list(_grouped(qs, F("category_id"), now))
     names = dict(Category.objects.values_list("pk", "name"))
@@ -279,9 +277,6 @@ def _period(column, lo, hi):
 
 
 def _summary_postgres(region, start, end, now, detail) -> dict:
-    from org.models import Unit
-
-    from .models import Category
 
     width = len(region.path) + PATH_STEP + 1
     prefix = region.path + "%"
@@ -378,8 +373,7 @@ def _summary_postgres(region, start, end, now, detail) -> dict:
 
 
 def _figures_sql():
-    from importlib import import_module
-
+    # the statements live in the migration that made the tables (one copy); its module name starts with a digit
     return import_module("cases.migrations.0007_monthly_figures_postgres")
 
 
@@ -400,8 +394,6 @@ def advance_cutoff(to=None) -> bool:
     deadlines to add (dashboard/tasks.py runs this every five minutes). Writers of cases wait for
     the few milliseconds it takes; if one holds its lock for more than a few
     seconds this gives up (returns False) and the next run catches up. PostgreSQL only."""
-    from django.db import OperationalError
-
     to = to or timezone.now()
     try:
         with transaction.atomic(), connection.cursor() as cursor:

@@ -7,6 +7,8 @@ the resident's verdict. Every step writes a CaseEvent (the timeline). State chan
 """
 
 import datetime
+import hashlib
+import secrets
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -17,8 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib import crypto
+from lib import phone as phones
 from lib.masking import mask_phone
 from org.models import STAFF_ROLES, Role
+from org.scoping import within
+
+from .search import filter_search
 
 
 class Category(models.Model):
@@ -112,7 +118,7 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(status__in=Case.OPEN_STATUSES)
 
     def in_region(self, region) -> "CaseQuerySet":
-        return self.filter(region_path__startswith=region.path)
+        return self.filter(within(region, "region_path"))
 
     def overdue(self, now=None) -> "CaseQuerySet":
         now = now or timezone.now()
@@ -123,8 +129,6 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(Q(main_unit=unit) | Exists(co))
 
     def search(self, text: str) -> "CaseQuerySet":
-        from .search import filter_search
-
         return filter_search(self, text)
 
     def visible_to(self, user) -> "CaseQuerySet":
@@ -136,10 +140,7 @@ class CaseQuerySet(models.QuerySet):
         if user.is_superuser:
             return self.all()
         memberships = list(user.memberships.values_list("role", "region__path", "unit_id"))
-        q = Q(pk__in=[])
-        paths = [path for role, path, _unit in memberships if role in STAFF_ROLES]
-        for path in paths:
-            q |= Q(region_path__startswith=path)
+        q = within([path for role, path, _unit in memberships if role in STAFF_ROLES], "region_path")
         units = {unit for role, _path, unit in memberships if unit and role in (STAFF_ROLES | {Role.PARTNER})}
         if units:
             co = Case.co_units.through.objects.filter(case_id=OuterRef("pk"), unit_id__in=units)
@@ -326,7 +327,7 @@ class Case(models.Model):
 
     # Reporter phone, encrypted at rest like people.Resident --------------------------------------
     def set_reporter_phone(self, phone: str) -> None:
-        phone = normalize_phone(phone)
+        phone = phones.normalize(phone)
         self.reporter_phone_encrypted = crypto.encrypt(phone)
         self.reporter_phone_hash = crypto.lookup_hash(phone)
         self.reporter_phone_masked = mask_phone(phone) if phone else ""
@@ -336,7 +337,7 @@ class Case(models.Model):
         return crypto.decrypt(self.reporter_phone_encrypted)
 
     def phone_matches(self, phone: str) -> bool:
-        phone = normalize_phone(phone)
+        phone = phones.normalize(phone)
         return bool(phone) and crypto.lookup_hash(phone) == self.reporter_phone_hash
 
     # Facts -----------------------------------------------------------------------------------------
@@ -373,10 +374,6 @@ class Case(models.Model):
         if self.is_overdue:
             return "bad"
         return "warn" if self.status == self.Status.NEW else ""
-
-
-def normalize_phone(phone: str) -> str:
-    return (phone or "").strip().replace(" ", "").replace("-", "")
 
 
 class CaseEvent(models.Model):
@@ -769,14 +766,10 @@ class Open311Client(models.Model):
 
     @staticmethod
     def digest(key: str) -> str:
-        import hashlib
-
         return hashlib.sha256((key or "").encode()).hexdigest()
 
     def issue_key(self) -> str:
         """Give the client a fresh key (the old one stops working); returns it for showing once."""
-        import secrets
-
         key = self.KEY_PREFIX + secrets.token_urlsafe(24)
         self.key_hash = self.digest(key)
         self.key_prefix = key[:10]

@@ -17,17 +17,22 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import DecimalField, ExpressionWrapper, F, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
 from lib import crypto, db
+from org.actors import Partner, user_of
 from org.models import Region
+from org.scoping import within
+from people.models import Address
 
+from . import sql
 from .actions.base import attachment_add
 from .actions.intake import case_create_many
 from .actions.workflow import case_add_info
-from .models import Attachment, Case, Category, Open311Attribute, Open311Client, Open311Request
+from .models import Attachment, Case, CaseEvent, Category, Open311Attribute, Open311Client, Open311Request
 
 CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LAST_USED_EVERY = datetime.timedelta(minutes=5)
@@ -42,26 +47,12 @@ class Open311Error(Exception):
         self.message = message
 
 
-class PartnerActor:
-    """The actor for a partner system without a linked account: the timeline says which system
-    (and, for an update, which person there) acted; the audit log records the system in detail."""
-
-    is_authenticated = False
-    is_superuser = False
-
-    def __init__(self, client: Open311Client, person: str = ""):
-        self.client = client
-        self.person = person
-
-    def __str__(self) -> str:
-        name = f"Open311·{self.client.name}"
-        return f"{name}（{self.person}）" if self.person else name
-
-
 def actor_for(client: Open311Client, person: str = ""):
+    """The client's linked account, or the partner system itself (``org.actors.Partner``: the timeline says which
+    system, and for an update which person there, acted; the audit log records the system in detail)."""
     if client.user_id and client.user.is_active:
         return client.user
-    return PartnerActor(client, person)
+    return Partner(client, person)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -72,7 +63,7 @@ def client_issue_key(*, client: Open311Client, by) -> str:
     """Issue (or re-issue) the client's key; saves the client and returns the key to show once."""
     creating = client.pk is None
     key = client.issue_key()
-    if creating and by is not None and getattr(by, "is_authenticated", False):
+    if creating and user_of(by) is not None:
         client.created_by = by
     client.save()
     record(
@@ -107,18 +98,18 @@ def _client_with_region(key_hash: str, service_code: str | None = None) -> Open3
     ``service_code`` also the active service of that code, as ``client.prefetched_service``
     (service_code, Category or None)."""
     service = f", {_service_columns('g')}" if service_code else ""
-    sql = (
-        f"SELECT {db.columns(Open311Client, 'c')}, {db.columns(Region, 'r')}{service}"
+    statement = (
+        f"SELECT {sql.columns(Open311Client, 'c')}, {sql.columns(Region, 'r')}{service}"
         f" FROM {Open311Client._meta.db_table} c JOIN {Region._meta.db_table} r ON r.id = c.region_id"
         + (f" LEFT JOIN {Category._meta.db_table} g ON g.code = %s AND g.is_active" if service_code else "")
         + " WHERE c.key_hash = %s AND c.is_active"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [service_code, key_hash] if service_code else [key_hash])
+        cursor.execute(statement, [service_code, key_hash] if service_code else [key_hash])
         row = cursor.fetchone()
     if row is None:
         return None
-    client, client.region, service = db.instances(row, Open311Client, Region)
+    client, client.region, service = sql.instances(row, Open311Client, Region)
     if service_code:
         client.prefetched_service = (service_code, _service_from(service))
     return client
@@ -127,13 +118,13 @@ def _client_with_region(key_hash: str, service_code: str | None = None) -> Open3
 def _service_columns(alias: str) -> str:
     """A category's columns and whether it asks any attribute (read with ``_service_from``)."""
     attrs = Open311Attribute._meta.db_table
-    return f"{db.columns(Category, alias)}, EXISTS (SELECT 1 FROM {attrs} a WHERE a.category_id = {alias}.id)"
+    return f"{sql.columns(Category, alias)}, EXISTS (SELECT 1 FROM {attrs} a WHERE a.category_id = {alias}.id)"
 
 
 def _service_from(values) -> Category | None:
     if values[0] is None:
         return None
-    category = db.instance(Category, values[:-1])
+    category = sql.instance(Category, values[:-1])
     category.has_attributes = bool(values[-1])
     return category
 
@@ -214,43 +205,32 @@ def _regions_for(requests: list[Open311Request], addresses: dict) -> list:
     return out
 
 
+NEAREST = Decimal("0.0015")  # degrees: about 150 m either way, the box a point's nearest address is looked for in
+
+
 def _nearest_region_ids(points: list[tuple]) -> dict:
     """{key: region id of the known address nearest to the point, within about 150 m, under path}
-    for (key, path, lat, long) points; points with no such address are left out. Plain SQL: on
-    PostgreSQL one statement for all the points (a correlated subquery each); SQLite cannot order a
-    correlated subquery by the outer row, so there it is one statement per point."""
-    from people.models import Address
-
+    for (key, path, lat, long) points; points with no such address are left out. On PostgreSQL one
+    statement for all the points (``cases.sql.nearest_region_ids``); elsewhere one query per point."""
     if not points:
         return {}
-    d = Decimal("0.0015")
-    nearest = (
-        f"SELECT a.region_id FROM {Address._meta.db_table} a JOIN {Region._meta.db_table} r ON r.id = a.region_id"
-        " WHERE r.path LIKE {path} AND a.latitude BETWEEN {lat} - %s AND {lat} + %s"
-        " AND a.longitude BETWEEN {lng} - %s AND {lng} + %s"
-        " ORDER BY (a.latitude - {lat}) * (a.latitude - {lat}) + (a.longitude - {lng}) * (a.longitude - {lng}), a.id"
-        " LIMIT 1"
-    )
+    if sql.fast():
+        return sql.nearest_region_ids(points, NEAREST)
     out = {}
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            wanted = " UNION ALL ".join(
-                ["SELECT %s AS k, %s AS path, %s::numeric AS lat, %s::numeric AS lng"] * len(points)
+    for key, path, lat, long in points:
+        lat, long = Decimal(str(lat)), Decimal(str(long))
+        dy, dx = F("latitude") - Value(lat), F("longitude") - Value(long)
+        region_id = (
+            Address.objects.filter(
+                within(path),
+                latitude__range=(lat - NEAREST, lat + NEAREST),
+                longitude__range=(long - NEAREST, long + NEAREST),
             )
-            one = nearest.format(path="p.path", lat="p.lat", lng="p.lng")
-            params = []
-            for key, path, lat, long in points:
-                params += [key, path + "%", lat, long]
-            cursor.execute(f"SELECT p.k, ({one}) FROM ({wanted}) p", [d, d, d, d] + params)
-            rows = cursor.fetchall()
-        else:
-            one = nearest.format(path="%s", lat="%s", lng="%s")
-            rows = []
-            for key, path, lat, long in points:
-                cursor.execute(one, [path + "%", lat, d, lat, d, long, d, long, d, lat, lat, long, long])
-                row = cursor.fetchone()
-                rows.append((key, row[0] if row else None))
-    for key, region_id in rows:
+            .annotate(distance=ExpressionWrapper(dy * dy + dx * dx, output_field=DecimalField()))
+            .order_by("distance", "id")
+            .values_list("region_id", flat=True)
+            .first()
+        )
         if region_id is not None:
             out[key] = region_id
     return out
@@ -339,14 +319,8 @@ def request_create(
         long = _decimal(long, "long", -180, 180)
     address = None
     if address_id is not None:
-        from people.models import Address
-
         try:
-            address = (
-                Address.objects.select_related("region")
-                .filter(region__path__startswith=client.region.path)
-                .get(pk=int(address_id))
-            )
+            address = Address.objects.select_related("region").filter(within(client.region)).get(pk=int(address_id))
         except (Address.DoesNotExist, ValueError, TypeError):
             message = _("address_id %(id)s 不存在或不在本系统的受理辖区内。") % {"id": address_id}
             raise Open311Error(400, message) from None
@@ -397,7 +371,7 @@ def request_create(
     )
     try:  # a replay of the key, or a concurrent retry, fails at an INSERT
         if client.answer_with_token and media is None:
-            from .tasks import take_open311_requests_soon
+            from .tasks import take_open311_requests_soon  # noqa: PLC0415 - cycle: cases.tasks imports this module
 
             with db.own_transaction():  # one INSERT and nothing else to write
                 o.save()
@@ -426,8 +400,6 @@ def _make_cases(requests: list[Open311Request], *, media=None, categories=None) 
     the moment of receipt as the time of intake; then the requests with their cases: waiting ones
     (saved) get their case and an empty ``pending``, new ones (unsaved: made in the request) are
     inserted. ``categories`` by id, where the caller has them."""
-    from people.models import Address
-
     wanted = {o.pending["category"] for o in requests}
     if categories is None or not wanted <= set(categories):
         categories = {c.pk: c for c in Category.objects.filter(pk__in=wanted)}
@@ -466,11 +438,11 @@ def _make_cases(requests: list[Open311Request], *, media=None, categories=None) 
     for o, case in zip(requests, cases, strict=True):
         _attached(o, case)
     if waiting:
-        db.set_column(Open311Request, "case", {o.pk: o.case_id for o in waiting})
+        Open311Request.objects.bulk_update(waiting, ["case"])
         Open311Request.objects.filter(pk__in=[o.pk for o in waiting]).update(pending={}, error="")
     replayed = [o for o in requests if o.pk is None]
     if replayed:  # its case was a replayed key: the request's own key answers at this INSERT
-        db.insert(replayed)
+        sql.insert(replayed)
     if media is not None:
         attachment_add(case=cases[0], file=media, kind=Attachment.Kind.INTAKE, by=intakes[0]["by"])
 
@@ -533,8 +505,6 @@ def update_create(
     """Append a partner's update to the case's timeline as 居民补充 (through case_add_info, so a
     paused clock restarts). The partner's status is recorded, never applied: a case closes only
     through its handler's resolution and the resident's verdict. Returns (event, created)."""
-    from .models import CaseEvent
-
     # one writer per case at a time, so a retried update cannot slip in twice
     case = Case.objects.select_for_update().get(pk=case.pk)
     update_id = (update_id or "").strip()[:100]

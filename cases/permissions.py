@@ -1,15 +1,29 @@
 """Who may do what to a case (the ``can_*`` checks). The workflow table (cases/workflow.py) names one of these
-for each action; the actions call them again, so an API client or a task is held to the same rule as the page."""
+for each step; the actions call them again, so an API client or a task is held to the same rule as the page.
+
+Each takes an actor (``org.actors``): the system may do everything (tasks, other apps' automations), a resident or
+a partner system without an account nothing, a superuser everything, anyone else by their memberships."""
 
 from django.utils.translation import gettext as _
 
+from org.actors import SYSTEM, user_of
 from org.models import Role
+from org.scoping import is_within
 
 from .errors import CaseError
 
+DISPATCH_ROLES = {Role.WORKER, Role.STAFF, Role.ADMIN}
+SUPERVISE_ROLES = {Role.STAFF, Role.ADMIN}
 
-def _user_units(user) -> set[int]:
-    return {m.unit_id for m in user.memberships.all() if m.unit_id}
+
+def _settled(by) -> bool | None:
+    """The answer every check gives without looking at memberships, or None when they decide."""
+    if by is SYSTEM:
+        return True
+    user = user_of(by)
+    if user is None:
+        return False
+    return True if user.is_superuser else None
 
 
 def _region_paths(user, roles) -> list[str]:
@@ -18,35 +32,26 @@ def _region_paths(user, roles) -> list[str]:
 
 def can_dispatch(user, case) -> bool:
     """Dispatcher actions (派单, 改派, 审核退单/延期, 撤销, 合并, 归档): staff roles over the case's region."""
-    if user is None:
-        return True  # the system (tasks, other apps' automations)
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    roles = {Role.WORKER, Role.STAFF, Role.ADMIN}
-    return any(case.region_path.startswith(p) for p in _region_paths(user, roles))
+    settled = _settled(user)
+    if settled is not None:
+        return settled
+    return is_within(case.region_path, _region_paths(user, DISPATCH_ROLES))
 
 
 def can_supervise(user, case) -> bool:
-    if user is None:
-        return True  # the system (tasks, other apps' automations)
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return any(case.region_path.startswith(p) for p in _region_paths(user, {Role.STAFF, Role.ADMIN}))
+    """督办: subdistrict staff (and admins) over the case's region."""
+    settled = _settled(user)
+    if settled is not None:
+        return settled
+    return is_within(case.region_path, _region_paths(user, SUPERVISE_ROLES))
 
 
 def can_handle(user, case) -> bool:
     """Handler actions (签收, 先行联系, 处理, 办结, 退单/延期申请): members of the main unit, or dispatchers."""
-    if user is None:
-        return True  # the system (tasks, other apps' automations)
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    if case.main_unit_id and case.main_unit_id in _user_units(user):
+    settled = _settled(user)
+    if settled is not None:
+        return settled
+    if case.main_unit_id and any(m.unit_id == case.main_unit_id for m in user.memberships.all()):
         return True
     return can_dispatch(user, case)
 

@@ -5,6 +5,7 @@ A verified case id is kept in the session for an hour; nothing else identifies t
 """
 
 import time
+import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -67,8 +68,6 @@ def public_new(request):
         else:
             _allow(request, case)
             return redirect("cases:public_done", number=case.number)
-    import uuid
-
     status = 400 if request.method == "POST" else 200  # refused input: the form again, with its reasons
     return render(request, "cases/public_new.html", {"form": form, "idempotency_key": uuid.uuid4().hex}, status=status)
 

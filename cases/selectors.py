@@ -5,7 +5,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils.functional import cached_property
 
-from .models import Case
+from org.scoping import within
+
+from .models import Case, CaseRequest
 
 
 def cases_for_source(obj):
@@ -13,7 +15,7 @@ def cases_for_source(obj):
     return Case.objects.filter(source_type=ContentType.objects.get_for_model(obj), source_id=str(obj.pk))
 
 
-def get_case_for_user(user, pk, *, for_update=False) -> Case:
+def get_case_for_user(user, pk) -> Case:
     """The one access helper: a case the user may see, or 404 (out of scope answers like missing)."""
     qs = Case.objects.visible_to(user).select_related("category", "region", "main_unit", "address", "resident")
     try:
@@ -31,9 +33,7 @@ INBOX_FIELDS = (
 def inbox_for_region(region, *, limit=INBOX_PAGE) -> dict:
     """What the dispatcher must decide under ``region``: cases no routing rule dispatched (oldest
     first, with the count) and units' return/extension/complex requests waiting for a decision."""
-    from .models import CaseRequest
-
-    waiting = Case.objects.filter(status=Case.Status.NEW, region_path__startswith=region.path)
+    waiting = Case.objects.filter(within(region, "region_path"), status=Case.Status.NEW)
     # ids first (an index-only scan on PostgreSQL: case_inbox_cover), then the rows themselves
     ids = list(waiting.order_by("created_at", "id").values_list("id", flat=True)[:limit])
     # then those rows with only what the inbox shows (no description, search text or phone)
@@ -48,7 +48,7 @@ def inbox_for_region(region, *, limit=INBOX_PAGE) -> dict:
         else []
     )
     requests = list(
-        CaseRequest.objects.filter(state=CaseRequest.State.PENDING, case__region_path__startswith=region.path)
+        CaseRequest.objects.filter(within(region, "case__region_path"), state=CaseRequest.State.PENDING)
         .select_related("case", "unit", "requested_by")
         .order_by("requested_at")[:limit]
     )

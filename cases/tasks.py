@@ -1,8 +1,10 @@
 """Periodic jobs of the cases app (huey). Operator notes: docs/operations.md, "诉求时限巡检"."""
 
+from django.core.cache import cache
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from .open311_services import take_pending
 from .sweeps import archive_unrated, sweep_deadlines
 
 
@@ -29,17 +31,12 @@ INTAKE_BATCH = 100
 
 def take_open311_requests_soon() -> None:
     """Called on commit of an accepted request."""
-    from django.core.cache import cache
-
     if cache.add(INTAKE_FLAG, 1, timeout=2):
         take_open311_requests()
 
 
 @db_task()
 def take_open311_requests() -> int:
-    from django.core.cache import cache
-
-    from .open311_services import take_pending
 
     cache.delete(INTAKE_FLAG)
     taken = 0

@@ -2,11 +2,10 @@
 the workflow actions (htmx), Excel export. Every view goes through get_case_for_user or
 Case.objects.visible_to(user); every change through cases.actions."""
 
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
@@ -20,7 +19,8 @@ from audit.models import AuditEntry
 from audit.services import record
 from lib.xlsx import workbook_response
 from minhu.dbrouter import use_replica
-from org.models import STAFF_ROLES, Role
+from org.access import holds_role, role_required
+from org.models import STAFF_ROLES, Region, Role
 
 from . import forms, permissions, workflow
 from .actions.base import conflict_message
@@ -34,29 +34,25 @@ from .actions.requests import (
 from .deadlines import time_left_words
 from .errors import CaseError
 from .filters import CaseFilter
-from .models import Case, CaseRequest, ConsentRound, SavedView
+from .models import Attachment, Case, CaseRequest, ConsentRound, SavedView
 from .selectors import CappedPaginator, get_case_for_user, inbox_for_region
 
 PAGE_SIZE = 50
 
 
-def _require_case_roles(user):
-    if not (user.is_superuser or user.has_role(*STAFF_ROLES, Role.PARTNER)):
-        raise PermissionDenied
+#: who uses the case pages: staff roles, and partners for the cases their unit handles
+CASE_ROLES = (*STAFF_ROLES, Role.PARTNER)
 
 
 def _staff_regions(user):
     return [m.region for m in user.memberships.select_related("region") if m.role in STAFF_ROLES]
 
 
-@login_required
+@role_required(*CASE_ROLES)
 def inbox(request):
     """The dispatcher's inbox: what routing rules could not decide, and requests to decide."""
-    _require_case_roles(request.user)
     regions = _staff_regions(request.user)
     if request.user.is_superuser and not regions:
-        from org.models import Region
-
         regions = list(Region.objects.filter(parent__isnull=True))
     boxes = [(region, inbox_for_region(region)) for region in regions]
     units = {m.unit for m in request.user.memberships.select_related("unit") if m.unit_id}
@@ -97,10 +93,9 @@ def _filtered(request):
     return CaseFilter(request.GET or None, queryset=qs, user=request.user)
 
 
-@login_required
+@role_required(*CASE_ROLES)
 @use_replica()  # the list and its full-text search (minhu/dbrouter.py)
 def case_list(request):
-    _require_case_roles(request.user)
     f = _filtered(request)
     paginator = CappedPaginator(f.qs, PAGE_SIZE) if request.GET.get("q") else Paginator(f.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -119,10 +114,9 @@ def case_list(request):
     )
 
 
-@login_required
+@role_required(*CASE_ROLES)
 @require_POST
 def saved_view_create(request):
-    _require_case_roles(request.user)
     name = (request.POST.get("name") or "").strip()[:50]
     query = (request.POST.get("query") or "")[:500]
     if not name:
@@ -139,11 +133,10 @@ EXPORT_HEADERS = [
 ]  # fmt: skip
 
 
-@login_required
+@role_required(*CASE_ROLES)
 @use_replica()
 def case_export(request):
     """Excel of the filtered list (no personal identifiers: reporters are left out)."""
-    _require_case_roles(request.user)
     f = _filtered(request)
     now = timezone.now()
 
@@ -178,11 +171,9 @@ def case_export(request):
     return workbook_response(f"诉求清单-{now:%Y%m%d}.xlsx", EXPORT_HEADERS, rows, sheet_title="诉求")
 
 
-@login_required
+@role_required(*STAFF_ROLES)
 def intake(request):
     """Fast intake form for desk, visit and hotline."""
-    if not (request.user.is_superuser or request.user.has_role(*STAFF_ROLES)):
-        raise PermissionDenied
     form = forms.IntakeForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -211,8 +202,6 @@ def intake(request):
         else:
             messages.success(request, _("已受理，编号 %(number)s。") % {"number": case.number})
             return redirect("cases:detail", pk=case.pk)
-    import uuid
-
     return render(request, "cases/intake.html", {"form": form, "idempotency_key": uuid.uuid4().hex})
 
 
@@ -226,7 +215,7 @@ def _detail_context(request, case):
     ]
     primary = next((s for s in steps if s["main"]), None)
     events = list(case.events.all())
-    show_events = events if user.has_role(*STAFF_ROLES) or user.is_superuser else [e for e in events if e.is_public]
+    show_events = events if holds_role(user, *STAFF_ROLES) else [e for e in events if e.is_public]
     return {
         "case": case,
         "events": show_events,
@@ -246,9 +235,8 @@ def _detail_context(request, case):
     }
 
 
-@login_required
+@role_required(*CASE_ROLES)
 def detail(request, pk):
-    _require_case_roles(request.user)
     case = get_case_for_user(request.user, pk)
     if case.resident_id:
         record(actor=request.user, action="cases.case.view", kind=AuditEntry.Kind.VIEW, obj=case, request=request)
@@ -261,11 +249,10 @@ def _respond(request, case):
     return redirect("cases:detail", pk=case.pk)
 
 
-@login_required
+@role_required(*CASE_ROLES)
 @require_POST
 def act(request, pk, action):
     """One workflow step. The page's version travels with the form: a stale page loses clearly."""
-    _require_case_roles(request.user)
     case = get_case_for_user(request.user, pk)
     step = workflow.STEPS.get(action)
     if step is None:
@@ -292,11 +279,10 @@ def act(request, pk, action):
     return _respond(request, case)
 
 
-@login_required
+@role_required(*CASE_ROLES)
 @require_POST
 def request_decide(request, pk):
     """Approve or reject a 退单/延期/复杂 request."""
-    _require_case_roles(request.user)
     req = get_object_or_404(CaseRequest.objects.select_related("case"), pk=pk)
     case = get_case_for_user(request.user, req.case_id)
     req.case = case
@@ -323,10 +309,9 @@ def request_decide(request, pk):
     return _respond(request, get_case_for_user(request.user, case.pk))
 
 
-@login_required
+@role_required(*CASE_ROLES)
 @require_POST
 def consent_add(request, pk):
-    _require_case_roles(request.user)
     rnd = get_object_or_404(ConsentRound, pk=pk)
     case = get_case_for_user(request.user, rnd.case_id)
     rnd.case = case
@@ -349,12 +334,9 @@ def consent_add(request, pk):
     return _respond(request, get_case_for_user(request.user, case.pk))
 
 
-@login_required
+@role_required(*CASE_ROLES)
 def attachment_view(request, pk):
     """Staff view of a photo with where it was taken (the location never reaches the public copy)."""
-    from .models import Attachment
-
-    _require_case_roles(request.user)
     att = get_object_or_404(Attachment, pk=pk)
     get_case_for_user(request.user, att.case_id)
     return render(request, "cases/attachment.html", {"att": att})

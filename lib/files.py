@@ -17,6 +17,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 
 # What may be shown in the browser; anything else is sent as a download.
 INLINE_TYPES = {"image/jpeg", "image/png", "image/webp"}
@@ -43,6 +44,7 @@ def send(name: str, *, public: bool = False, storage=default_storage) -> HttpRes
         raise Http404
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     accel = getattr(settings, "MINHU_ACCEL_REDIRECT", "")
+    response: HttpResponseBase
     if accel:
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = accel.rstrip("/") + "/" + quote(name)

@@ -53,7 +53,7 @@ def check_upload(upload, *, max_bytes: int, formats, max_pixels: int = MAX_PIXEL
         raise not_an_image from None
     finally:
         upload.seek(0)
-    if fmt not in formats:
+    if fmt is None or fmt not in formats:
         raise ValidationError(
             _("“%(name)s”的格式（%(fmt)s）不支持，请上传 JPG、PNG 或 WebP 格式的照片。") % {"name": name, "fmt": fmt}
         )

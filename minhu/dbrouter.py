@@ -168,7 +168,7 @@ def _is_write(sql: str) -> bool:
     head = sql.lstrip()[:10].upper()
     if head.startswith(_WRITES):
         return True
-    # A data-modifying CTE (lib.db.insert_all: WITH i0 AS (INSERT ... RETURNING ...) SELECT ...).
+    # A data-modifying CTE (cases.sql.insert_all: WITH i0 AS (INSERT ... RETURNING ...) SELECT ...).
     return head.startswith("WITH") and _CTE_WRITE.search(sql) is not None
 
 

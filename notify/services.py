@@ -3,7 +3,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from lib import crypto, db
+from lib import crypto
 from lib.masking import mask_phone
 
 from .models import Message
@@ -34,14 +34,14 @@ def send_many(messages: list[dict]) -> list[Message]:
     """Queue several messages (each with ``send``'s arguments) in one INSERT; one delivery task
     after commit takes them all (the intake worker's batches, bench/bench_intake.py)."""
     rows = message_rows(messages)
-    db.insert(rows)
+    Message.objects.bulk_create(rows)
     deliver_after_commit(rows)
     return rows
 
 
 def message_rows(messages: list[dict]) -> list[Message]:
     """The unsaved rows ``send_many`` writes, for a caller that writes them along with rows of its
-    own in one statement (``lib.db.insert_all``) and then calls ``deliver_after_commit``."""
+    own in one statement (``cases.sql.insert_all``) and then calls ``deliver_after_commit``."""
     rows = []
     for m in messages:
         to = (m.get("to") or "").strip()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from org.actors import user_of
 
 from ..models import CareRecipient, Delivery, EmergencyContact, MealSubscription, SafetyAlert, VisitPlan
 
@@ -172,7 +173,7 @@ def recipient_end(*, recipient, reason, on, by, note="", now=None) -> CareRecipi
     SafetyAlert.objects.filter(recipient=recipient, status=SafetyAlert.Status.OPEN).update(
         status=SafetyAlert.Status.CLOSED,
         closed_at=now,
-        closed_by=by if getattr(by, "is_authenticated", False) else None,
+        closed_by=user_of(by),
         closing_note=_("服务已结束：%(reason)s") % {"reason": label},
         next_step_at=None,
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 from lib import workdays
+from org.actors import user_of
 
 from ..models import (
     CareRecipient,
@@ -136,7 +137,7 @@ def pause_add(*, recipient, starts_on, ends_on, reason, by, requested_by=Pause.R
         ends_on=ends_on,
         reason=reason.strip(),
         requested_by=requested_by,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
+        created_by=user_of(by),
     )
     withdrawn = _pending_deliveries(recipient, starts_on, ends_on).delete()[0]
     refresh_status(recipient=recipient, today=today)

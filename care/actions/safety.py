@@ -66,7 +66,7 @@ def alert_open(*, recipient, by, now=None, delivery=None, visit=None) -> SafetyA
                 delivery=delivery,
                 visit=visit,
                 opened_at=now,
-                opened_by=by if getattr(by, "is_authenticated", False) else None,
+                opened_by=user_of(by),
                 next_step_at=now,
             )
     except IntegrityError:  # a second volunteer or visitor opened it a moment earlier: join that chain

@@ -9,16 +9,17 @@ Concurrency: transitions are conditional updates on (pk, status, version). The c
 if someone else changed it in between, nothing is written and ``CaseConflict`` says so in Chinese. Views show that
 message; nothing is silently overwritten."""
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
 from lib.workdays import working_time_between
-from notify.contact import channel_of, contact
+from notify.contact import channel_of
 from notify.services import send
-from org.models import Membership, Role, Unit, User
+from org.actors import actor_name, user_of
+from org.models import Membership, Role, Unit
 
 from .. import attachments as photo
 from .. import deadlines, search
@@ -29,7 +30,7 @@ from ..models import (
     CaseEvent,
     CaseRequest,
 )
-from ..routing import _MEMBERS, _ancestor_paths
+from ..routing import ancestor_paths, unit_contacts
 
 S = Case.Status
 
@@ -41,18 +42,12 @@ def _now():
     return timezone.now()
 
 
-def _actor_name(by) -> str:
-    if by is None:
-        return str(_("系统"))
-    return str(by)
-
-
 def _event_row(case, *, by, kind, note="", data=None, is_public=True, at=None) -> CaseEvent:
     return CaseEvent(
         case=case,
         at=at or _now(),
-        actor=by if getattr(by, "is_authenticated", False) else None,
-        actor_name=_actor_name(by),
+        actor=user_of(by),
+        actor_name=actor_name(by),
         kind=kind,
         note=note or "",
         data=data or {},
@@ -149,26 +144,15 @@ def notify_unit(unit, body: str, *, case, purpose: str = "case.unit") -> int:
     """Tell the members of a unit who have a phone or e-mail; returns how many were told."""
     if unit is None:
         return 0
-    contacts = _unit_contacts(unit)
+    contacts = unit_contacts(unit.pk)
     for to in contacts:
         _notify(to, body, purpose=purpose, related=case)
     return len(contacts)
 
 
-def _unit_contacts(unit) -> list[str]:
-    """The phone (or e-mail) of each member of ``unit`` who has one, each person once."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT phone, email FROM {User._meta.db_table} WHERE id IN ({_MEMBERS.format(unit='%s')}) ORDER BY id",
-            [unit.pk],
-        )
-        rows = cursor.fetchall()
-    return [c for c in (contact(phone, email) for phone, email in rows) if c]
-
-
 def supervisors_for(case):
     """Subdistrict staff over the case's region (the people an overdue case escalates to)."""
-    paths = _ancestor_paths(case.region_path)
+    paths = ancestor_paths(case.region_path)
     return {
         m.user for m in Membership.objects.filter(role__in=[Role.STAFF], region__path__in=paths).select_related("user")
     }
@@ -177,9 +161,7 @@ def supervisors_for(case):
 @transaction.atomic
 def attachment_add(*, case, file, kind=Attachment.Kind.INTAKE, by=None, event=None) -> Attachment:
     fields = photo.process(file)
-    return Attachment.objects.create(
-        case=case, kind=kind, uploaded_by=by if by and by.is_authenticated else None, event=event, **fields
-    )
+    return Attachment.objects.create(case=case, kind=kind, uploaded_by=user_of(by), event=event, **fields)
 
 
 def _check_unit(unit) -> None:

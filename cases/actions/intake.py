@@ -6,22 +6,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import build as audit_entry
-from lib import db
+from lib import phone
 from notify.contact import channel_of
 from notify.services import deliver_after_commit, message_rows
+from org.actors import user_of
 
-from .. import deadlines, search
+from .. import deadlines, search, sql
 from ..errors import CaseError
 from ..models import (
     Attachment,
     Case,
     RoutingRule,
-    normalize_phone,
 )
 from ..routing import find_routing_rule, resolve_category
 from ..signals import cases_created
@@ -145,7 +145,7 @@ def _new_case(
         reporter_name=(reporter_name or "").strip()[:50],
         channel=channel,
         urgency=urgency,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
+        created_by=user_of(by),
         created_at=now,
         updated_at=now,
         idempotency_key=idempotency_key or None,
@@ -181,7 +181,7 @@ def _new_case(
         rule=rule if dispatch_note else None,
         created_note=created_note,
         dispatch_note=dispatch_note,
-        phone=normalize_phone(reporter_phone),
+        phone=phone.normalize(reporter_phone),
     )
 
 
@@ -205,7 +205,7 @@ def case_create_many(intakes: list[dict]) -> list[tuple[Case, bool]]:
         return [case_create_many([kw])[0] for kw in intakes]
     # Keys already used answer with their first case. PostgreSQL needs no probe first: there the
     # INSERT skips a taken key (insert_unless_taken below), which answers a replay the same way.
-    known = _cases_by_key(keys) if connection.vendor != "postgresql" else {}
+    known = _cases_by_key(keys) if not sql.fast() else {}
     batch = _Batch()
     out: list[tuple[Case, bool]] = []
     new: list[_Intake] = []
@@ -224,7 +224,7 @@ def case_create_many(intakes: list[dict]) -> list[tuple[Case, bool]]:
     numbered = _number_ahead(cases)
     try:
         if keys and numbered:  # PostgreSQL: a key taken meanwhile skips its row instead of failing
-            taken = {id(c) for c in db.insert_unless_taken(cases, "idempotency_key")}
+            taken = {id(c) for c in sql.insert_unless_taken(cases, "idempotency_key")}
             if taken:
                 _answer_with_first_cases(out, taken)
                 new = [i for i in new if id(i.case) not in taken]
@@ -233,9 +233,9 @@ def case_create_many(intakes: list[dict]) -> list[tuple[Case, bool]]:
                     return out
         elif keys:
             with transaction.atomic():  # a savepoint: a key taken meanwhile must not poison the caller
-                db.insert(cases)
+                sql.insert(cases)
         else:
-            db.insert(cases)
+            sql.insert(cases)
     except IntegrityError:
         if len(intakes) > 1:
             return [case_create_many([kw])[0] for kw in intakes]
@@ -246,7 +246,7 @@ def case_create_many(intakes: list[dict]) -> list[tuple[Case, bool]]:
     if not numbered:
         for case in cases:
             case.number = _case_number(case)
-        db.set_column(Case, "number", {case.pk: case.number for case in cases})
+        Case.objects.bulk_update(cases, ["number"])
     _write_intake_effects(new)
     cases_created.send(sender=Case, cases=cases)
     return out
@@ -263,16 +263,9 @@ def _answer_with_first_cases(out: list, taken: set) -> None:
 
 
 def _cases_by_key(keys: list[str]) -> dict:
-    """{idempotency key: case} of the keys already used. A cheap probe first: replays are rare."""
+    """{idempotency key: case} of the keys already used."""
     if not keys:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {Case._meta.db_table} WHERE idempotency_key IN ({', '.join(['%s'] * len(keys))}) LIMIT 1",
-            keys,
-        )
-        if cursor.fetchone() is None:
-            return {}
     return {c.idempotency_key: c for c in Case.objects.filter(idempotency_key__in=keys)}
 
 
@@ -283,16 +276,11 @@ def _case_number(case) -> str:
 def _number_ahead(cases: list[Case]) -> bool:
     """On PostgreSQL take the cases' ids from the table's sequence before the INSERT, so each row is
     written once with its number; elsewhere the number is set after the INSERT gives the id."""
-    if connection.vendor != "postgresql":
+    if not sql.fast():
         return False
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [Case._meta.db_table, len(cases)],
-        )
-        for case, (pk,) in zip(cases, cursor.fetchall(), strict=True):
-            case.pk = pk
-            case.number = _case_number(case)
+    for case, pk in zip(cases, sql.reserve_ids(Case, len(cases)), strict=True):
+        case.pk = pk
+        case.number = _case_number(case)
     return True
 
 
@@ -350,5 +338,5 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
     for i in intakes:
         for row in i.also(i.case) if i.also else ():
             more.setdefault(type(row), []).append(row)
-    db.insert_all(events, co_links, audits, rows, *more.values())  # one statement on PostgreSQL
+    sql.insert_all(events, co_links, audits, rows, *more.values())  # one statement on PostgreSQL
     deliver_after_commit(rows)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lib.workdays import add_working_time
-from org.actors import RESIDENT
+from org.actors import RESIDENT, user_of
 
 from .. import deadlines
 
@@ -87,13 +87,8 @@ def case_log(*, case, by, note, kind="note", data=None, is_public=True) -> CaseE
 
 @transaction.atomic
 def case_dispatch(*, case, unit, by, co_units=(), note="") -> Case:
-    """派单: give a waiting case to a main unit (and co-units)."""
-    return _dispatch(case=case, unit=unit, by=by, co_units=co_units, note=note)
-
-
-def _dispatch(*, case, unit, by, co_units=(), note="", fresh=False) -> Case:
-    """case_dispatch's body, for callers already in a transaction (case_create's auto-dispatch).
-    ``fresh``: the case was created in this transaction, so it has no co-units to clear."""
+    """派单: give a waiting case to a main unit (and co-units). (A routing rule's dispatch at intake is written
+    by cases.actions.intake with the case itself.)"""
     _require(can_dispatch(by, case))
     _check_unit(unit)
     co_units = [u for u in co_units if u.pk != unit.pk]
@@ -107,8 +102,7 @@ def _dispatch(*, case, unit, by, co_units=(), note="", fresh=False) -> Case:
         data={"unit": unit.pk, "unit_name": unit.name, "co_units": [u.name for u in co_units]},
         changes={"main_unit": unit, "dispatched_at": _now()},
     )
-    if co_units or not fresh:
-        case.co_units.set(co_units)
+    case.co_units.set(co_units)
     _audit(case, by, "dispatch", unit=unit.name)
     notify_unit(
         unit,
@@ -268,7 +262,7 @@ def case_visit(*, case, by, verdict, note="", channel=Satisfaction.Channel.PHONE
         note=note or "",
         channel=channel,
         at=now,
-        recorded_by=by if getattr(by, "is_authenticated", False) else None,
+        recorded_by=user_of(by),
     )
     _audit(case, by, "visit", verdict=verdict)
     if verdict == Case.Verdict.UNSATISFIED:
@@ -280,7 +274,7 @@ def case_visit(*, case, by, verdict, note="", channel=Satisfaction.Channel.PHONE
 def case_rehandle(*, case, by, note) -> Case:
     """重办: back to the same main unit with the category's shorter re-handling deadline; the
     resident's words go to the handler."""
-    if getattr(by, "is_authenticated", False):
+    if user_of(by) is not None:  # a resident's verdict, or the system's, reopens it without a staff check
         _require(can_handle(by, case))
     if case.main_unit_id is None:
         raise CaseError(_("这件诉求没有主办单位，无法重办，请重新派单。"))

@@ -2,6 +2,8 @@
 
 import importlib
 
+from django.apps import apps
+
 from cases.models import Category
 
 CONTRACT_CODES = {
@@ -39,8 +41,6 @@ def test_consultations_answer_in_one_working_day_and_help_in_five(db):
 
 
 def test_running_the_data_migration_again_keeps_staff_edits(db):
-    from django.apps import apps
-
     repair = Category.objects.get(code="repair")
     repair.resolve_days = 7
     repair.save()

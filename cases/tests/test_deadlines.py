@@ -4,10 +4,13 @@ Saturday 11 October are 调休 make-up workdays)."""
 import datetime
 import zoneinfo
 
+from django.utils import timezone
+
 from cases import deadlines
 from cases.actions.workflow import case_pause
 from cases.models import Case, CaseEvent, Category
 from cases.sweeps import sweep_deadlines
+from cases.tasks import sweep_case_deadlines
 from notify.models import Message
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -85,10 +88,6 @@ def test_paused_case_is_not_escalated(users, make_case, routed):
 
 
 def test_periodic_task_runs_the_sweep(make_case, routed):
-    from django.utils import timezone
-
-    from cases.tasks import sweep_case_deadlines
-
     case = make_case()
     Case.objects.filter(pk=case.pk).update(warn_at=timezone.now() - datetime.timedelta(minutes=1))
     sweep_case_deadlines()

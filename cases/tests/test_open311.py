@@ -19,6 +19,8 @@ from cases import open311_services
 from cases.actions.workflow import case_cancel, case_dispatch, case_resolve
 from cases.models import Attachment, Case, CaseEvent, Category, Open311Attribute, Open311Client, Open311Request
 from cases.open311_services import join_name, split_name
+from org.models import Unit, User
+from people.models import Address
 
 BASE = "/open311/v2"
 
@@ -166,8 +168,6 @@ def test_post_creates_a_case_through_the_workflow(client, partner, routed, world
 
 
 def test_post_json_and_the_map_point_lands_in_the_nearest_known_grid(client, partner, world):
-    from people.models import Address
-
     Address.objects.create(
         region=world.penglai_grid, road="蓬莱路", lane="100", number="3", latitude="31.218100", longitude="121.489100"
     )
@@ -195,8 +195,6 @@ def test_post_errors(client, partner, categories):
 
 
 def test_address_string_or_address_id_are_enough(client, partner, world):
-    from people.models import Address
-
     _api, key = partner
     body = js(post(client, key, lat="", long="", address_string="蓬莱路100弄", description="垃圾没清"))
     case = Case.objects.get(number=body[0]["service_request_id"])
@@ -406,8 +404,6 @@ def test_partner_reads_its_own_private_requests_with_fuller_notes(client, partne
 
 
 def _unit():
-    from org.models import Unit
-
     return Unit.objects.get(name="老西门街道社区服务办")
 
 
@@ -500,8 +496,6 @@ def test_post_update_errors(client, partner, some_cases, users):
 # keys in the back office
 # ----------------------------------------------------------------------------------------------
 def test_staff_issue_and_reissue_keys_in_the_admin(client, world, categories):
-    from org.models import User
-
     boss = User.objects.create_superuser(username="root", password="pw-root")
     client.force_login(boss)
     response = client.post(

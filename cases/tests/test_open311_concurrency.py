@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from rest_framework.test import APIClient
 
 from cases import open311_services, tasks
 from cases.models import Case, CaseEvent, Open311Client, Open311Request
@@ -78,8 +79,6 @@ def test_same_update_id_at_once_appends_one_entry(partner):
 
 
 def test_rest_retries_at_once_create_one_case_and_only_the_first_answers_201(world, users, categories):
-    from rest_framework.test import APIClient
-
     body = {"title": "路灯不亮", "description": "蓬莱路100弄路灯不亮", "region": world.penglai_grid.pk,
             "category": "repair", "reporter_phone": "13900000001"}  # fmt: skip
 

@@ -10,8 +10,10 @@ import pytest
 from audit.models import AuditEntry
 from cases import deadlines, open311_services, search, tasks
 from cases.models import Case, Category, Open311Client, Open311Request
+from cases.tests.test_open311 import png
 from lib import crypto
 from notify.models import Message
+from people.models import Address
 
 BASE = "/open311/v2"
 
@@ -121,8 +123,6 @@ def test_a_request_the_workflow_refuses_keeps_its_reason_and_the_others_become_c
 
 
 def test_a_request_with_a_photo_is_made_at_once(client, hotline):
-    from cases.tests.test_open311 import png
-
     response = post(client, hotline[1], description="井盖松动", media=png())
     body = json.loads(response.content)
     assert response.status_code == 201 and body[0]["service_request_id"].startswith("MH")
@@ -136,8 +136,6 @@ def test_inactive_category_at_post_is_refused_at_once(client, hotline):
 
 
 def test_a_batch_places_each_point_in_the_grid_of_its_nearest_known_address(client, world, users, categories):
-    from people.models import Address
-
     partner = Open311Client(name="热线转派（街道）", region=world.laoximen, answer_with_token=True)
     key = open311_services.client_issue_key(client=partner, by=users["admin"])
     Address.objects.create(

@@ -152,7 +152,6 @@ def test_return_request_decided_from_the_inbox(client_for, users, make_case, rou
 
 
 def test_consent_recorded_from_the_page(client_for, users, make_case, routed):
-
     case = make_case()
     rnd = consent_round_open(case=case, by=users["worker"], title="粪管改道方案")
     client = client_for(users["worker"])

@@ -37,7 +37,6 @@ def test_visibility_matrix(users, two_cases, persona, sees_penglai, sees_tianpin
 
 
 def test_partner_sees_cases_assigned_to_its_unit_as_main_or_co(world, users, two_cases):
-
     case = two_cases[0]
     case_dispatch(case=case, unit=world.penglai_committee, co_units=[world.partner_unit], by=users["staff"])
     assert get_case_for_user(users["partner"], case.pk) == case

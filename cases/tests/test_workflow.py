@@ -33,8 +33,11 @@ from cases.actions.workflow import (
 )
 from cases.errors import CaseConflict, CaseError
 from cases.models import Case, CaseEvent, CaseRequest, Category, RoutingRule
+from cases.selectors import cases_for_source
+from lib.workdays import working_time_between
 from notify.models import Message
 from org.actors import RESIDENT
+from org.models import Membership, Role, Unit
 
 K = CaseEvent.Kind
 
@@ -88,9 +91,6 @@ def test_routing_rule_dispatches_to_the_most_specific_unit(world, users, make_ca
 
 
 def test_auto_dispatch_brings_the_rule_co_units_and_tells_the_unit_members(world, users, make_case, repair):
-    from notify.models import Message
-    from org.models import Membership, Role, Unit
-
     # co-units in the units' own order (region path, then name); the main unit listed again is left out
     second = Unit.objects.create(name="蓬莱路物业", kind=Unit.Kind.PROPERTY_MANAGER, region=world.penglai)
     rule = RoutingRule.objects.create(category=repair, region=world.penglai, main_unit=world.penglai_committee)
@@ -172,7 +172,6 @@ def test_unsatisfied_verdict_reopens_to_same_unit_with_shorter_deadline(world, u
     case.refresh_from_db()
     assert case.status == "dispatched" and case.main_unit == world.penglai_committee
     assert case.rehandle_count == 1 and case.verdict == "" and case.resolved_at is None
-    from lib.workdays import working_time_between
 
     assert working_time_between(case.dispatched_at, case.due_at).days == 3
     handler_msg = Message.objects.get(purpose="case.rehandle")
@@ -223,7 +222,6 @@ def test_extension_request_and_approval_moves_the_deadline(users, make_case, rou
     with pytest.raises(CaseError, match="等待审核"):
         case_request_extension(case=case, by=users["worker"], days=2, reason="再等")
     case_extension_decide(request=request, by=users["staff"], approve=True)
-    from lib.workdays import working_time_between
 
     assert working_time_between(before, case.due_at).days == 3
 
@@ -232,7 +230,6 @@ def test_complex_case_gets_fifteen_working_days_once_approved(users, make_case, 
     case = make_case()
     request = case_request_complex(case=case, by=users["worker"], reason="涉及多户管道改道")
     case_complex_decide(request=request, by=users["staff"], approve=True)
-    from lib.workdays import working_time_between
 
     assert case.is_complex and working_time_between(case.dispatched_at, case.due_at).days == 15
 
@@ -325,8 +322,6 @@ def test_case_log_appends_and_becomes_searchable(users, make_case):
 
 
 def test_source_link_lists_cases_for_source(world, make_case):
-    from cases.selectors import cases_for_source
-
     case = make_case(source=world.penglai_committee)
     assert list(cases_for_source(world.penglai_committee)) == [case]
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from audit.services import record
 from cases.models import Case
+from org.scoping import within
 
 from .. import similarity
 from ..models import HotSpot
@@ -139,7 +140,7 @@ def detect_hotspots(*, now=None, days: int | None = None, min_count: int | None 
     start, before = now - datetime.timedelta(days=days), now - datetime.timedelta(days=2 * days)
     qs = Case.objects.filter(created_at__gte=before, created_at__lte=now).exclude(status=Case.Status.CANCELLED)
     if region is not None:
-        qs = qs.filter(region_path__startswith=region.path)
+        qs = qs.filter(within(region, "region_path"))
     qs = qs.select_related("region", "address", "category").only(
         "id", "number", "title", "description", "location_text", "region", "region_path", "address",
         "category", "urgency", "resident_id", "reporter_phone_hash", "created_at", "status",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from cases.actions.workflow import case_merge
 from cases.models import Case
 from org.models import Region
+from org.scoping import within
 from people.models import Address
 
 from .. import address, similarity
@@ -73,7 +74,7 @@ def similar_candidates(*, region, around=None, exclude_pk=None, days=None):
     start, end = around - datetime.timedelta(days=days), around + datetime.timedelta(days=days)
     area = neighbourhood(region)
     qs = (
-        Case.objects.filter(region_path__startswith=area.path, created_at__gte=start, created_at__lte=end)
+        Case.objects.filter(within(area, "region_path"), created_at__gte=start, created_at__lte=end)
         .filter(Q(status__in=Case.OPEN_STATUSES) | Q(closed_at__gte=start) | Q(resolved_at__gte=start))
         .exclude(status__in=[Case.Status.CANCELLED, Case.Status.MERGED])
         .select_related("category", "address")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from audit.services import record
 from cases.errors import CaseError
 from cases.models import Category
+from org.actors import user_of
 
 from .. import textmodel
 from ..models import KeywordRule, RoutingModel, split_keywords
@@ -117,7 +118,7 @@ def keyword_rule_save(*, category: Category, keywords: str, by, is_active: bool 
         defaults={
             "keywords": " ".join(words),
             "is_active": is_active,
-            "updated_by": by if getattr(by, "is_authenticated", False) else None,
+            "updated_by": user_of(by),
         },
     )
     record(actor=by, action="insight.keywords.save", obj=rule, detail={"category": category.code, "n": len(words)})

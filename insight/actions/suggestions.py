@@ -24,6 +24,7 @@ from cases.errors import CaseError
 from cases.models import Case, Category
 from cases.permissions import can_dispatch
 from cases.routing import find_routing_rule
+from org.actors import user_of
 
 from .. import textmodel
 from ..models import RoutingModel, Suggestion
@@ -225,7 +226,7 @@ def suggestion_accept(*, case: Case, code: str, by) -> Case:
             accepted=suggestion.category_id == category.pk,
             final_category=category,
             decided_at=timezone.now(),
-            decided_by=by if getattr(by, "is_authenticated", False) else None,
+            decided_by=user_of(by),
         )
     record(actor=by, action="insight.suggestion.accept", obj=case, region=case.region, detail={"category": code})
     return case

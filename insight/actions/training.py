@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 from cases.models import Case
+from org.actors import user_of
 
 from .. import textmodel
 from ..models import RoutingModel
@@ -73,7 +74,7 @@ def routing_train(*, by=None, min_cases: int | None = None) -> RoutingModel:
         row = RoutingModel.objects.create(
             version=version,
             trained_at=timezone.now(),
-            trained_by=by if getattr(by, "is_authenticated", False) else None,
+            trained_by=user_of(by),
             n_cases=len(docs),
             n_classes=len(set(labels)),
             labels=sorted(set(labels)),

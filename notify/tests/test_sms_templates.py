@@ -6,7 +6,12 @@ from notify.senders import Undeliverable
 from notify.sms_templates import TEXTS, template_for
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SOURCES = [p for p in ROOT.glob("*/services.py") if p.parent.name != "notify"]
+# where apps write their messages: services.py, or an actions/ package and its neighbours (cases: sweeps.py)
+SOURCES = [
+    p
+    for p in [*ROOT.glob("*/services.py"), *ROOT.glob("*/actions/*.py"), *ROOT.glob("*/sweeps.py")]
+    if p.parent.name != "notify"
+]
 
 
 @pytest.mark.parametrize("purpose", sorted(TEXTS))
