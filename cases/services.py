@@ -777,8 +777,8 @@ def _dispatch(*, case, unit, by, co_units=(), note="", fresh=False) -> Case:
 
 @transaction.atomic
 def case_accept(*, case, by, note="") -> Case:
-    """签收: the main unit takes the case."""
-    _require(can_handle(by, case))
+    """签收: the main unit takes the case — only its own members (or the system), not a dispatcher above it."""
+    _require(by is None or case.main_unit_id in _user_units(by))
     _transition(
         case,
         allowed=(S.DISPATCHED,),

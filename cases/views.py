@@ -219,7 +219,7 @@ def _detail_context(request, case):
 
     H = Case.HANDLING_STATUSES
     offer("dispatch", _("派单"), forms.DispatchForm(case=case), can_dispatch and s == "new")
-    offer("accept", _("签收"), forms.NoteForm(), can_handle and s == "dispatched")
+    offer("accept", _("签收"), forms.NoteForm(), s == "dispatched" and case.main_unit_id in services._user_units(user))
     offer("contact", _("先行联系"), forms.RequiredNoteForm(), can_handle and s in ("dispatched", "accepted"))
     offer("start", _("开始处理"), forms.NoteForm(), can_handle and s in ("dispatched", "accepted", "contacted"))
     offer("log", _("记录进展"), forms.RequiredNoteForm(), (can_handle or can_supervise) and case.is_open)

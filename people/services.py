@@ -23,7 +23,7 @@ from audit.services import record, record_view
 from lib import crypto, idcard
 from lib import phone as phones
 from org.models import PERSONAL_DATA_ROLES, Region
-from org.scoping import get_visible_or_404, visible_regions
+from org.scoping import get_visible_or_404, is_within, visible_regions
 
 from .models import Address, Household, Resident, Tag
 
@@ -101,6 +101,9 @@ def address_get_or_create(*, region: Region, road: str, lane="", number="", room
     address = Address.objects.filter(road=road, lane=lane, number=number, room=room).first()
     if address is not None:
         if address.region_id != region.pk and not region.contains(address.region):
+            if by is not None and not is_within(address.region, visible_regions(by, roles=PERSONAL_DATA_ROLES)):
+                # out of the writer's regions: not named, so the form does not tell which grid holds an address
+                raise ValidationError({"road": _("该地址不在所选辖区，请核对路名门牌；如确需登记请联系街道。")})
             raise ValidationError(
                 {"road": _("该地址已登记在“%(region)s”，与所选辖区不一致。") % {"region": address.region.name}}
             )
