@@ -12,14 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import record
 from lib import crypto, idcard, phone
+from org.admin import RegionScopedAdmin
 
 from . import services
 from .models import Address, Household, ImportJob, Resident, Tag
 
-
-class ScopedAdmin(admin.ModelAdmin):
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
+ScopedAdmin = RegionScopedAdmin  # every list limited to what the user may see, and the related choices too
 
 
 class ResidentAdminForm(forms.ModelForm):
