@@ -25,7 +25,7 @@ from lib import phone as phones
 from org.models import PERSONAL_DATA_ROLES, Region
 from org.scoping import get_visible_or_404, is_within, visible_regions
 
-from .models import Address, Household, Resident, Tag
+from .models import Address, Household, Resident, Tag, registry_of
 
 # Residents and households belong to a neighbourhood or one of its grids, never to a subdistrict.
 RESIDENT_REGION_KINDS = (Region.Kind.NEIGHBOURHOOD, Region.Kind.GRID)
@@ -78,8 +78,10 @@ def clean_phone(value: str) -> str:
         raise ValidationError({"phone": exc.messages}) from None
 
 
-def _check_id_free(number: str, *, exclude_pk=None) -> None:
-    others = Resident.objects.filter(id_number_hash=crypto.lookup_hash(number))
+def _check_id_free(number: str, *, region, exclude_pk=None) -> None:
+    """The number is free in the neighbourhood's register (``registry_of``): a record elsewhere is not looked at,
+    so the answer is the same whether the number is registered in another subdistrict or nowhere."""
+    others = Resident.objects.filter(registry=registry_of(region), id_number_hash=crypto.lookup_hash(number))
     if exclude_pk:
         others = others.exclude(pk=exclude_pk)
     if number and others.exists():
@@ -163,7 +165,7 @@ def resident_create(
     _check_region(by, region)
     number = _clean_id_number(id_number) if id_number else ""
     phone = clean_phone(phone)
-    _check_id_free(number)
+    _check_id_free(number, region=region)
     resident = Resident(region=region, name=name, household=household, relation=relation, note=note)
     resident.set_id_number(number)
     resident.set_phone(phone)
@@ -224,7 +226,7 @@ def resident_update(
     if id_number is not None and id_number.strip():
         number = _clean_id_number(id_number)
         if crypto.lookup_hash(number) != current.id_number_hash:
-            _check_id_free(number, exclude_pk=current.pk)
+            _check_id_free(number, region=current.region, exclude_pk=current.pk)
             current.set_id_number(number)
             changed += ["id_number_encrypted", "id_number_hash", "id_number_masked", "birth_date", "gender"]
     if phone is not None:
