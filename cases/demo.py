@@ -6,6 +6,8 @@ import datetime
 
 from django.utils import timezone
 
+from org.models import Membership
+
 from . import services
 from .models import Category, RoutingRule
 
@@ -139,7 +141,9 @@ def _advance(case, stage, *, handler, dispatcher, units, rng):
         unit = units.get(f"{case.region.ancestor_of_kind('subdistrict').name}社区服务办")
         services.case_dispatch(case=case, unit=unit, by=dispatcher)
     if target >= 2 and case.status == "dispatched":
-        services.case_accept(case=case, by=handler)
+        # 签收 is the main unit's own act: one of its members, or (a unit with no demo login) the system
+        member = Membership.objects.filter(unit_id=case.main_unit_id).select_related("user").first()
+        services.case_accept(case=case, by=member.user if member else None)
     if target >= 3 and case.status in ("dispatched", "accepted"):
         services.case_contact(case=case, by=handler, note="已电话联系反映人，约定上门查看时间。")
     if target >= 4 and case.status in ("accepted", "contacted"):
