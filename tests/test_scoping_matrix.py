@@ -207,10 +207,16 @@ def foreign(world, shipped_data):
     )  # fmt: skip
     topic = DeskTopic.objects.get_or_create(name="法律", defaults={"category_code": "legal"})[0]
     f.desk = events.desk_add(event=f.event, topic=topic, by=staff)
+    f.ticket = events.ticket_take(desk=f.desk, by=staff, name="咨询居民", channel="staff")
+    events.ticket_call_next(desk=f.desk, by=staff)
+    f.ticket = events.ticket_start(ticket=type(f.ticket).objects.get(pk=f.ticket.pk), by=staff)
     # service records: one in 天平街道, one in 老西门街道 organised by another partner organisation
     other_unit = Unit.objects.create(name="老西门社区医院", kind=Unit.Kind.PARTNER, region=world.laoximen)
-    Organisation.objects.get_or_create(unit=world.partner_unit)
+    f.local_org = Organisation.objects.get_or_create(unit=world.partner_unit)[0]
     other_org = Organisation.objects.create(unit=other_unit)
+    f.far_org = Organisation.objects.create(
+        unit=Unit.objects.create(name="天平律师服务站", kind=Unit.Kind.PARTNER, region=world.tianping)
+    )
     Engagement.objects.create(volunteer=f.local_volunteer, organisation=other_org, role="医生")
     t0 = timezone.now() - datetime.timedelta(days=2)
     common = {"activity": "义诊", "date": t0.date(), "place": "文庙", "served": "居民", "content": "量血压",
@@ -234,7 +240,7 @@ def foreign(world, shipped_data):
 def write_snapshot(f) -> dict:
     """What a refused write must leave exactly as it was."""
     from cases.models import Case, CaseEvent
-    from events.models import RosterEntry
+    from events.models import Consultation, RosterEntry, ServiceEvent
     from notify.models import Message
     from resources.models import Booking, BookingSeries, ResourceGrant
     from volunteers.models import Assignment, ServiceCorrection
@@ -249,6 +255,9 @@ def write_snapshot(f) -> dict:
         "messages": Message.objects.count(),
         "case_events": CaseEvent.objects.count(),
         "statuses": sorted(Case.objects.values_list("pk", "status", "main_unit_id")),
+        "consultations": Consultation.objects.count(),
+        "tickets": sorted(f.desk.tickets.values_list("pk", "status")),
+        "events": ServiceEvent.objects.count(),
     }
 
 
@@ -285,6 +294,22 @@ FOREIGN_WRITES = {
         reverse("events:desk_match", args=[f.desk.pk]),
         {"volunteer": f.far_volunteer.pk, "starts_at": "2030-01-01T09:00", "ends_at": "2030-01-01T12:00"},
     ),
+    "desk answer: another subdistrict's volunteer": lambda f, persona: (
+        reverse("events:desk_action", args=[f.desk.pk]),
+        {"action": "finish", "ticket": f.ticket.pk, "summary": "咨询养老政策", "answered_by": f.far_volunteer.pk},
+    ),
+    "event partners: another subdistrict's organisation": lambda f, persona: (
+        reverse("events:event_new"),
+        {
+            "title": "新服务日",
+            "region": (f.event.region_id if "tianping" not in persona else f.far_org.unit.region_id),
+            "starts_at": "2030-01-01T09:00",
+            "ends_at": "2030-01-01T12:00",
+            "place": "文庙",
+            "organiser": (f.event.organiser_id if "tianping" not in persona else f.far_org.unit_id),
+            "partners": [(f.far_org if "tianping" not in persona else f.local_org).pk],
+        },
+    ),  # fmt: skip
     "correction: another subdistrict's record": lambda f, persona: (
         # 天平街道's own people may correct its record: for them the foreign one is 老西门街道's
         reverse("volunteers:correction_new", args=[(f.record_other_org if "tianping" in persona else f.record_far).pk]),
@@ -344,7 +369,7 @@ def test_the_foreign_username_answers_like_a_missing_one(world, foreign, client_
 def test_the_same_writes_work_in_scope(world, foreign, client_for):
     """Positive controls: the matrix refuses because of the foreign object, not because the post is malformed."""
     from cases.models import Case
-    from events.models import RosterEntry
+    from events.models import Consultation, RosterEntry, ServiceEvent
     from resources.models import Booking, ResourceGrant
     from volunteers.models import Assignment, ServiceCorrection
 
@@ -355,6 +380,15 @@ def test_the_same_writes_work_in_scope(world, foreign, client_for):
     times = {"starts_at": f"{start:%Y-%m-%dT%H:%M}", "ends_at": f"{end:%Y-%m-%dT%H:%M}"}
     staff.post(reverse("events:desk_match", args=[foreign.desk.pk]), {"volunteer": foreign.local_volunteer.pk, **times})
     assert RosterEntry.objects.filter(desk=foreign.desk).exists()
+    staff.post(
+        reverse("events:desk_action", args=[foreign.desk.pk]),
+        {"action": "finish", "ticket": foreign.ticket.pk, "summary": "咨询", "answered_by": foreign.local_volunteer.pk},
+    )
+    assert Consultation.objects.filter(answered_by=foreign.local_volunteer).exists()
+    event = {"title": "新服务日", "region": world.laoximen.pk, "place": "文庙", "organiser": world.laoximen_office.pk}
+    times = {"starts_at": "2030-01-01T09:00", "ends_at": "2030-01-01T12:00", "partners": [foreign.local_org.pk]}
+    staff.post(reverse("events:event_new"), {**event, **times})
+    assert ServiceEvent.objects.get(title="新服务日").partners.get() == foreign.local_org
     staff.post(reverse("resources:series_new", args=[foreign.resource.pk]), _series(foreign, "lx_person"))
     assert Booking.objects.filter(user=foreign.near_person).exists()
     staff.post(reverse("resources:case_grant", args=[foreign.case.pk]), _grant(foreign, "lx_person"))
