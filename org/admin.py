@@ -38,13 +38,15 @@ def visible_users(user):
 
 
 class ScopedChoices:
-    """Related-field choices limited to the user's scope (Region, User, and any model whose admin is scoped)."""
+    """Related-field choices limited to the user's scope (Region, Unit, User, and any model whose admin is scoped)."""
 
     def _limit(self, model, request):
         if model is Region:
             return Region.objects.filter(region_q(request.user, roles=STAFF_ROLES, field=""))
         if model is User:
             return visible_users(request.user)
+        if model is Unit:
+            return Unit.objects.filter(region_q(request.user, roles=STAFF_ROLES))
         related = self.admin_site._registry.get(model)
         if isinstance(related, RegionScopedAdmin):
             return related.get_queryset(request)
