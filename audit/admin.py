@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 
+from org.admin import RegionScopedAdmin
+
 from .models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(RegionScopedAdmin):
     list_display = ["at", "actor_name", "kind", "action", "object_repr", "region", "ip"]
     list_filter = ["kind", "at"]
     search_fields = ["actor_name", "action", "object_repr", "object_id"]
@@ -14,9 +16,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ["region"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
     actions = None  # no "delete selected"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
 
     def has_add_permission(self, request):
         return False

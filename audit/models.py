@@ -26,7 +26,8 @@ class AuditQuerySet(RegionScopedQuerySet):
 class AuditEntry(models.Model):
     class Kind(models.TextChoices):
         CHANGE = "change", _("变更")
-        VIEW = "view", _("查看个人信息")
+        VIEW = "view", _("查看个人信息")  # full ID numbers or phones shown (查看完整信息)
+        READ = "read", _("查阅个人记录")  # a page, form, sheet or API answer holding masked personal data
         EXPORT = "export", _("导出")
         LOGIN = "login", _("登录")
 

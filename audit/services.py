@@ -56,3 +56,12 @@ def record_view(*, actor, obj, request=None, detail=None) -> AuditEntry:
         request=request,
         detail=detail,
     )
+
+
+def record_read(*, actor, action: str, obj=None, ids=(), region=None, request=None) -> AuditEntry:
+    """One entry for one read of personal records (kind "read"): a detail page or edit form (``obj``), a list page,
+    sheet or API answer (``ids`` of the records shown, never their identifiers). Who read which record, when."""
+    detail = {"条数": len(ids), "编号": [int(i) if str(i).isdigit() else str(i) for i in ids][:200]} if ids else None
+    return record(
+        actor=actor, action=action, kind=AuditEntry.Kind.READ, obj=obj, region=region, request=request, detail=detail
+    )

@@ -6,6 +6,8 @@ page enforces the pairing limit (about five people per visitor)."""
 
 from django.contrib import admin
 
+from org.admin import RegionScopedAdmin
+
 from .models import CareRecipient, CareVolunteer, EmergencyContact, Kitchen, MealRound, MealSubscription, VisitPlan
 
 
@@ -30,7 +32,7 @@ class ContactInline(ReadOnlyAdmin, admin.TabularInline):
 
 
 @admin.register(CareRecipient)
-class CareRecipientAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class CareRecipientAdmin(ReadOnlyAdmin, RegionScopedAdmin):
     list_display = ["resident", "region", "living", "status", "worker"]
     list_filter = ["status", "living"]
     search_fields = ["resident__name"]
@@ -38,24 +40,25 @@ class CareRecipientAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(Kitchen)
-class KitchenAdmin(admin.ModelAdmin):
+class KitchenAdmin(RegionScopedAdmin):
     list_display = ["name", "region", "serves_on_holidays", "lunch_start", "lunch_end", "is_active"]
 
 
 @admin.register(CareVolunteer)
-class CareVolunteerAdmin(admin.ModelAdmin):
+class CareVolunteerAdmin(RegionScopedAdmin):
     list_display = ["user", "kitchen", "capacity", "visit_partners", "mode", "is_active"]
     raw_id_fields = ["user"]
 
 
 @admin.register(MealSubscription)
-class MealSubscriptionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class MealSubscriptionAdmin(ReadOnlyAdmin, RegionScopedAdmin):
+    scope_field = "recipient__region"
     list_display = ["recipient", "kitchen", "meal", "weekdays", "price", "subsidy", "volunteer", "starts_on", "ends_on"]
     raw_id_fields = ["recipient", "volunteer"]
 
 
 @admin.register(MealRound)
-class MealRoundAdmin(admin.ModelAdmin):
+class MealRoundAdmin(RegionScopedAdmin):
     list_display = ["kitchen", "date", "meal", "window_start", "window_end", "status"]
     list_filter = ["kitchen", "meal", "status"]
     date_hierarchy = "date"
@@ -63,6 +66,6 @@ class MealRoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(VisitPlan)
-class VisitPlanAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class VisitPlanAdmin(ReadOnlyAdmin, RegionScopedAdmin):
     list_display = ["recipient", "visitor", "every_days", "next_due", "is_active"]
     raw_id_fields = ["recipient", "visitor"]

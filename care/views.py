@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.services import record_view
+from audit.services import record_read, record_view
 from lib.forms import form_action, redirect_back
 from org.access import role_required
 from org.models import STAFF_ROLES
@@ -176,13 +176,21 @@ def _round_context(rnd):
 @role_required(*STAFF_ROLES)
 def round_detail(request, pk):
     rnd = selectors.get_round_for_user(request.user, pk)
-    return render(request, "care/round_detail.html", _round_context(rnd))
+    context = _round_context(rnd)
+    # names, addresses and phones of the recipients on every route: one entry naming who was listed
+    ids = [d.recipient_id for sheet in context["sheets"] for d in sheet["stops"]]
+    record_read(actor=request.user, action="care.round.read", obj=rnd, ids=ids, request=request)
+    return render(request, "care/round_detail.html", context)
 
 
 @role_required(*STAFF_ROLES)
 def round_sheet(request, pk):
     rnd = selectors.get_round_for_user(request.user, pk)
-    return render(request, "care/round_sheet.html", _round_context(rnd))
+    context = _round_context(rnd)
+    # names, addresses and phones of the recipients on every route: one entry naming who was listed
+    ids = [d.recipient_id for sheet in context["sheets"] for d in sheet["stops"]]
+    record_read(actor=request.user, action="care.round.sheet", obj=rnd, ids=ids, request=request)
+    return render(request, "care/round_sheet.html", context)
 
 
 @role_required(*STAFF_ROLES)
@@ -265,6 +273,7 @@ def recipient_edit(request, pk):
         else:
             messages.success(request, _("已保存。"))
             return redirect("care:recipient", pk=pk)
+    record_read(actor=request.user, action="care.carerecipient.edit_form", obj=recipient, request=request)
     return render(request, "care/recipient_form.html", {"recipient": recipient, "form": form})
 
 

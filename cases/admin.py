@@ -3,6 +3,8 @@ themselves change only through the workflow pages (cases.actions), so they are r
 
 from django.contrib import admin
 
+from org.admin import RegionScopedAdmin
+
 from .models import Case, CaseEvent, Category, RoutingRule
 
 
@@ -16,7 +18,8 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(RegionScopedAdmin):
+    scope_field = "region"
     list_display = ["region", "category", "main_unit", "auto_dispatch"]
     list_filter = ["auto_dispatch", "category"]
     autocomplete_fields = []
@@ -35,7 +38,7 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(RegionScopedAdmin):
     list_display = ["number", "title", "category", "region", "status", "main_unit", "created_at"]
     list_filter = ["status", "channel", "category"]
     search_fields = ["number", "title"]

@@ -6,6 +6,7 @@ import datetime
 
 from django.utils import timezone
 
+from org.models import Membership
 from org.scoping import is_within
 
 from .actions.consent import consent_record, consent_round_open
@@ -144,7 +145,9 @@ def _advance(case, stage, *, handler, dispatcher, units, rng):
         unit = units.get(f"{case.region.ancestor_of_kind('subdistrict').name}社区服务办")
         case_dispatch(case=case, unit=unit, by=dispatcher)
     if target >= 2 and case.status == "dispatched":
-        case_accept(case=case, by=handler)
+        # 签收 is the main unit's own act: one of its members, or (a unit with no demo login) the system
+        member = Membership.objects.filter(unit_id=case.main_unit_id).select_related("user").first()
+        case_accept(case=case, by=member.user if member else None)
     if target >= 3 and case.status in ("dispatched", "accepted"):
         case_contact(case=case, by=handler, note="已电话联系反映人，约定上门查看时间。")
     if target >= 4 and case.status in ("accepted", "contacted"):

@@ -4,12 +4,16 @@ only as a digest), re-issue or disable keys, and define the questions (attribute
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
+from org.admin import SuperuserOnlyAdmin
+
 from . import open311_services
 from .models import Open311Attribute, Open311Client
 
 
 @admin.register(Open311Client)
-class Open311ClientAdmin(admin.ModelAdmin):
+class Open311ClientAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
+    """Keys are passwords of whole partner systems: issued, re-issued and disabled by superusers only."""
+
     list_display = ["name", "region", "key_prefix", "is_active", "last_used_at", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "contact"]

@@ -47,13 +47,24 @@ def can_supervise(user, case) -> bool:
 
 
 def can_handle(user, case) -> bool:
-    """Handler actions (签收, 先行联系, 处理, 办结, 退单/延期申请): members of the main unit, or dispatchers."""
+    """Handler actions (先行联系, 处理, 办结, 退单/延期申请): members of the main unit, or dispatchers."""
     settled = _settled(user)
     if settled is not None:
         return settled
     if case.main_unit_id and any(m.unit_id == case.main_unit_id for m in user.memberships.all()):
         return True
     return can_dispatch(user, case)
+
+
+def can_accept(user, case) -> bool:
+    """签收: the main unit's own members (or the system) — a dispatcher above the unit, or a superuser, does not
+    take a case in the unit's name."""
+    if user is SYSTEM:
+        return True
+    person = user_of(user)
+    if person is None or not case.main_unit_id:
+        return False
+    return any(m.unit_id == case.main_unit_id for m in person.memberships.all())
 
 
 def _require(ok: bool) -> None:

@@ -31,7 +31,7 @@ from .actions import consent, requests, supervision
 from .actions import workflow as handling
 from .errors import CaseError
 from .models import Case
-from .permissions import can_dispatch, can_handle, can_supervise
+from .permissions import can_accept, can_dispatch, can_handle, can_supervise
 
 S = Case.Status
 OPEN = Case.OPEN_STATUSES
@@ -42,9 +42,10 @@ CLOCK = Case.CLOCK_STATUSES
 # who may take a step: any one of these checks (cases.permissions) passing
 DISPATCHER = (can_dispatch,)
 HANDLER = (can_handle,)
+ACCEPTER = (can_accept,)
 SUPERVISOR = (can_supervise,)
 HANDLER_OR_SUPERVISOR = (can_handle, can_supervise)
-CHECKS = (can_dispatch, can_handle, can_supervise)
+CHECKS = (can_dispatch, can_accept, can_handle, can_supervise)
 
 
 def _merge(case, by, d, files):
@@ -83,7 +84,7 @@ STEPS: dict[str, Step] = {
         Step("dispatch", L("派单"), forms.DispatchForm, (S.NEW,), DISPATCHER, main=True,
              run=lambda case, by, d, files: handling.case_dispatch(
                  case=case, unit=d["unit"], co_units=list(d["co_units"]), by=by, note=d["note"])),
-        Step("accept", L("签收"), forms.NoteForm, (S.DISPATCHED,), HANDLER, main=True,
+        Step("accept", L("签收"), forms.NoteForm, (S.DISPATCHED,), ACCEPTER, main=True,
              run=lambda case, by, d, files: handling.case_accept(case=case, by=by, note=d["note"])),
         Step("contact", L("先行联系"), forms.RequiredNoteForm, (S.DISPATCHED, S.ACCEPTED), HANDLER, main=True,
              run=lambda case, by, d, files: handling.case_contact(case=case, by=by, note=d["note"])),

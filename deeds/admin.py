@@ -3,6 +3,8 @@ sanitising, the second-person approval and the publishing checks), so they are r
 
 from django.contrib import admin
 
+from org.admin import RegionScopedAdmin
+
 from .models import Deed, DeedPhoto, Story
 
 
@@ -16,7 +18,7 @@ class PhotoInline(admin.TabularInline):
 
 
 @admin.register(Deed)
-class DeedAdmin(admin.ModelAdmin):
+class DeedAdmin(RegionScopedAdmin):
     list_display = ["title", "region", "status", "finished_on", "beneficiaries_count"]
     list_filter = ["status"]
     search_fields = ["title"]
@@ -30,7 +32,7 @@ class DeedAdmin(admin.ModelAdmin):
 
 
 @admin.register(Story)
-class StoryAdmin(admin.ModelAdmin):
+class StoryAdmin(RegionScopedAdmin):
     list_display = ["title", "region", "status", "published_at"]
     list_filter = ["status"]
     search_fields = ["title"]

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lib import phone
 from org.models import Region, Unit
+from org.scoping import within
 from volunteers.models import Organisation
 
 from .models import DeskTopic, QueueTicket
@@ -31,7 +32,13 @@ class EventForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions
         self.fields["organiser"].queryset = Unit.objects.filter(region__in=regions)
-        self.fields["partners"].queryset = Organisation.objects.select_related("unit")
+        # partner organisations of the subdistricts the user works in, not another subdistrict's
+        subdistricts = {
+            ".".join([p for p in path.split(".") if p][:2]) + "." for path in regions.values_list("path", flat=True)
+        }
+        self.fields["partners"].queryset = Organisation.objects.filter(
+            within(subdistricts, "unit__region")
+        ).select_related("unit")
 
     def clean(self):
         data = super().clean()

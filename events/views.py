@@ -18,10 +18,10 @@ from lib.pdf import Document, pdf_response
 from minhu.dbrouter import use_replica
 from org.access import role_required
 from org.models import STAFF_ROLES
-from org.scoping import visible_regions
+from org.scoping import chosen_or_404, visible_regions
 from volunteers.models import Volunteer
 from volunteers.qr import qr_svg
-from volunteers.selectors import is_staff, rank_volunteers
+from volunteers.selectors import assignable_volunteers, is_staff, rank_volunteers
 
 from . import services
 from .forms import CheckInForm, DeskForm, EventForm, FinishForm, RosterForm, TakeForm
@@ -167,7 +167,8 @@ def desk_action(request, pk):
             if not form.is_valid():
                 messages.error(request, _("请填写咨询内容。"))
                 return redirect("events:desk_console", pk=desk.pk)
-            answered = Volunteer.objects.filter(pk=request.POST.get("answered_by") or None).first()
+            answered = request.POST.get("answered_by")
+            answered = chosen_or_404(assignable_volunteers(desk.event.region), answered) if answered else None
             guide = answerable_guide(desk.event.region, request.POST.get("guide"))
             c = services.ticket_finish(
                 ticket=ticket,
@@ -223,7 +224,7 @@ def desk_match(request, pk):
     starts, ends = event.starts_at, event.ends_at
     if request.method == "POST" and form.is_valid():
         starts, ends = form.cleaned_data["starts_at"], form.cleaned_data["ends_at"]
-        v = get_object_or_404(Volunteer.objects.approved(), pk=request.POST.get("volunteer"))
+        v = chosen_or_404(assignable_volunteers(event.region), request.POST.get("volunteer"))
         try:
             services.roster_add(desk=desk, volunteer=v, starts_at=starts, ends_at=ends, by=request.user)
             messages.success(request, _("已派给 %(name)s，等待志愿者在手机上确认。") % {"name": v.name})

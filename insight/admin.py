@@ -4,6 +4,8 @@ are read-only records."""
 
 from django.contrib import admin
 
+from org.admin import RegionScopedAdmin
+
 from .actions import store
 from .models import HotSpot, KeywordRule, RoutingModel, Suggestion
 
@@ -37,14 +39,14 @@ class RoutingModelAdmin(ReadOnly):
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(ReadOnly):
+class SuggestionAdmin(ReadOnly, RegionScopedAdmin):
     list_display = ["case", "source", "model", "category", "confidence", "auto_dispatched", "accepted", "created_at"]
     list_filter = ["source", "auto_dispatched", "accepted"]
     raw_id_fields = ["case"]
 
 
 @admin.register(HotSpot)
-class HotSpotAdmin(ReadOnly):
+class HotSpotAdmin(ReadOnly, RegionScopedAdmin):
     list_display = ["place", "topic", "count", "heat", "region", "as_of"]
     list_filter = ["as_of"]
     raw_id_fields = ["cases"]

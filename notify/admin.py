@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from org.admin import SuperuserOnlyAdmin
+
 from .models import Message, Receipt
 
 
@@ -15,7 +17,9 @@ class ReceiptInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
+    """The outbox holds whom each message went to and its text (names, case titles): superusers only."""
+
     list_display = ["created_at", "channel", "to_masked", "purpose", "status", "attempts", "delivery"]
     list_filter = ["channel", "status", "delivery", "purpose"]
     readonly_fields = [f.name for f in Message._meta.fields if f.name not in ("to_encrypted", "to_hash")]

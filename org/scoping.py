@@ -112,3 +112,16 @@ def _column(meta, name: str) -> str:
     if not isinstance(field, Field) or field.column is None:
         raise TypeError(f"{meta.label}.{name} is not a concrete field")
     return field.column
+
+
+def chosen_or_404(queryset, pk):
+    """The object a POST names by id, taken only from ``queryset`` (what this user may choose there).
+
+    Writes that name another object (a volunteer to assign, a unit, a resource) use it so that an id outside the
+    choices — another subdistrict's volunteer, a typo, ``abc`` — answers 404 exactly like a missing one."""
+    if pk is None or not str(pk).strip().isdigit():
+        raise Http404
+    try:
+        return queryset.get(pk=int(pk))
+    except queryset.model.DoesNotExist:
+        raise Http404 from None

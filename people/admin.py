@@ -12,14 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import record
 from lib import crypto, idcard, phone
+from org.admin import RegionScopedAdmin
 
 from . import services
-from .models import Address, Household, ImportJob, Resident, Tag
+from .models import Address, Household, ImportJob, Resident, Tag, registry_of
 
-
-class ScopedAdmin(admin.ModelAdmin):
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
+ScopedAdmin = RegionScopedAdmin  # every list limited to what the user may see, and the related choices too
 
 
 class ResidentAdminForm(forms.ModelForm):
@@ -40,7 +38,10 @@ class ResidentAdminForm(forms.ModelForm):
             number = idcard.validate(value)
         except idcard.IdNumberError as exc:
             raise forms.ValidationError(str(exc)) from None
-        others = Resident.objects.filter(id_number_hash=crypto.lookup_hash(number))
+        region = self.cleaned_data.get("region") or getattr(self.instance, "region", None)
+        if region is None:
+            return number  # the region's own error is shown; the service checks the number again
+        others = Resident.objects.filter(registry=registry_of(region), id_number_hash=crypto.lookup_hash(number))
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():

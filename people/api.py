@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from audit.services import record_read
 from lib import api as api_routers
 from org.access import has_role_permission
 from org.models import PERSONAL_DATA_ROLES
@@ -134,7 +135,27 @@ RevealSerializer = inline_serializer(
 
 
 # Views ---------------------------------------------------------------------------------------
+class AuditedReads:
+    """List and retrieve of personal records write one audit entry each (who read which records)."""
+
+    read_action = ""
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        rows = response.data.get("results", response.data) if isinstance(response.data, dict) else response.data
+        ids = [row.get("id") for row in rows if isinstance(row, dict)]
+        record_read(actor=request.user, action=f"{self.read_action}.list", ids=ids, request=request)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        response = Response(self.get_serializer(obj).data)
+        record_read(actor=request.user, action=f"{self.read_action}.read", obj=obj, request=request)
+        return response
+
+
 class ResidentViewSet(
+    AuditedReads,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -143,6 +164,7 @@ class ResidentViewSet(
 ):
     serializer_class = ResidentSerializer
     permission_classes = [PersonalData]
+    read_action = "people.resident"
     filterset_class = ResidentFilter
 
     def get_queryset(self):
@@ -192,10 +214,11 @@ class ResidentViewSet(
 
 
 class HouseholdViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = HouseholdSerializer
     permission_classes = [PersonalData]
+    read_action = "people.household"
     filterset_fields = ["region", "address"]
 
     def get_queryset(self):

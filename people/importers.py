@@ -23,7 +23,7 @@ from org.models import PERSONAL_DATA_ROLES, Region
 from org.scoping import visible_regions
 
 from .imports import Importer, RowError, error, register
-from .models import Address, Household, Resident, Tag
+from .models import Address, Household, Resident, Tag, registry_of
 from .services import RESIDENT_REGION_KINDS
 
 # the sheet says 户主/配偶/…; the source strings are the Chinese labels themselves
@@ -89,6 +89,10 @@ class RegionResolver:
             raise RowError("居委/网格", _("请填写居委会或网格，而不是街道或区。"))
         return region
 
+    def may_see(self, region: Region) -> bool:
+        """Whether the uploader may see ``region`` (an error may name it)."""
+        return region.pk in self.allowed
+
 
 @register
 class ResidentImporter(Importer):
@@ -121,9 +125,10 @@ class ResidentImporter(Importer):
         for number, row in rows:
             normalized = idcard.normalize(row["id_number"])
             hashes[number] = crypto.lookup_hash(normalized) if normalized else ""
+        # (register, digest) pairs: a number held in another neighbourhood is no clash (people.models.registry_of)
         existing = set()
         for chunk in _chunks({h for h in hashes.values() if h}):
-            existing.update(Resident.objects.filter(id_number_hash__in=chunk).values_list("id_number_hash", flat=True))
+            existing.update(Resident.objects.filter(id_number_hash__in=chunk).values_list("registry", "id_number_hash"))
 
         # addresses already registered, by their four parts
         roads = {r["road"] for _, r in rows if r["road"]}
@@ -147,7 +152,12 @@ class ResidentImporter(Importer):
                 row_errors.append(error(number, "姓名", _("姓名不能为空。")))
             elif len(name) > 50:
                 row_errors.append(error(number, "姓名", _("姓名过长（最多 50 个字）。")))
-            id_number = check(self._id_number, row["id_number"], hashes[number], existing, first_row_of, number)
+            try:
+                registry = registry_of(regions.resolve(row["region"])) if row["region"] else None
+            except RowError:  # reported below with the region column
+                registry = None
+            digest = (registry, hashes[number])
+            id_number = check(self._id_number, row["id_number"], digest, existing, first_row_of, number)
             phone = check(self._phone, row["phone"])
             region = check(regions.resolve, row["region"]) if row["region"] else None
             if not row["region"]:
@@ -158,19 +168,18 @@ class ResidentImporter(Importer):
             elif region is not None:
                 known = known_addresses.get(key)
                 if known is not None and known.region_id != region.pk and not region.contains(known.region):
-                    row_errors.append(
-                        error(
-                            number,
-                            "路",
-                            _("该地址已登记在“%(region)s”，与所填辖区不一致。") % {"region": known.region.name},
-                        )
-                    )
+                    if regions.may_see(known.region):
+                        message = _("该地址已登记在“%(region)s”，与所填辖区不一致。") % {"region": known.region.name}
+                    else:  # not named outside the uploader's regions (see people.services.address_get_or_create)
+                        message = _("该地址不在所填辖区，请核对路名门牌；如确需登记请联系街道。")
+                    row_errors.append(error(number, "路", message))
             relation = check(self._relation, row["relation"])
             row_tags = check(self._tags, row["tags"], tags)
             if row_errors:
                 errors.extend(row_errors)
             else:
                 resident = Resident(region=region, name=name, relation=relation or "", note=str(row["note"]))
+                resident.registry = registry_of(region)  # bulk_create does not call save()
                 resident.set_id_number(id_number)
                 resident.set_phone(phone)
                 plan.append((number, key, region, resident, row_tags))
@@ -266,9 +275,12 @@ class ResidentImporter(Importer):
         if any(r.pk is None for r in residents):
             by_hash = {}
             for chunk in _chunks([r.id_number_hash for r in residents]):
-                by_hash.update(Resident.objects.filter(id_number_hash__in=chunk).values_list("id_number_hash", "pk"))
+                found = Resident.objects.filter(id_number_hash__in=chunk).values_list(
+                    "registry", "id_number_hash", "pk"
+                )
+                by_hash.update({(registry, digest): pk for registry, digest, pk in found})
             for r in residents:
-                r.pk = by_hash[r.id_number_hash]
+                r.pk = by_hash[(r.registry, r.id_number_hash)]
         Through = Resident.tags.through
         Through.objects.bulk_create(
             [

@@ -101,6 +101,16 @@ class Household(models.Model):
         return f"{self.name}户（{self.address.text}）" if self.name else str(self.address)
 
 
+def registry_of(region) -> str:
+    """The register an ID number is unique in: the path of the neighbourhood (居委会) the region lies in.
+
+    One neighbourhood holds a person once; two neighbourhoods may each hold them (someone who moved keeps an old
+    record until its committee closes it). So a new resident with a number registered elsewhere is accepted exactly
+    as one with a new number: "已有相同身份证号" only ever points at a record the writer may see."""
+    path = region if isinstance(region, str) else region.path
+    return ".".join([p for p in path.split(".") if p][:3]) + "."
+
+
 class ResidentQuerySet(RegionScopedQuerySet):
     def by_id_number(self, number: str) -> "ResidentQuerySet":
         return self.filter(id_number_hash=crypto.lookup_hash(idcard.normalize(number)))
@@ -145,6 +155,8 @@ class Resident(models.Model):
     id_number_encrypted = models.TextField(editable=False, blank=True)
     id_number_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     id_number_masked = models.CharField(_("身份证号"), max_length=18, editable=False, blank=True)
+    # registry_of(region), kept by save(): the scope of the ID number's uniqueness
+    registry = models.CharField(max_length=255, editable=False, blank=True, default="", db_default="")
     phone_encrypted = models.TextField(editable=False, blank=True)
     phone_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     phone_masked = models.CharField(_("手机"), max_length=20, editable=False, blank=True)
@@ -161,9 +173,9 @@ class Resident(models.Model):
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["id_number_hash"],
+                fields=["registry", "id_number_hash"],
                 condition=~models.Q(id_number_hash=""),
-                name="resident_unique_id_number",
+                name="resident_unique_id_number_in_registry",
                 violation_error_message=_("已有相同身份证号的居民。"),
             ),
         ]
@@ -174,6 +186,12 @@ class Resident(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, update_fields=None, **kwargs):
+        self.registry = registry_of(self.region)
+        if update_fields is not None and "region" in update_fields:
+            update_fields = {*update_fields, "registry"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     # Identifiers -----------------------------------------------------------------------------
     def set_id_number(self, number: str) -> None:

@@ -23,9 +23,9 @@ from audit.services import record, record_view
 from lib import crypto, idcard
 from lib import phone as phones
 from org.models import PERSONAL_DATA_ROLES, Region
-from org.scoping import get_visible_or_404, visible_regions
+from org.scoping import get_visible_or_404, is_within, visible_regions
 
-from .models import Address, Household, Resident, Tag
+from .models import Address, Household, Resident, Tag, registry_of
 
 # Residents and households belong to a neighbourhood or one of its grids, never to a subdistrict.
 RESIDENT_REGION_KINDS = (Region.Kind.NEIGHBOURHOOD, Region.Kind.GRID)
@@ -78,8 +78,10 @@ def clean_phone(value: str) -> str:
         raise ValidationError({"phone": exc.messages}) from None
 
 
-def _check_id_free(number: str, *, exclude_pk=None) -> None:
-    others = Resident.objects.filter(id_number_hash=crypto.lookup_hash(number))
+def _check_id_free(number: str, *, region, exclude_pk=None) -> None:
+    """The number is free in the neighbourhood's register (``registry_of``): a record elsewhere is not looked at,
+    so the answer is the same whether the number is registered in another subdistrict or nowhere."""
+    others = Resident.objects.filter(registry=registry_of(region), id_number_hash=crypto.lookup_hash(number))
     if exclude_pk:
         others = others.exclude(pk=exclude_pk)
     if number and others.exists():
@@ -101,6 +103,9 @@ def address_get_or_create(*, region: Region, road: str, lane="", number="", room
     address = Address.objects.filter(road=road, lane=lane, number=number, room=room).first()
     if address is not None:
         if address.region_id != region.pk and not region.contains(address.region):
+            if by is not None and not is_within(address.region, visible_regions(by, roles=PERSONAL_DATA_ROLES)):
+                # out of the writer's regions: not named, so the form does not tell which grid holds an address
+                raise ValidationError({"road": _("该地址不在所选辖区，请核对路名门牌；如确需登记请联系街道。")})
             raise ValidationError(
                 {"road": _("该地址已登记在“%(region)s”，与所选辖区不一致。") % {"region": address.region.name}}
             )
@@ -160,7 +165,7 @@ def resident_create(
     _check_region(by, region)
     number = _clean_id_number(id_number) if id_number else ""
     phone = clean_phone(phone)
-    _check_id_free(number)
+    _check_id_free(number, region=region)
     resident = Resident(region=region, name=name, household=household, relation=relation, note=note)
     resident.set_id_number(number)
     resident.set_phone(phone)
@@ -221,7 +226,7 @@ def resident_update(
     if id_number is not None and id_number.strip():
         number = _clean_id_number(id_number)
         if crypto.lookup_hash(number) != current.id_number_hash:
-            _check_id_free(number, exclude_pk=current.pk)
+            _check_id_free(number, region=current.region, exclude_pk=current.pk)
             current.set_id_number(number)
             changed += ["id_number_encrypted", "id_number_hash", "id_number_masked", "birth_date", "gender"]
     if phone is not None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.models import AuditEntry
-from audit.services import record
+from audit.services import record, record_read
 from lib.xlsx import workbook_response
 from minhu.dbrouter import use_replica
 from org.access import holds_role, role_required
@@ -64,6 +64,7 @@ def resident_list(request):
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    record_read(actor=request.user, action="people.resident.list", ids=[r.pk for r in page], request=request)
     context = {
         "filter": filterset,
         "page": page,
@@ -77,6 +78,7 @@ def resident_list(request):
 @personal_data_required
 def resident_detail(request, pk):
     resident = services.get_resident_for_user(request.user, pk)
+    record_read(actor=request.user, action="people.resident.read", obj=resident, request=request)
     return render(request, "people/resident_detail.html", {"resident": resident})
 
 
@@ -157,6 +159,8 @@ def resident_edit(request, pk):
             add_service_errors(form, exc)
         else:
             return redirect("people:resident_detail", pk=resident.pk)
+    # the form shows the record (masked identifiers, address, tags, note): a read like the detail page
+    record_read(actor=request.user, action="people.resident.edit_form", obj=resident, request=request)
     return render(request, "people/resident_form.html", {"form": form, "resident": resident})
 
 
@@ -164,7 +168,10 @@ def resident_edit(request, pk):
 @personal_data_required
 def household_detail(request, pk):
     household = services.get_household_for_user(request.user, pk)
-    members = _residents(request.user).filter(household=household).order_by("relation", "name")
+    members = list(_residents(request.user).filter(household=household).order_by("relation", "name"))
+    record_read(
+        actor=request.user, action="people.household.read", obj=household, ids=[m.pk for m in members], request=request
+    )
     return render(request, "people/household_detail.html", {"household": household, "members": members})
 
 

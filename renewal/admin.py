@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from org.admin import RegionScopedAdmin
+
 from .models import Certificate, CompensationPlan, Plot, RenewalProject
 
 
@@ -9,7 +11,7 @@ class PlotInline(admin.TabularInline):
 
 
 @admin.register(RenewalProject)
-class RenewalProjectAdmin(admin.ModelAdmin):
+class RenewalProjectAdmin(RegionScopedAdmin):
     """Dates, thresholds and the buying-cost settings of a plot (the flat-size sheet reads them)."""
 
     list_display = ["name", "region", "signing_start", "signing_end", "round2_threshold", "final_ratio"]
@@ -18,7 +20,8 @@ class RenewalProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(CompensationPlan)
-class CompensationPlanAdmin(admin.ModelAdmin):
+class CompensationPlanAdmin(RegionScopedAdmin):
+    scope_field = "project__region"
     """Read-only: plans are edited and published on the plot's pages (renewal.services)."""
 
     list_display = ["project", "version", "status", "published_at"]
@@ -34,7 +37,7 @@ class CompensationPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(RegionScopedAdmin):
     """Read-only: certificates change through imports and the household page (audited services)."""
 
     list_display = ["number", "project", "address", "holder_kind", "signed_at"]

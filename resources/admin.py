@@ -4,6 +4,8 @@ hours and closed dates, and the booking groups. Bookings change only through the
 
 from django.contrib import admin
 
+from org.admin import RegionScopedAdmin
+
 from .models import Booking, BookingGroup, ClosedDate, OpeningHours, Resource, ResourceGrant, WaitlistEntry
 
 
@@ -18,7 +20,7 @@ class ClosedInline(admin.TabularInline):
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(RegionScopedAdmin):
     list_display = ["name", "kind", "region", "unit", "requires_approval", "is_active"]
     list_filter = ["kind", "requires_approval", "is_active"]
     search_fields = ["name"]
@@ -68,12 +70,12 @@ class ResourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(BookingGroup)
-class BookingGroupAdmin(admin.ModelAdmin):
+class BookingGroupAdmin(RegionScopedAdmin):
     list_display = ["name", "region"]
     filter_horizontal = ["members"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(RegionScopedAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -93,10 +95,12 @@ class BookingAdmin(ReadOnlyAdmin):
 
 @admin.register(WaitlistEntry)
 class WaitlistAdmin(ReadOnlyAdmin):
+    scope_field = "resource__region"
     list_display = ["resource", "user", "start", "end", "status"]
     list_filter = ["status"]
 
 
 @admin.register(ResourceGrant)
 class GrantAdmin(ReadOnlyAdmin):
+    scope_field = "resource__region"
     list_display = ["case", "resource", "user", "kind", "granted_at"]

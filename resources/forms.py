@@ -1,11 +1,10 @@
 import datetime
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from .models import WEEKDAYS, BookingGroup, Resource, ResourceGrant
-from .selectors import aware
+from .selectors import NO_SUCH_PERSON, aware, person_for
 
 
 class BookingForm(forms.Form):
@@ -57,20 +56,20 @@ class SeriesForm(forms.Form):
     purpose = forms.CharField(label=_("用途"), max_length=200, required=False)
     skip_conflicts = forms.BooleanField(label=_("跳过已被占用的日期"), required=False)
 
+    def __init__(self, *args, resource: Resource, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.resource = resource
+
     def clean_user(self):
-        return _user_by_name(self.cleaned_data["user"])
+        user = person_for(self.cleaned_data["user"], self.resource)
+        if user is None:
+            raise forms.ValidationError(NO_SUCH_PERSON)
+        return user
 
     def series_kwargs(self) -> dict:
         d = self.cleaned_data
         names = ("weekdays", "follows_workdays", "start_time", "end_time", "first_date", "last_date", "skip_conflicts")
         return {k: d[k] for k in names}
-
-
-def _user_by_name(username: str):
-    user = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
-    if user is None:
-        raise forms.ValidationError(_("没有这个用户名的账号。"))
-    return user
 
 
 class GrantForm(forms.Form):
@@ -105,11 +104,13 @@ class GrantForm(forms.Form):
         self.fields["resource"].queryset = resources
         self.fields["group"].queryset = groups
 
-    def clean_user(self):
-        return _user_by_name(self.cleaned_data["user"])
-
     def clean(self):
         d = super().clean()
+        if d.get("resource") and d.get("user"):
+            # the person is looked up for the chosen resource: its subdistrict or its groups, nobody else's
+            d["user"] = person_for(d["user"], d["resource"])
+            if d["user"] is None:
+                self.add_error("user", NO_SUCH_PERSON)
         kind = d.get("kind")
         need = {
             "booking": ["date", "start_time", "end_time"],

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lib.workdays import holiday_name
 from org.models import STAFF_ROLES, Region
@@ -93,6 +94,30 @@ def may_book(user, resource: Resource) -> bool:
     if groups and user.booking_groups.filter(pk__in=[g.pk for g in groups]).exists():
         return True
     return user.memberships.filter(within(regions)).exists()  # no regions: within matches nothing
+
+
+# One answer whether the username is unknown or belongs to someone of another subdistrict: the form is not a way
+# to learn who has an account elsewhere.
+NO_SUCH_PERSON = gettext_lazy("本辖区没有这个用户名的账号。")
+
+
+def is_person_of(user, resource: Resource) -> bool:
+    """Whether a manager may book ``resource`` for ``user``: someone of its subdistrict or its allowed regions (by
+    any membership), or a member of one of its groups — never a user of another subdistrict."""
+    if user is None or not user.is_active:
+        return False
+    regions = [subdistrict_of(resource.region), *resource.allowed_regions.all()]
+    if user.memberships.filter(within(regions)).exists():
+        return True
+    return user.booking_groups.filter(pk__in=resource.allowed_groups.values("pk")).exists()
+
+
+def person_for(username: str, resource: Resource):
+    """The active user called ``username`` whom a manager may book ``resource`` for, else None."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=(username or "").strip(), is_active=True).first()
+    return user if is_person_of(user, resource) else None
 
 
 def bookable_resources(user):

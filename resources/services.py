@@ -27,7 +27,7 @@ from notify.models import Message
 from notify.services import send
 
 from .models import Booking, BookingGroup, BookingSeries, Resource, ResourceGrant, WaitlistEntry
-from .selectors import aware, closed_reason, is_manager, local, may_book, opening_windows
+from .selectors import aware, closed_reason, is_manager, is_person_of, local, may_book, opening_windows
 
 
 def _taken_message(resource: Resource) -> str:
@@ -141,6 +141,12 @@ def _save_holding(booking: Booking, *, fields=None) -> None:
 # Bookings ---------------------------------------------------------------------------------------
 
 
+def _check_person(user, resource: Resource, by) -> None:
+    """A manager books only for people of the resource's subdistrict (or its allowed regions and groups)."""
+    if user != by and not is_person_of(user, resource):
+        raise ValidationError(_("只能为本辖区的居民预约或授予资源。"))
+
+
 @transaction.atomic
 def booking_create(
     *,
@@ -162,6 +168,7 @@ def booking_create(
     manager = is_manager(by, resource)
     if user != by and not manager:
         raise PermissionDenied
+    _check_person(user, resource, by)
     check_rules(resource=resource, user=user, start=start, end=end, now=now, manager=manager)
     if attendees > resource.capacity:
         raise ValidationError(_("人数超过容纳上限（%(n)s 人）。") % {"n": resource.capacity})
@@ -534,6 +541,7 @@ def series_create(
     now = now or timezone.now()
     if not is_manager(by, resource):
         raise PermissionDenied
+    _check_person(user, resource, by)
     weekdays = [0, 1, 2, 3, 4] if follows_workdays else sorted({int(d) for d in weekdays})
     if not weekdays:
         raise ValidationError(_("请至少选择一个星期几。"))
@@ -648,6 +656,7 @@ def case_grant_resource(
     now = now or timezone.now()
     if not is_manager(by, resource):
         raise PermissionDenied
+    _check_person(user, resource, by)
     grant = ResourceGrant(case=case, resource=resource, user=user, kind=kind, note=note, granted_by=by, granted_at=now)
     if kind == ResourceGrant.Kind.BOOKING:
         if not (start and end):

@@ -234,7 +234,7 @@ def series_new(request, pk):
     resource = get_resource_for_user(request.user, pk)
     if not is_manager(request.user, resource):
         raise Http404
-    form = SeriesForm(request.POST or None, initial={"weekdays": [0, 1, 2, 3, 4]})
+    form = SeriesForm(request.POST or None, resource=resource, initial={"weekdays": [0, 1, 2, 3, 4]})
     if request.method == "POST" and form.is_valid():
         try:
             series = services.series_create(

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from org.admin import RegionScopedAdmin
+
 from . import services
 from .models import Commitment, Organisation, RegularShift, ServiceRecord, Skill, Volunteer
 
@@ -10,18 +12,19 @@ class SkillAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(RegionScopedAdmin):
     list_display = ["unit", "contact_name", "contact_phone"]
     filter_horizontal = ["regions"]
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(RegionScopedAdmin):
+    scope_field = "organisation__unit__region"
     list_display = ["title", "organisation", "period", "times_per_period", "year"]
 
 
 @admin.register(Volunteer)
-class VolunteerAdmin(admin.ModelAdmin):
+class VolunteerAdmin(RegionScopedAdmin):
     list_display = ["name", "region", "status", "phone_masked"]
     list_filter = ["status"]
     search_fields = ["name"]
@@ -31,7 +34,7 @@ class VolunteerAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceRecord)
-class ServiceRecordAdmin(admin.ModelAdmin):
+class ServiceRecordAdmin(RegionScopedAdmin):
     """Read-only: the ledger is never edited in place (corrections go through the organiser)."""
 
     list_display = ["volunteer", "date", "activity", "hours", "source", "verified_at"]
@@ -48,7 +51,8 @@ class ServiceRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegularShift)
-class RegularShiftAdmin(admin.ModelAdmin):
+class RegularShiftAdmin(RegionScopedAdmin):
+    scope_field = "region"
     """Created through services.regular_shift_create (audited); a changed duty is a new row."""
 
     list_display = ["volunteer", "activity", "days", "start_time", "end_time", "first_date", "last_date"]

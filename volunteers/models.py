@@ -22,7 +22,7 @@ from lib import crypto, idcard
 from lib import phone as phones
 from lib.masking import mask_id_number, mask_phone
 from org.models import STAFF_ROLES, Role
-from org.scoping import RegionScopedQuerySet
+from org.scoping import RegionScopedQuerySet, region_q
 
 
 def new_token() -> str:
@@ -473,6 +473,19 @@ class Assignment(models.Model):
 
 class ServiceRecordQuerySet(RegionScopedQuerySet):
     visible_roles = STAFF_ROLES | {Role.PARTNER}
+
+    def visible_to(self, user, *, roles=None):
+        """Staff see the records of their regions; a partner member only those of their own organisation — the
+        records it organised or of volunteers engaged with it — in their regions, never another organisation's."""
+        if roles is not None:
+            return super().visible_to(user, roles=roles)
+        staff = region_q(user, roles=STAFF_ROLES)
+        if not user or not user.is_authenticated or user.is_superuser:
+            return self.filter(staff)
+        units = user.memberships.filter(role=Role.PARTNER, unit__isnull=False).values("unit")
+        own = Q(organisation__unit__in=units) | Q(volunteer__engagements__organisation__unit__in=units)
+        partner = region_q(user, roles={Role.PARTNER}) & own
+        return self.filter(pk__in=self.model.objects.filter(staff | partner).values("pk"))
 
     def current(self):
         """Records that count: not replaced by a correction."""

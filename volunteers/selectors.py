@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from org.access import holds_role
 from org.models import STAFF_ROLES
@@ -53,8 +53,7 @@ def rank_volunteers(
         )
     )
     if region is not None:
-        subdistrict = region.ancestor_of_kind("subdistrict") or region
-        volunteers = volunteers.filter(within(subdistrict))
+        volunteers = volunteers.filter(pk__in=assignable_volunteers(region).values("pk"))
     matches = []
     for v in volunteers:
         if v.load >= v.max_load:
@@ -78,6 +77,14 @@ def rank_volunteers(
         matches.append(m)
     matches.sort(key=lambda m: (-m.score, m.volunteer.name))
     return matches[:limit]
+
+
+def assignable_volunteers(region) -> "QuerySet[Volunteer]":
+    """Approved volunteers a task in ``region`` may be offered to: those of its subdistrict. The ranking lists
+    only them and every POST that names a volunteer for a case or a desk takes it from here (org.scoping's
+    ``chosen_or_404``), so another subdistrict's volunteer is never messaged about this one's case."""
+    subdistrict = region.ancestor_of_kind("subdistrict") or region
+    return Volunteer.objects.approved().filter(within(subdistrict))
 
 
 def get_volunteer_for_user(user, pk) -> Volunteer:

@@ -25,6 +25,7 @@ from .models import (
     Volunteer,
     hours_between,
 )
+from .selectors import assignable_volunteers
 
 
 # Volunteers -----------------------------------------------------------------------------------
@@ -88,6 +89,9 @@ def assignment_offer(
 ) -> Assignment:
     if volunteer.status != Volunteer.Status.APPROVED:
         raise ValidationError(_("只有审核通过的志愿者才能接受任务。"))
+    if not assignable_volunteers(region).filter(pk=volunteer.pk).exists():
+        # the views already offer only these; this guards every other caller (API, commands)
+        raise ValidationError(_("只能派给本街道的志愿者。"))
     assignment = Assignment(
         volunteer=volunteer,
         activity=activity,

@@ -17,7 +17,7 @@ from lib.forms import redirect_back
 from lib.pdf import Document, pdf_response
 from org.access import holds_role, role_required
 from org.models import STAFF_ROLES, Role
-from org.scoping import visible_regions
+from org.scoping import chosen_or_404, visible_regions
 
 from . import services
 from .forms import CertificateForm, CorrectionForm, DeliveryForm, ManualRecordForm, PeriodForm, SignUpForm
@@ -33,6 +33,7 @@ from .models import (
 )
 from .qr import qr_svg
 from .selectors import (
+    assignable_volunteers,
     get_organisation_for_user,
     get_record_for_user,
     get_volunteer_for_user,
@@ -523,7 +524,7 @@ def match_case(request, case_pk):
         longitude=getattr(address, "longitude", None),
     )
     if request.method == "POST":
-        v = get_object_or_404(Volunteer.objects.approved(), pk=request.POST.get("volunteer"))
+        v = chosen_or_404(assignable_volunteers(case.region), request.POST.get("volunteer"))
         score = next((m.score for m in matches if m.volunteer.pk == v.pk), None)
         try:
             services.assignment_offer(

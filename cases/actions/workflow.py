@@ -26,7 +26,7 @@ from ..models import (
     CaseEvent,
     Satisfaction,
 )
-from ..permissions import _require, can_dispatch, can_handle
+from ..permissions import _require, can_accept, can_dispatch, can_handle
 from ..routing import find_routing_rule, resolve_category
 from .base import (
     K,
@@ -114,8 +114,8 @@ def case_dispatch(*, case, unit, by, co_units=(), note="") -> Case:
 
 @transaction.atomic
 def case_accept(*, case, by, note="") -> Case:
-    """签收: the main unit takes the case."""
-    _require(can_handle(by, case))
+    """签收: the main unit takes the case — only its own members (or the system), not a dispatcher above it."""
+    _require(can_accept(by, case))
     _transition(
         case,
         allowed=steps.from_states("accept"),
