@@ -15,6 +15,8 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from .models import STAFF_ROLES, Membership, Region, Role, Unit, User
 from .scoping import is_within, region_q
@@ -143,9 +145,8 @@ class MembershipFormSet(forms.BaseInlineFormSet):
 
 
 class MembershipRules(ScopedChoices):
-    """Shared by the membership list and the user page's inline: who may see, add, change and delete."""
-
-    form = MembershipForm
+    """Shared by the membership list and the user page's inline (each with ``MembershipForm``): who may see, add,
+    change and delete."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(region_q(request.user, roles=STAFF_ROLES))
@@ -192,6 +193,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 class MembershipInline(MembershipRules, admin.TabularInline):
     model = Membership
+    form = MembershipForm
     formset = MembershipFormSet
     extra = 1
     autocomplete_fields = ["region", "unit"]
@@ -259,6 +261,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(MembershipRules, admin.ModelAdmin):
+    form = MembershipForm
     list_display = ["user", "region", "role", "unit"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__display_name", "region__name"]
@@ -283,12 +286,8 @@ class GroupAdmin(SuperuserOnlyAdmin, BaseGroupAdmin):
     pass
 
 
-try:
-    from rest_framework.authtoken.admin import TokenAdmin
-    from rest_framework.authtoken.models import TokenProxy
-except ImportError:  # pragma: no cover - DRF's token app not installed
-    TokenProxy = None
-if TokenProxy is not None and admin.site.is_registered(TokenProxy):
+# DRF's token admin registers itself when imported: replaced by a superuser-only one.
+if admin.site.is_registered(TokenProxy):
     admin.site.unregister(TokenProxy)
 
     @admin.register(TokenProxy)
