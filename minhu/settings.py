@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "huey.contrib.djhuey",
+    "ops",
     "org",
     "audit",
     "notify",
@@ -148,18 +149,20 @@ CACHES = {
 
 # Task queue. SQLite storage beside the database by default, Redis when REDIS_URL is set.
 # MINHU_TASKS_IMMEDIATE=1 runs tasks inline (tests that do not exercise the worker itself).
+# minhu.huey's classes read crontabs in Shanghai time ("utc": False, their clock is TIME_ZONE's wall time)
+# and let only the holder of the scheduler lease enqueue periodic jobs (docs/reliability.md).
 HUEY = {
     "name": env_str("MINHU_HUEY_NAME", "minhu"),
     "immediate": env_bool("MINHU_TASKS_IMMEDIATE", False),
     "results": True,
     "store_none": False,
-    "utc": True,
+    "utc": False,
     "consumer": {"workers": env_int("MINHU_WORKERS", 2), "worker_type": "thread", "periodic": True},
 }
 if _REDIS_URL:
-    HUEY.update({"huey_class": "huey.PriorityRedisHuey", "url": _REDIS_URL})
+    HUEY.update({"huey_class": "minhu.huey.PriorityRedisHuey", "url": _REDIS_URL})
 else:
-    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "tasks.sqlite3")})
+    HUEY.update({"huey_class": "minhu.huey.SqliteHuey", "filename": str(VAR_DIR / "tasks.sqlite3")})
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

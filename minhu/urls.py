@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from minhu import health
 from org import views as org_views
 
 admin.site.site_header = "民呼 Minhu 后台管理"
@@ -13,7 +14,9 @@ admin.site.index_title = "后台管理"
 
 urlpatterns = [
     path("", org_views.home, name="home"),
-    path("healthz", org_views.healthz, name="healthz"),
+    path("healthz", health.ready, name="healthz"),
+    path("healthz/live", health.live, name="healthz-live"),
+    path("healthz/ready", health.ready, name="healthz-ready"),
     path("accounts/login/", org_views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
