@@ -251,7 +251,7 @@ class Drill:
             # before either scheduler's second minute: every enqueue counted is one per scheduler
             logs = self.logs_since(self._offsets, "consumer-").values()
             beats = drill_checks.periodic_enqueues(logs, "org.tasks.heartbeat")
-            retry = drill_checks.periodic_enqueues(logs, "notify.tasks.retry_failed_messages")
+            retry = drill_checks.periodic_enqueues(logs, "notify.tasks.sweep_messages")
             cluster.stop_consumer("b")
             cluster.start_consumer("b", periodic=False)
             time.sleep(10)  # the retry jobs finish

@@ -4,7 +4,8 @@
    ``crontab(hour="2", minute="30")`` runs at 02:30 in Shanghai. Huey runs with ``utc: False`` and its clock
    (``_get_timestamp``) is Shanghai wall time; Django sets the process's TZ to TIME_ZONE too, so the delays
    huey computes from ``datetime.now()`` read the same clock.
-2. **One scheduler at a time**: every consumer may run the scheduler, but each minute only the holder of the
+2. **Enqueueing is best effort** (``enqueue``): a task store that is down is logged, not raised.
+3. **One scheduler at a time**: every consumer may run the scheduler, but each minute only the holder of the
    database lease (ops.lease) enqueues the periodic jobs, and it records when it did (shown on /healthz).
 
 A consumer also checks MINHU_FIELD_KEY against the database before it starts (ops.keycheck).
@@ -87,7 +88,7 @@ class Consumer(HueyConsumer):
                 logger.exception("Could not release the scheduler lease.")
 
 
-class ShanghaiClock:
+class MinhuHuey:
     @property
     def tz_name(self) -> str:
         from django.conf import settings
@@ -97,6 +98,19 @@ class ShanghaiClock:
     def _get_timestamp(self):
         return shanghai_now()
 
+    def enqueue(self, task):
+        """Best effort: a task store that cannot be reached (Redis down) is logged, never raised. Every task is a
+        speed-up of work the database records (a queued message, a pending import, a request not yet taken);
+        the periodic sweeps finish it. Raising here would turn a saved case into a 500 and a resubmitted
+        duplicate (issue 16). In immediate mode (tests) the task runs inline and its errors propagate."""
+        if self.immediate:
+            return super().enqueue(task)
+        try:
+            return super().enqueue(task)
+        except Exception:
+            logger.exception("Task %s was not queued (task store unreachable); a sweep will do its work.", task.name)
+            return None
+
     def create_consumer(self, **options):
         from ops.keycheck import verify_field_key
 
@@ -104,9 +118,9 @@ class ShanghaiClock:
         return Consumer(self, **options)
 
 
-class SqliteHuey(ShanghaiClock, huey.SqliteHuey):
+class SqliteHuey(MinhuHuey, huey.SqliteHuey):
     pass
 
 
-class PriorityRedisHuey(ShanghaiClock, huey.PriorityRedisHuey):
+class PriorityRedisHuey(MinhuHuey, huey.PriorityRedisHuey):
     pass

@@ -139,9 +139,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 _REDIS_URL = env_str("REDIS_URL", "")
+# Redis when configured, falling back to the process's memory while Redis is down (lib.cache): logins and
+# intake keep working without it. Short socket timeouts: an unreachable Redis must not hold a request.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}
+        {
+            "BACKEND": "lib.cache.FallbackRedisCache",
+            "LOCATION": _REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
         if _REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -16,7 +16,17 @@ class ReceiptInline(admin.TabularInline):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "channel", "to_masked", "purpose", "status", "attempts", "delivery"]
+    list_display = [
+        "created_at",
+        "channel",
+        "to_masked",
+        "purpose",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "error",
+        "delivery",
+    ]
     list_filter = ["channel", "status", "delivery", "purpose"]
     readonly_fields = [f.name for f in Message._meta.fields if f.name not in ("to_encrypted", "to_hash")]
     exclude = ["to_encrypted", "to_hash"]
