@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "minhu.middleware.ContentSecurityPolicyMiddleware",
+    # innermost: a view that finds the database away answers 503 + Retry-After, not a 500 page
+    "minhu.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "minhu.urls"

@@ -12,6 +12,8 @@ admin.site.site_header = "民呼 Minhu 后台管理"
 admin.site.site_title = "民呼后台"
 admin.site.index_title = "后台管理"
 
+handler500 = "minhu.middleware.server_error"  # the database being away answers 503 (minhu.middleware)
+
 urlpatterns = [
     path("", org_views.home, name="home"),
     path("healthz", health.ready, name="healthz"),
