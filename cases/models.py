@@ -833,7 +833,7 @@ class Open311Request(models.Model):
     # once the case exists, so no personal detail stays here (the phone is encrypted meanwhile).
     # db_default: servers of the previous release insert rows without these columns during a rolling upgrade
     pending = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
-    error = models.CharField(_("未能登记的原因"), max_length=300, blank=True, db_default="")
+    error = models.CharField(_("未能登记的原因"), max_length=300, blank=True, default="", db_default="")
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     address_string = models.CharField(_("地址"), max_length=200, blank=True)

@@ -52,9 +52,11 @@ class Message(models.Model):
     # What the gateway told us after "sent" (notify.receipts): the id it gave the latest accepted
     # attempt (Aliyun BizId), and whether the message reached the person or the group.
     # db_default on columns added after the first release: the previous release's servers insert without them
-    vendor_id = models.CharField(_("网关流水号"), max_length=64, blank=True, db_default="")
-    delivery = models.CharField(_("送达情况"), max_length=12, choices=Delivery.choices, blank=True, db_default="")
-    delivery_code = models.CharField(_("回执代码"), max_length=50, blank=True, db_default="")
+    vendor_id = models.CharField(_("网关流水号"), max_length=64, blank=True, default="", db_default="")
+    delivery = models.CharField(
+        _("送达情况"), max_length=12, choices=Delivery.choices, blank=True, default="", db_default=""
+    )
+    delivery_code = models.CharField(_("回执代码"), max_length=50, blank=True, default="", db_default="")
     delivery_at = models.DateTimeField(_("回执时间"), null=True, blank=True)
 
     class Meta:
