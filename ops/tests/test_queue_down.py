@@ -121,3 +121,14 @@ def test_a_replayed_suggestion_task_adds_no_second_row(make_case):
     suggest_cases.call_local([case.pk])
     suggest_cases.call_local([case.pk])  # as after a Redis crash restored a snapshot holding it
     assert Suggestion.objects.filter(case=case).count() == 1
+
+
+def test_queue_numbers_are_taken_without_redis(desks, redis_down, django_capture_on_commit_callbacks):
+    from rest_framework.test import APIClient
+
+    legal, _ = desks
+    with django_capture_on_commit_callbacks(execute=True):
+        first = APIClient().post(f"/api/events/desks/{legal.pk}/take/", {"client_id": "kiosk-1"}, format="json")
+        second = APIClient().post(f"/api/events/desks/{legal.pk}/take/", {"client_id": "kiosk-2"}, format="json")
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert [first.json()["label"], second.json()["label"]] == ["A001", "A002"]
