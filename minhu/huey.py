@@ -62,7 +62,7 @@ class Scheduler(HueyScheduler):
             for task in self.huey.read_periodic(wall):
                 logger.info("Enqueueing periodic task %s.", task)
                 try:
-                    self.huey.enqueue(task)
+                    self.huey.enqueue_or_raise(task)
                 except Exception:
                     logger.exception("Error enqueueing periodic task %s.", task)
                 else:
@@ -98,15 +98,19 @@ class MinhuHuey:
     def _get_timestamp(self):
         return shanghai_now()
 
+    def enqueue_or_raise(self, task):
+        """Huey's own enqueue, for the scheduler, which records only what it really queued."""
+        return super().enqueue(task)
+
     def enqueue(self, task):
         """Best effort: a task store that cannot be reached (Redis down) is logged, never raised. Every task is a
         speed-up of work the database records (a queued message, a pending import, a request not yet taken);
         the periodic sweeps finish it. Raising here would turn a saved case into a 500 and a resubmitted
         duplicate (issue 16). In immediate mode (tests) the task runs inline and its errors propagate."""
         if self.immediate:
-            return super().enqueue(task)
+            return self.enqueue_or_raise(task)
         try:
-            return super().enqueue(task)
+            return self.enqueue_or_raise(task)
         except Exception:
             logger.exception("Task %s was not queued (task store unreachable); a sweep will do its work.", task.name)
             return None

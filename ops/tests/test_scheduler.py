@@ -35,7 +35,7 @@ def enqueued(monkeypatch):
     """What the schedulers hand to the queue (tasks run inline in tests; here they are only collected)."""
     autodiscover_modules("tasks")  # as run_huey does: periodic tasks register on import
     seen = []
-    monkeypatch.setattr(HUEY, "enqueue", lambda task: seen.append(task.name))
+    monkeypatch.setattr(HUEY, "enqueue_or_raise", lambda task: seen.append(task.name))
     return seen
 
 
