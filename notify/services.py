@@ -94,6 +94,9 @@ BACKOFF_MAX = datetime.timedelta(hours=1)
 CLAIM = datetime.timedelta(minutes=5)
 # The after-commit task normally delivers a new message within a second; the sweep leaves it that long first.
 SWEEP_GRACE = datetime.timedelta(seconds=30)
+# A message that could not be sent for this long is given up rather than sent late (a verification code, a queue
+# call or "your case was received" a day late helps nobody); it stays failed with the reason for staff.
+MAX_QUEUED_AGE = datetime.timedelta(hours=24)
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -103,7 +106,7 @@ def backoff(attempts: int) -> datetime.timedelta:
 def due_messages(now=None):
     """What the sweep delivers: queued messages no task took in time, and failed ones whose retry is due."""
     now = now or timezone.now()
-    queued = Q(status=Message.Status.QUEUED, created_at__lte=now - SWEEP_GRACE)
+    queued = Q(status=Message.Status.QUEUED, created_at__lte=now - SWEEP_GRACE, created_at__gte=now - MAX_QUEUED_AGE)
     retry = Q(status=Message.Status.FAILED, attempts__lt=MAX_ATTEMPTS, next_attempt_at__lte=now)
     return Message.objects.filter(queued | retry).filter(_unclaimed(now))
 
@@ -162,7 +165,11 @@ def deliver_many(message_ids, *, now=None) -> int:
 
 
 def sweep(*, limit: int = 500, now=None) -> int:
-    """The periodic job's work: deliver what is due (see ``due_messages``), at most ``limit`` rows a run."""
+    """The periodic job's work: give up messages queued for more than MAX_QUEUED_AGE, then deliver what is due
+    (see ``due_messages``), at most ``limit`` rows a run."""
     now = now or timezone.now()
+    Message.objects.filter(_unclaimed(now), status=Message.Status.QUEUED, created_at__lt=now - MAX_QUEUED_AGE).update(
+        status=Message.Status.FAILED, error="超过 24 小时未能发送，已放弃。", next_attempt_at=None
+    )
     ids = list(due_messages(now).order_by("pk").values_list("pk", flat=True)[:limit])
     return deliver_many(ids, now=now) if ids else 0

@@ -91,3 +91,12 @@ def test_a_claim_left_by_a_killed_worker_expires(db, flaky):
     Message.objects.filter(pk=message.pk).update(claim_token="dead", claimed_until=timezone.now() + services.CLAIM)
     assert services.deliver_many([message.pk]) == 0
     assert services.sweep(now=timezone.now() + services.CLAIM * 2) == 1
+
+
+def test_a_message_queued_for_a_day_is_given_up_not_sent_late(db, flaky):
+    flaky.down = False
+    message = services.send(to="13900001234", body="您的验证码是 123456")
+    assert services.sweep(now=timezone.now() + datetime.timedelta(hours=25)) == 0
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED and "超过 24 小时" in message.error
+    assert HANDED == []
