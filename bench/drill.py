@@ -107,6 +107,7 @@ class Drill:
         if teardown:
             notes += teardown() or []
         time.sleep(grace)  # deliveries and imports that are still running get their chance
+        swept = drill_checks.wait_for_sweep(self.cluster, started)
         row = drill_checks.check(
             self.cluster,
             self.load,
@@ -124,6 +125,8 @@ class Drill:
         errors = sum(text.count("Unhandled exception in task") for text in consumer_logs.values())
         if errors:
             row.notes.append(f"{errors} task errors in the workers' logs")
+        if swept:
+            row.notes.append(swept)
         health = self.health.note(started, load_end)
         row.notes += [n for n in [health, *notes] if n]
         print("    " + " | ".join(row.cells()), flush=True)
@@ -251,7 +254,7 @@ class Drill:
             # before either scheduler's second minute: every enqueue counted is one per scheduler
             logs = self.logs_since(self._offsets, "consumer-").values()
             beats = drill_checks.periodic_enqueues(logs, "org.tasks.heartbeat")
-            retry = drill_checks.periodic_enqueues(logs, "notify.tasks.retry_failed_messages")
+            retry = drill_checks.periodic_enqueues(logs, "notify.tasks.sweep_messages")
             cluster.stop_consumer("b")
             cluster.start_consumer("b", periodic=False)
             time.sleep(10)  # the retry jobs finish

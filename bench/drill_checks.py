@@ -5,8 +5,8 @@ workers' logs and every answer the load got. A scenario's writes carry its tag, 
   deployment's field key; acknowledged tickets that are not there;
 - doubled: cases made twice for one request (its key is in the description), two open tickets for one phone, and
   messages handed to the SMS gateway twice;
-- stuck: messages of the scenario still ``queued`` after the grace period (nothing retries those), imports neither
-  done nor failed;
+- stuck: messages of the scenario still ``queued`` after the grace period and the message sweep's turn
+  (``wait_for_sweep``), imports neither done nor failed;
 - 5xx where 503 belongs: every 5xx answer except a 503 with Retry-After (JSON for API clients);
 - recovery: seconds from the end of the fault until every request succeeds again.
 """
@@ -14,6 +14,7 @@ workers' logs and every answer the load got. A scenario's writes carry its tag, 
 import collections
 import json
 import re
+import time
 from dataclasses import dataclass, field
 
 from drill_load import INTAKE_KINDS
@@ -132,7 +133,7 @@ def check(cluster, load, tag: str, *, started: float, fault_end: float | None, l
     if status.get("queued"):
         row.notes.append(f"{status['queued']} of {len(messages)} messages left queued")
     if status.get("failed"):
-        row.notes.append(f"{status['failed']} messages failed (the five-minute job retries each up to 5 times)")
+        row.notes.append(f"{status['failed']} messages failed (retried with back-off, up to 5 attempts)")
     if stuck_imports:
         row.notes.append(f"{stuck_imports} import(s) stuck")
     row.counts = {"answers": len(answers), "cases": len(cases), "acked": len(acked), "tickets": len(tickets)}
@@ -151,6 +152,27 @@ def tasks_run_twice(logs) -> int:
     for text in logs:
         runs.update(re.findall(r"Executing [\w.]+: ([0-9a-f-]{36})", text))
     return sum(1 for n in runs.values() if n > 1)
+
+
+# A message whose delivery task was lost is delivered by the one-minute sweep (notify.tasks.sweep_messages) once it
+# is 30 s old: a message still queued this long after the fault's load is stuck.
+SWEEP_WAIT = 100.0
+
+
+def wait_for_sweep(cluster, started: float, limit: float = SWEEP_WAIT) -> str:
+    """Wait (up to ``limit`` seconds) until none of the fault's messages is still ``queued``; a note saying how long
+    the sweep took, or "" when nothing was waiting."""
+    pg = cluster.primary
+    query = "SELECT count(*) FROM notify_message WHERE created_at >= to_timestamp(%s) AND status = 'queued'"
+    waiting = pg.sql(query, (started,))[0][0]
+    if not waiting:
+        return ""
+    began = time.time()
+    while time.time() - began < limit and pg.sql(query, (started,))[0][0]:
+        time.sleep(2)
+    left = pg.sql(query, (started,))[0][0]
+    took = time.time() - began
+    return f"{waiting - left} of {waiting} queued messages delivered by the sweep within {took:.0f} s"
 
 
 def periodic_enqueues(logs, task: str) -> int:

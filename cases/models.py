@@ -737,6 +737,7 @@ class Open311Client(models.Model):
     answer_with_token = models.BooleanField(
         _("先回 token，后台登记"),
         default=False,
+        db_default=False,
         help_text=_(
             "用于大批量转派的系统（如 12345 热线）：提交立即得到 token，诉求由后台任务成批登记，"
             "对方凭 tokens/<token> 取得诉求编号（查询时尚未登记的当场登记）。带图片的提交仍当场登记。"
@@ -831,8 +832,9 @@ class Open311Request(models.Model):
     idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True, editable=False)
     # What the case is made of while it waits for the intake worker (answer_with_token); emptied
     # once the case exists, so no personal detail stays here (the phone is encrypted meanwhile).
-    pending = models.JSONField(default=dict, blank=True, editable=False)
-    error = models.CharField(_("未能登记的原因"), max_length=300, blank=True)
+    # db_default: servers of the previous release insert rows without these columns during a rolling upgrade
+    pending = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
+    error = models.CharField(_("未能登记的原因"), max_length=300, blank=True, default="", db_default="")
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     address_string = models.CharField(_("地址"), max_length=200, blank=True)

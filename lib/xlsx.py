@@ -8,6 +8,7 @@ every row comes back with its spreadsheet row number so error messages can name 
 import datetime
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -96,31 +97,13 @@ def read_rows(file, columns) -> list[tuple[int, dict]]:
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
         raise SpreadsheetError("无法读取该文件：请上传 Excel 工作簿（.xlsx 格式），可先下载模板再填写。") from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header_row = next(rows, None)
-        if header_row is None:
-            raise SpreadsheetError("表格是空的：第 1 行应为表头。")
-        positions = {}
-        for index, value in enumerate(header_row):
-            name = _clean_header(value)
-            if name and name not in positions:
-                positions[name] = index
-        missing = [c.header for c in cols if c.required and c.header not in positions]
-        if missing:
-            raise SpreadsheetError("表头缺少以下列：" + "、".join(missing) + "。请使用下载的模板，不要修改第 1 行。")
-        result: list[tuple[int, dict]] = []
-        for number, values in enumerate(rows, start=2):
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            if len(result) >= MAX_ROWS:
-                raise SpreadsheetError(f"文件超过 {MAX_ROWS} 行，请拆分后分批导入。")
-            row = {}
-            for col in cols:
-                at = positions.get(col.header)
-                row[col.key] = _cell(values[at]) if at is not None and at < len(values) else ""
-            result.append((number, row))
-        return result
+        return _read_sheet(workbook, cols)
+    except (SyntaxError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        # The sheet's XML (or its compressed stream) ends in the middle: a cut-off upload or a damaged file.
+        # openpyxl reads lazily, so this shows only now; ElementTree's and lxml's parse errors are SyntaxErrors.
+        raise SpreadsheetError(
+            "文件内容不完整或已损坏（工作表数据在中途截断），无法读取。请在 Excel 中打开并重新保存后再上传。"
+        ) from exc
     finally:
         workbook.close()
 
@@ -144,6 +127,34 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def _read_sheet(workbook, cols) -> list[tuple[int, dict]]:
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header_row = next(rows, None)
+    if header_row is None:
+        raise SpreadsheetError("表格是空的：第 1 行应为表头。")
+    positions = {}
+    for index, value in enumerate(header_row):
+        name = _clean_header(value)
+        if name and name not in positions:
+            positions[name] = index
+    missing = [c.header for c in cols if c.required and c.header not in positions]
+    if missing:
+        raise SpreadsheetError("表头缺少以下列：" + "、".join(missing) + "。请使用下载的模板，不要修改第 1 行。")
+    result: list[tuple[int, dict]] = []
+    for number, values in enumerate(rows, start=2):
+        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        if len(result) >= MAX_ROWS:
+            raise SpreadsheetError(f"文件超过 {MAX_ROWS} 行，请拆分后分批导入。")
+        row = {}
+        for col in cols:
+            at = positions.get(col.header)
+            row[col.key] = _cell(values[at]) if at is not None and at < len(values) else ""
+        result.append((number, row))
+    return result
 
 
 def _write_sheet(sheet, headers, rows, *, required=()) -> None:

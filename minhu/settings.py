@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, served by us (no CDN)
     "django_filters",
     "huey.contrib.djhuey",
+    "ops",
     "org",
     "audit",
     "notify",
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "minhu.middleware.ContentSecurityPolicyMiddleware",
+    # innermost: a view that finds the database away answers 503 + Retry-After, not a 500 page
+    "minhu.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "minhu.urls"
@@ -178,9 +181,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 _REDIS_URL = env_str("REDIS_URL", "")
+# Redis when configured, falling back to the process's memory while Redis is down (lib.cache): logins and
+# intake keep working without it. Short socket timeouts: an unreachable Redis must not hold a request.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}
+        {
+            "BACKEND": "lib.cache.FallbackRedisCache",
+            "LOCATION": _REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
         if _REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -188,18 +197,20 @@ CACHES = {
 
 # Task queue. SQLite storage beside the database by default, Redis when REDIS_URL is set.
 # MINHU_TASKS_IMMEDIATE=1 runs tasks inline (tests that do not exercise the worker itself).
+# minhu.huey's classes read crontabs in Shanghai time ("utc": False, their clock is TIME_ZONE's wall time)
+# and let only the holder of the scheduler lease enqueue periodic jobs (docs/reliability.md).
 HUEY = {
     "name": env_str("MINHU_HUEY_NAME", "minhu"),
     "immediate": env_bool("MINHU_TASKS_IMMEDIATE", False),
     "results": True,
     "store_none": False,
-    "utc": True,
+    "utc": False,
     "consumer": {"workers": env_int("MINHU_WORKERS", 2), "worker_type": "thread", "periodic": True},
 }
 if _REDIS_URL:
-    HUEY.update({"huey_class": "huey.PriorityRedisHuey", "url": _REDIS_URL})
+    HUEY.update({"huey_class": "minhu.huey.PriorityRedisHuey", "url": _REDIS_URL})
 else:
-    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "tasks.sqlite3")})
+    HUEY.update({"huey_class": "minhu.huey.SqliteHuey", "filename": str(VAR_DIR / "tasks.sqlite3")})
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -4,16 +4,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from minhu import files
+from minhu import files, health
 from org import views as org_views
 
 admin.site.site_header = "民呼 Minhu 后台管理"
 admin.site.site_title = "民呼后台"
 admin.site.index_title = "后台管理"
 
+handler500 = "minhu.middleware.server_error"  # the database being away answers 503 (minhu.middleware)
+
 urlpatterns = [
     path("", org_views.home, name="home"),
-    path("healthz", org_views.healthz, name="healthz"),
+    path("healthz", health.ready, name="healthz"),
+    path("healthz/live", health.live, name="healthz-live"),
+    path("healthz/ready", health.ready, name="healthz-ready"),
     path("accounts/login/", org_views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

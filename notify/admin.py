@@ -20,7 +20,17 @@ class ReceiptInline(admin.TabularInline):
 class MessageAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     """The outbox holds whom each message went to and its text (names, case titles): superusers only."""
 
-    list_display = ["created_at", "channel", "to_masked", "purpose", "status", "attempts", "delivery"]
+    list_display = [
+        "created_at",
+        "channel",
+        "to_masked",
+        "purpose",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "error",
+        "delivery",
+    ]
     list_filter = ["channel", "status", "delivery", "purpose"]
     readonly_fields = [f.name for f in Message._meta.fields if f.name not in ("to_encrypted", "to_hash")]
     exclude = ["to_encrypted", "to_hash"]

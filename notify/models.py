@@ -41,13 +41,22 @@ class Message(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     error = models.CharField(_("错误"), max_length=300, blank=True)
+    # Retries with back-off (notify.services.deliver_many): when a failed message is due again; None once it
+    # was sent or gave up. A delivery claims its rows first (claim_token, claimed_until) so two workers, or
+    # the sweep and the after-commit task, never hand one message to the gateway twice.
+    next_attempt_at = models.DateTimeField(_("下次重试"), null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, default="", db_default="", editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     # What the gateway told us after "sent" (notify.receipts): the id it gave the latest accepted
     # attempt (Aliyun BizId), and whether the message reached the person or the group.
-    vendor_id = models.CharField(_("网关流水号"), max_length=64, blank=True)
-    delivery = models.CharField(_("送达情况"), max_length=12, choices=Delivery.choices, blank=True)
-    delivery_code = models.CharField(_("回执代码"), max_length=50, blank=True)
+    # db_default on columns added after the first release: the previous release's servers insert without them
+    vendor_id = models.CharField(_("网关流水号"), max_length=64, blank=True, default="", db_default="")
+    delivery = models.CharField(
+        _("送达情况"), max_length=12, choices=Delivery.choices, blank=True, default="", db_default=""
+    )
+    delivery_code = models.CharField(_("回执代码"), max_length=50, blank=True, default="", db_default="")
     delivery_at = models.DateTimeField(_("回执时间"), null=True, blank=True)
 
     class Meta:
@@ -59,6 +68,12 @@ class Message(models.Model):
             models.Index(fields=["related_type", "related_id"], name="notify_related_idx"),
             # a delivery report that names only the gateway's id (receipts without our OutId)
             models.Index(fields=["vendor_id"], name="notify_vendor_id_idx", condition=~models.Q(vendor_id="")),
+            # the sweep's "messages still to deliver" (notify.services.due_messages): a small partial index
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                name="notify_due_idx",
+                condition=models.Q(status__in=["queued", "failed"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,9 @@
+import datetime
+import uuid
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from lib import crypto
@@ -76,29 +79,97 @@ def deliver_after_commit(rows: list[Message]) -> None:
 
 
 def deliver(*, message: Message) -> Message:
-    """Hand one queued message to its sender; records the outcome. Safe to call twice."""
+    """Hand one queued or failed message to its sender now; records the outcome. Safe to call twice."""
     deliver_many([message.pk])
     message.refresh_from_db()
     return message
 
 
-def deliver_many(message_ids) -> int:
-    """Hand the queued (or failed) messages among ``message_ids`` to their senders, oldest first;
-    the ones sent are marked in one UPDATE, a failure keeps its row with the reason for a retry.
-    Returns how many were sent."""
-    todo = Message.objects.filter(pk__in=list(message_ids), status__in=[Message.Status.QUEUED, Message.Status.FAILED])
+# Attempts before a message is given up (status failed, no next attempt), and the waits between them:
+# 1, 2, 4, 8 minutes... capped at an hour. A claim lasts CLAIM: a worker killed while sending leaves its rows
+# claimed that long, then the sweep takes them again.
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = datetime.timedelta(minutes=1)
+BACKOFF_MAX = datetime.timedelta(hours=1)
+CLAIM = datetime.timedelta(minutes=5)
+# The after-commit task normally delivers a new message within a second; the sweep leaves it that long first.
+SWEEP_GRACE = datetime.timedelta(seconds=30)
+# A message that could not be sent for this long is given up rather than sent late (a verification code, a queue
+# call or "your case was received" a day late helps nobody); it stays failed with the reason for staff.
+MAX_QUEUED_AGE = datetime.timedelta(hours=24)
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+def due_messages(now=None):
+    """What the sweep delivers: queued messages no task took in time, and failed ones whose retry is due."""
+    now = now or timezone.now()
+    queued = Q(status=Message.Status.QUEUED, created_at__lte=now - SWEEP_GRACE, created_at__gte=now - MAX_QUEUED_AGE)
+    retry = Q(status=Message.Status.FAILED, attempts__lt=MAX_ATTEMPTS, next_attempt_at__lte=now)
+    return Message.objects.filter(queued | retry).filter(_unclaimed(now))
+
+
+def _unclaimed(now) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
+def _claim(message_ids, now) -> list[Message]:
+    """Claim the deliverable rows among ``message_ids`` in one compare-and-set UPDATE; returns the ones this
+    call won. A row another worker claimed (and has not released) is left to it."""
+    token = uuid.uuid4().hex
+    Message.objects.filter(
+        _unclaimed(now), pk__in=list(message_ids), status__in=[Message.Status.QUEUED, Message.Status.FAILED]
+    ).update(claim_token=token, claimed_until=now + CLAIM)
+    return list(Message.objects.filter(claim_token=token).order_by("pk"))
+
+
+def deliver_many(message_ids, *, now=None) -> int:
+    """Hand the queued (or failed) messages among ``message_ids`` to their senders, oldest first.
+
+    1. Claim them (``_claim``): a message another worker holds is skipped, so nothing is sent twice.
+    2. Send each; a failure keeps its row with the reason and the time of its next attempt (back-off), or
+       gives up after MAX_ATTEMPTS with the reason kept for staff.
+    3. Mark the ones sent in one UPDATE and release the claims. Returns how many were sent."""
+    now = now or timezone.now()
     sent = []
-    for message in todo.order_by("pk"):
+    for message in _claim(message_ids, now):
         try:
             sender_for(message.channel).send(message)
         except Exception as exc:  # any gateway error: keep the row, count the attempt, retry later
+            attempts = message.attempts + 1
+            final = attempts >= MAX_ATTEMPTS
+            reason = str(exc)[:250]
             Message.objects.filter(pk=message.pk).update(
-                status=Message.Status.FAILED, attempts=message.attempts + 1, error=str(exc)[:300]
+                status=Message.Status.FAILED,
+                attempts=attempts,
+                error=(f"已尝试{attempts}次，不再重试：{reason}" if final else reason)[:300],
+                next_attempt_at=None if final else timezone.now() + backoff(attempts),
+                claim_token="",
+                claimed_until=None,
             )
         else:
             sent.append(message.pk)
     if sent:
         Message.objects.filter(pk__in=sent).update(
-            status=Message.Status.SENT, attempts=F("attempts") + 1, sent_at=timezone.now(), error=""
+            status=Message.Status.SENT,
+            attempts=F("attempts") + 1,
+            sent_at=timezone.now(),
+            error="",
+            next_attempt_at=None,
+            claim_token="",
+            claimed_until=None,
         )
     return len(sent)
+
+
+def sweep(*, limit: int = 500, now=None) -> int:
+    """The periodic job's work: give up messages queued for more than MAX_QUEUED_AGE, then deliver what is due
+    (see ``due_messages``), at most ``limit`` rows a run."""
+    now = now or timezone.now()
+    Message.objects.filter(_unclaimed(now), status=Message.Status.QUEUED, created_at__lt=now - MAX_QUEUED_AGE).update(
+        status=Message.Status.FAILED, error="超过 24 小时未能发送，已放弃。", next_attempt_at=None
+    )
+    ids = list(due_messages(now).order_by("pk").values_list("pk", flat=True)[:limit])
+    return deliver_many(ids, now=now) if ids else 0

@@ -10,16 +10,22 @@ gives every importer the same guarantees:
 3. only if no row has an error, ``write`` runs inside one transaction: all rows or none;
 4. the job ends DONE (with a result summary) or FAILED (with the errors), and the audit log
    records who imported what;
-5. whichever way it ends (done, failed, crashed), the uploaded sheet is deleted: it holds full ID
-   numbers and phones, and the job row keeps only row numbers and reasons. A corrected file is a new
-   upload. The sheet is stored under a random name, never the uploader's file name.
+5. while it runs, a heartbeat thread stamps the job every ``HEARTBEAT`` seconds; a job whose worker died
+   shows as interrupted (中断) and staff may run it again (``import_rerun``): nothing was written (step 3 is
+   one transaction), so the rerun starts from the file.
+6. whichever way it ends (done, failed, crashed; a worker killed outright leaves it for the rerun), the
+   uploaded sheet is deleted: it holds full ID numbers and phones, and the job row keeps only row numbers and
+   reasons. A corrected file is a new upload. The sheet is stored under a random name, never the uploader's file name.
 """
 
+import contextlib
+import datetime
 import logging
+import threading
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +35,7 @@ from lib import xlsx
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
+HEARTBEAT = 15  # seconds between a running job's heartbeats (ImportJob.STALE_AFTER is 90)
 
 MAX_STORED_ERRORS = 500  # a file with thousands of bad rows: the first 500 are plenty to fix it
 PROGRESS_EVERY = 250  # rows between progress saves
@@ -154,19 +161,47 @@ def discard_file(job: ImportJob) -> None:
     job.file.name = ""
 
 
+@contextlib.contextmanager
+def heartbeat(job_id: int, every: float = HEARTBEAT):
+    """Stamp ``heartbeat_at`` every ``every`` seconds from a thread of its own (its own database connection),
+    so the job shows alive even while its one big write transaction runs."""
+    from django.db import connection
+
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(every):
+                try:
+                    ImportJob.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())
+                except Exception:  # a locked SQLite file or a database restart: the next beat tries again
+                    logger.warning("import job %s: heartbeat not written", job_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"import-heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=every + 5)
+
+
 def import_run(*, job_id: int) -> ImportJob:
     """Process one pending job (called by the task). Safe to call twice: only one run claims it."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
-        status=ImportJob.Status.VALIDATING
+        status=ImportJob.Status.VALIDATING, heartbeat_at=timezone.now()
     )
     job = ImportJob.objects.select_related("region", "created_by").get(pk=job_id)
     if not claimed:
         return job
-    try:
-        return _run(job)
-    finally:
-        # 5. the sheet goes, whatever happened above (an exception still propagates to the task).
-        discard_file(job)
+    with heartbeat(job.pk):
+        try:
+            return _run(job)
+        finally:
+            # 6. the sheet goes, whatever happened above (an exception still propagates to the task).
+            discard_file(job)
 
 
 def _run(job: ImportJob) -> ImportJob:
@@ -228,6 +263,58 @@ def _run(job: ImportJob) -> ImportJob:
         raise
     job.refresh_from_db()
     return job
+
+
+@transaction.atomic
+def import_rerun(*, job: ImportJob, by, request=None) -> ImportJob:
+    """Run an interrupted job again (its worker died, or its task was lost). Raises ValidationError.
+
+    1. The job must be interrupted (``ImportJob.is_interrupted``): a live job is left alone.
+    2. A compare-and-set UPDATE puts it back to pending only if its status and heartbeat are still the ones
+       read, so two people pressing the button at once start it once.
+    3. Its task is queued after commit; the periodic sweep (``sweep_pending``) queues it if that fails."""
+    importer = get_importer(job.kind)
+    if not importer.may_import(by, job.region, job.target_id):
+        raise PermissionDenied(_("您无权向该辖区导入数据。"))
+    if not job.is_interrupted:
+        raise ValidationError(_("该导入仍在进行或已经结束，无需重新运行。"))
+    restarted = ImportJob.objects.filter(pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at).update(
+        status=ImportJob.Status.PENDING, done=0, errors=[], heartbeat_at=timezone.now()
+    )
+    if not restarted:
+        raise ValidationError(_("该导入已由他人重新运行。"))
+    record(
+        actor=by,
+        action="people.import.rerun",
+        obj=job,
+        region=job.region,
+        request=request,
+        detail={"文件": job.filename},
+    )
+    from .tasks import run_import
+
+    transaction.on_commit(lambda: run_import(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+# A pending job nobody took for this long lost its task (the queue was down when it was started, or lost it).
+PENDING_GRACE = 60
+
+
+def sweep_pending() -> int:
+    """Queue the jobs still pending PENDING_GRACE seconds after upload or rerun (the periodic job's work)."""
+    from .tasks import run_import
+
+    since = timezone.now() - datetime.timedelta(seconds=PENDING_GRACE)
+    ids = list(
+        ImportJob.objects.filter(status=ImportJob.Status.PENDING)
+        .filter(models.Q(heartbeat_at__lt=since) | models.Q(heartbeat_at__isnull=True, created_at__lt=since))
+        .values_list("pk", flat=True)[:20]
+    )
+    for pk in ids:
+        run_import(pk)  # the run claims pending → validating: a job queued twice runs once
+    return len(ids)
 
 
 def jobs_visible_to(user):

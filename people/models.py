@@ -8,6 +8,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib import crypto, idcard
@@ -262,6 +263,9 @@ class ImportJob(models.Model):
     target_id = models.PositiveIntegerField(_("目标对象"), null=True, blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The worker running the job writes this every HEARTBEAT seconds (people.imports.heartbeat): a running job
+    # whose heartbeat stopped is shown as interrupted (中断) and may be run again.
+    heartbeat_at = models.DateTimeField(_("心跳时间"), null=True, blank=True)
 
     objects = RegionScopedQuerySet.as_manager()
 
@@ -280,9 +284,24 @@ class ImportJob(models.Model):
     def __str__(self) -> str:
         return f"{self.filename or self.kind} · {self.get_status_display()}"
 
+    # A running job's heartbeat every 15 s; after this long without one its worker is taken for dead.
+    STALE_AFTER = datetime.timedelta(seconds=90)
+
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def is_interrupted(self) -> bool:
+        """Its worker died (or its task was lost): not finished, and no heartbeat for STALE_AFTER."""
+        if self.is_finished:
+            return False
+        last = self.heartbeat_at or self.created_at
+        return last is not None and timezone.now() - last > self.STALE_AFTER
+
+    @property
+    def status_label(self) -> str:
+        return str(_("中断")) if self.is_interrupted else self.get_status_display()
 
     @property
     def percent(self) -> int:

@@ -14,4 +14,5 @@ urlpatterns = [
     path("import/", views.import_upload, name="import"),
     path("import/template/", views.import_template, name="import_template"),
     path("import/<int:pk>/", views.import_status, name="import_status"),
+    path("import/<int:pk>/rerun/", views.import_rerun, name="import_rerun"),
 ]

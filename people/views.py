@@ -260,6 +260,22 @@ def import_upload(request):
     return render(request, "people/import.html", {"form": form, "jobs": jobs})
 
 
+@require_POST
+@personal_data_required
+def import_rerun(request, pk):
+    """The "重新运行" button of an interrupted import."""
+    job = get_visible_or_404(ImportJob.objects.select_related("region", "created_by"), request.user, pk=pk)
+    if not imports.get_importer(job.kind).may_view(request.user, job):
+        raise Http404
+    try:
+        imports.import_rerun(job=job, by=request.user, request=request)
+    except ValidationError as exc:  # PermissionDenied answers 403
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("已重新开始导入。"))
+    return redirect("people:import_status", pk=job.pk)
+
+
 @require_GET
 @personal_data_required
 def import_status(request, pk):

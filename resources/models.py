@@ -223,7 +223,7 @@ class BookingSeries(models.Model):
     weekdays = models.JSONField(_("星期"), default=list)  # [0, 1, 2, 3, 4] = 周一至五
     # The school or office week instead of fixed weekdays: every statutory working day, so a 调休
     # make-up Saturday is booked and a holiday weekday is not (``weekdays`` is then not used).
-    follows_workdays = models.BooleanField(_("按工作日（含调休上班日）"), default=False)
+    follows_workdays = models.BooleanField(_("按工作日（含调休上班日）"), default=False, db_default=False)
     start_time = models.TimeField(_("开始时间"))
     end_time = models.TimeField(_("结束时间"))
     first_date = models.DateField(_("首日"))

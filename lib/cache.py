@@ -1,0 +1,60 @@
+"""A Redis cache that falls back to the process's memory while Redis is away.
+
+The shared cache holds only things Minhu can lose: login-failure counters (org.throttle), the Open311 intake
+flag, short-lived lookups. Without Redis the site must keep taking logins, cases and queue numbers
+(docs/reliability.md), so every call that fails on Redis is answered by a per-process LocMemCache instead:
+throttling still counts failures per process, flags still work per process. After a failure Redis is left
+alone for ``RETRY_SECONDS`` so requests do not each wait for a refused connection.
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("minhu.cache")
+RETRY_SECONDS = 5.0
+
+
+class FallbackRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._fallback = LocMemCache("minhu-cache-fallback", {"TIMEOUT": params.get("TIMEOUT", 300)})
+        self._redis_down_until = 0.0
+
+    @property
+    def degraded(self) -> bool:
+        """True while calls go to the per-process fallback (shown on /healthz/ready)."""
+        return time.monotonic() < self._redis_down_until
+
+
+def _with_fallback(name: str):
+    def method(self, *args, **kwargs):
+        if not self.degraded:
+            try:
+                return getattr(RedisCache, name)(self, *args, **kwargs)
+            except RedisError as exc:
+                logger.warning("Redis cache unavailable (%s); using this process's memory.", type(exc).__name__)
+                self._redis_down_until = time.monotonic() + RETRY_SECONDS
+        return getattr(self._fallback, name)(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+for _name in (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "set_many",
+    "delete_many",
+    "clear",
+):
+    setattr(FallbackRedisCache, _name, _with_fallback(_name))
