@@ -528,7 +528,8 @@ class SafetyAlert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.recipient} · {self.opened_at:%m-%d %H:%M}"
+        # shown as the 来源 of the case it opens: the time as people in Shanghai read it, not UTC
+        return f"{self.recipient} · {timezone.localtime(self.opened_at):%m-%d %H:%M}"
 
     @property
     def time_to_close(self) -> datetime.timedelta | None:
@@ -560,6 +561,13 @@ class EscalationStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.get_kind_display()} {self.told}"
+
+    CHANNEL_LABELS = {"sms": _("短信"), "email": _("电子邮件"), "console": _("站内消息"), "case": _("诉求")}
+
+    @property
+    def channel_label(self) -> str:
+        """How the step reached them, in Chinese (the alert page)."""
+        return str(self.CHANNEL_LABELS.get(self.channel, self.channel))
 
 
 class VisitPlanQuerySet(RegionScopedQuerySet):
@@ -635,4 +643,4 @@ class VisitRecord(models.Model):
         ordering = ["-visited_at"]
 
     def __str__(self) -> str:
-        return f"{self.recipient} {self.visited_at:%m-%d}"
+        return f"{self.recipient} {timezone.localtime(self.visited_at):%m-%d}"

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.services import record_view
+from cases.models import Case
 from lib.forms import form_action
 from people.models import Resident
 from people.services import get_resident_for_user
@@ -28,6 +29,7 @@ from .forms import (
     ContactForm,
     EndForm,
     EnrolContactsForm,
+    FamilySafeForm,
     PauseForm,
     RecipientForm,
     ResumeForm,
@@ -458,17 +460,54 @@ def recipient_end(request, pk):
 @staff_required
 def alert_detail(request, pk):
     alert = selectors.get_alert_for_user(request.user, pk)
-    return render(
-        request,
-        "care/alert_detail.html",
-        {
-            "alert": alert,
-            "steps": alert.steps.all(),
-            "contacts": alert.recipient.contacts.all(),
-            "safe_form": SafeForm(),
-            "ack_form": AcknowledgeForm(initial={"by_name": str(request.user)}),
-        },
-    )
+    return render(request, "care/alert_detail.html", _alert_context(request, alert))
+
+
+def _alert_context(request, alert) -> dict:
+    case = Case.objects.select_related("main_unit").filter(pk=alert.case_id).first() if alert.case_id else None
+    return {
+        "alert": alert,
+        "case": case,
+        "steps": alert.steps.all(),
+        "contacts": alert.recipient.contacts.all(),
+        "worker": alert.recipient.worker,
+        "safe_form": SafeForm(),
+        "ack_form": AcknowledgeForm(initial={"by_name": str(request.user)}),
+    }
+
+
+@staff_required
+@require_POST
+def contact_call(request, pk):
+    """The full number of an emergency contact, as a tap-to-call link, for the staff responding to an alert;
+    every reveal is written to the audit log."""
+    contact = _contact_for(request.user, pk)
+    record_view(actor=request.user, obj=contact, request=request, detail={"字段": ["电话"], "用途": "安全预警联系"})
+    context = {"c": contact, "phone": contact.phone}
+    if request.headers.get("HX-Request"):
+        return render(request, "care/_contact_call.html", context)
+    alert = contact.recipient.alerts.order_by("-opened_at").first()
+    if alert is None:
+        return redirect("care:recipient", pk=contact.recipient_id)
+    context = {**_alert_context(request, alert), "revealed": contact.pk, **context}
+    return render(request, "care/alert_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def alert_safe_link(request, token):
+    """The family's page from the link in their text message: no account; the signed link is the permission."""
+    try:
+        alert, contact = safety.alert_for_safe_link(token)
+    except ValidationError as exc:
+        return render(request, "care/safe_link.html", {"error": _error_text(exc)}, status=400)
+    form = FamilySafeForm(request.POST or None)
+    if request.method == "POST" and alert.status == SafetyAlert.Status.OPEN and form.is_valid():
+        try:
+            alert = safety.alert_confirm_safe_by_link(token=token, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("care:alert_safe_link", token=token)
+    return render(request, "care/safe_link.html", {"alert": alert, "contact": contact, "form": form})
 
 
 @staff_required
