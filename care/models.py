@@ -449,6 +449,12 @@ class Delivery(models.Model):
         return f"{self.round} → {self.recipient}"
 
     @property
+    def handed_over(self) -> bool:
+        """The meal reached the person (well or unwell). After 无人应答 or 已搬离 the time is of the visit to the
+        door, not of a delivery: pages say 上门, never 送达, for those."""
+        return self.state in (self.State.GOOD, self.State.UNWELL)
+
+    @property
     def window(self) -> tuple[datetime.time, datetime.time]:
         """This stop's delivery window: its own if set, else the round's."""
         if self.window_start and self.window_end:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("rounds/generate/", views.rounds_generate, name="rounds_generate"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/plan/", views.round_plan, name="round_plan"),
+    path("rounds/<int:pk>/plan/status/", views.round_plan_status, name="round_plan_status"),
     path("rounds/<int:pk>/sheet/", views.round_sheet, name="round_sheet"),
     path("recipients/", views.recipient_list, name="recipients"),
     path("recipients/new/", views.recipient_new, name="recipient_new"),

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -150,6 +151,10 @@ def delivery_confirm(request, pk):
     delivery = selectors.stops_for_volunteer(delivery.volunteer, delivery.round.date).filter(pk=pk).first() or delivery
     context = {"s": delivery, "states": WellState.choices, "error": error}
     if request.headers.get("HX-Request"):
+        # the count at the top of the page follows each stop (sent out of band with the stop's card)
+        if delivery.volunteer_id == request.user.pk:
+            today = selectors.stops_for_volunteer(request.user, delivery.round.date)
+            context["left"] = today.filter(state=Delivery.State.PENDING).count()
         return render(request, "care/_stop.html", context)
     if error:
         messages.error(request, error)
@@ -188,7 +193,23 @@ def _round_context(rnd):
 @staff_required
 def round_detail(request, pk):
     rnd = selectors.get_round_for_user(request.user, pk)
-    return render(request, "care/round_detail.html", _round_context(rnd))
+    context = _round_context(rnd)
+    planning = request.GET.get("planning", "")
+    # after 自动排路线: poll until the plan is written (the round's version moves on), then reload
+    context["planning"] = int(planning) if planning.isdigit() and int(planning) >= rnd.version else None
+    return render(request, "care/round_detail.html", context)
+
+
+@staff_required
+def round_plan_status(request, pk):
+    """Polled by the round page while the task plans: tells htmx to reload the page once the plan is in."""
+    rnd = selectors.get_round_for_user(request.user, pk)
+    seen = request.GET.get("v", "")
+    if not seen.isdigit() or rnd.version > int(seen):
+        response = HttpResponse("")
+        response["HX-Redirect"] = reverse("care:round", args=[rnd.pk])
+        return response
+    return render(request, "care/_planning.html", {"round": rnd, "planning": int(seen)})
 
 
 @staff_required
@@ -203,8 +224,8 @@ def round_plan(request, pk):
     """Route optimisation runs in the task queue; the page shows the plan once it is written."""
     rnd = selectors.get_round_for_user(request.user, pk)
     transaction.on_commit(functools.partial(plan_round, rnd.pk))
-    messages.success(request, _("已提交自动排路线，约几秒后刷新本页即可看到顺序和预计时间。"))
-    return redirect("care:round", pk=rnd.pk)
+    messages.success(request, _("已提交自动排路线，完成后本页自动显示顺序和预计时间。"))
+    return redirect(reverse("care:round", args=[rnd.pk]) + f"?planning={rnd.version}")
 
 
 # Recipients --------------------------------------------------------------------------------------------
