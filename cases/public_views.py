@@ -58,7 +58,14 @@ def public_new(request):
             return redirect("cases:public_done", number=case.number)
     import uuid
 
-    return render(request, "cases/public_new.html", {"form": form, "idempotency_key": uuid.uuid4().hex})
+    # A browser never sends a chosen file twice: after an error on the form the photos are gone, so say so
+    # plainly next to the photo field rather than drop them silently.
+    photos_lost = len(request.FILES.getlist("photos")) if request.method == "POST" else 0
+    return render(
+        request,
+        "cases/public_new.html",
+        {"form": form, "idempotency_key": uuid.uuid4().hex, "photos_lost": photos_lost},
+    )
 
 
 @never_cache
@@ -106,6 +113,21 @@ def public_track(request):
     )
 
 
+def _photos(case) -> dict:
+    """The pictures a resident would rather look at than read: before and after the work side by side (the
+    case's own photos, and those of a practical deed (实事项目) the case is part of), then the rest."""
+    from .models import Attachment
+
+    groups = {Attachment.Kind.BEFORE: [], Attachment.Kind.AFTER: [], "other": []}
+    for a in case.attachments.all():
+        groups.get(a.kind, groups["other"]).append((a.image.url, a.thumbnail.url, a.get_kind_display()))
+    for deed in case.deeds.prefetch_related("photos"):
+        for photo in deed.photos.all():
+            item = (photo.image.url, photo.image.url, photo.caption or photo.get_kind_display())
+            groups.get(photo.kind, groups["other"]).append(item)
+    return {"before_photos": groups["before"], "after_photos": groups["after"], "photos": groups["other"]}
+
+
 @never_cache
 def public_case(request):
     number = (request.GET.get("number") or "").strip().upper()
@@ -149,7 +171,7 @@ def public_case(request):
             "case": case,
             "shown": shown,
             "events": [e for e in shown.events.all() if e.is_public],
-            "photos": list(shown.attachments.all()),
+            **_photos(shown),
             "info_form": info_form,
             "rate_form": rate_form,
         },

@@ -50,10 +50,18 @@ def _meal_photo() -> SimpleUploadedFile:
     return SimpleUploadedFile("meal.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
+# The day the story was published (seeds/001: 2021-06-17 11:05 Beijing time): the feed dates it by its year.
+STORY_PUBLISHED = datetime.datetime(2021, 6, 17, 11, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+
+
 def _publish(story, writer, reviewer):
     services.story_submit(story=story, by=writer)
     services.story_approve(story=story, by=reviewer)
-    return services.story_publish(story=story, by=writer)
+    story = services.story_publish(story=story, by=writer)
+    # demo history: published on the story's own day, not the day the demo was loaded
+    type(story).objects.filter(pk=story.pk).update(published_at=STORY_PUBLISHED)
+    story.published_at = STORY_PUBLISHED
+    return story
 
 
 def load(ctx: dict) -> None:
@@ -80,6 +88,7 @@ def load(ctx: dict) -> None:
         category="repair",
         address=address,
         reporter_name="居民（化名）",
+        reporter_phone="13900000582",  # fictional: the resident follows it on the tracking page with this number
         by=users["worker_tianping"],
         description="底楼院子里几十年的大树根系把地下粪管挤压变形，一下雨污水就满溢到地面。",
     )
@@ -125,6 +134,18 @@ def load(ctx: dict) -> None:
         kind=DeedPhoto.Kind.AFTER,
         caption="修复后：院子整洁",
         by=writer,
+    )
+    # The resident who reported it sees the work finished with the same before/after photos on the tracking page.
+    from cases import services as case_services
+
+    if reported.status == Case.Status.NEW:
+        case_services.case_dispatch(case=reported, unit=units["天平房管所"], by=None)
+    case_services.case_resolve(
+        case=reported,
+        by=None,
+        note="多部门现场查勘后粪管改道，征得居民同意后施工完成，院子不再积水。",
+        before_photos=[_yard_photo(after=False, name="before.jpg")],
+        after_photos=[_yard_photo(after=True, name="after.jpg")],
     )
     story = services.story_save(
         by=writer,

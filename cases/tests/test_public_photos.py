@@ -1,0 +1,57 @@
+"""The resident's tracking page shows the before/after photos side by side (the story's fixed pipe), and the
+public form says plainly when chosen photos have to be chosen again after an error."""
+
+from django.urls import reverse
+
+from cases import services
+
+from .test_public import jpeg, raise_need
+
+
+def _tracked(client, case):
+    session = client.session
+    session["cases_tracked"] = {str(case.pk): 9e12}
+    session.save()
+    return reverse("cases:public_case") + f"?number={case.number}"
+
+
+def test_tracking_page_shows_before_and_after_photos(client, users, make_case, routed):
+    case = make_case()
+    services.case_resolve(
+        case=case,
+        by=users["worker"],
+        note="粪管已改道",
+        before_photos=[jpeg("before.jpg")],
+        after_photos=[jpeg("after.jpg")],
+    )
+    page = client.get(_tracked(client, case)).content.decode()
+    pair = page.split('data-testid="before-after"')[1].split("</section>")[0]
+    assert "<strong>处理前</strong>" in pair and "<strong>处理后</strong>" in pair
+    assert pair.index("处理前") < pair.index("处理后") and pair.count("<img") == 2
+
+
+def test_tracking_page_shows_the_photos_of_the_deed_the_case_is_part_of(client, users, make_case, routed):
+    from deeds import services as deeds
+    from deeds.models import DeedPhoto
+
+    case = make_case()
+    deed = deeds.deed_save(by=users["staff"], title="粪管改道", region=case.region, cases=[case], need="污水外溢")
+    deeds.deed_add_photo(
+        deed=deed, upload=jpeg("b.jpg"), kind=DeedPhoto.Kind.BEFORE, caption="雨后污水外溢", by=users["staff"]
+    )
+    deeds.deed_add_photo(
+        deed=deed, upload=jpeg("a.jpg"), kind=DeedPhoto.Kind.AFTER, caption="院子整洁", by=users["staff"]
+    )
+    page = client.get(_tracked(client, case)).content.decode()
+    assert "雨后污水外溢" in page and "院子整洁" in page
+
+
+def test_photo_chosen_on_a_form_with_an_error_is_asked_for_again(client, world, categories):
+    text = raise_need(client, world, phone="123", photos=jpeg()).content.decode()
+    assert 'data-testid="photos-lost"' in text and "重新选择照片" in text
+    assert "请填写 11 位手机号码" in text
+
+
+def test_no_photo_no_warning(client, world, categories):
+    text = raise_need(client, world, phone="123").content.decode()
+    assert 'data-testid="photos-lost"' not in text
