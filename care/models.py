@@ -293,6 +293,20 @@ class MealSubscription(models.Model):
     def serves_weekday(self, day: datetime.date) -> bool:
         return str(day.isoweekday()) in self.weekdays
 
+    WEEKDAY_NAMES = "一二三四五六日"
+
+    @property
+    def weekdays_label(self) -> str:
+        """The delivery days as people say them: 每天, 工作日 (周一至周五), or 周一、三、五."""
+        days = sorted({int(d) for d in self.weekdays if d in "1234567"})
+        if days == list(range(1, 8)):
+            return str(_("每天"))
+        if days == list(range(1, 6)):
+            return str(_("周一至周五"))
+        if days == [6, 7]:
+            return str(_("周末"))
+        return str(_("周")) + "、".join(self.WEEKDAY_NAMES[d - 1] for d in days) if days else "–"
+
 
 class Pause(models.Model):
     """No meals (and no expected visit) from ``starts_on`` to ``ends_on`` inclusive, e.g. in hospital."""

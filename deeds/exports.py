@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from lib.pdf import Document
 
 from .models import Deed, Story
-from .sanitize import html_to_markdown, html_to_text, image_sources
+from .sanitize import body_blocks, html_to_markdown
 
 
 def _media_name(src: str) -> str | None:
@@ -116,12 +116,12 @@ def story_pdf(story: Story) -> bytes:
             rows.append([_("受益"), f"{deed.beneficiaries_count} 人 {deed.beneficiaries_kind}".strip()])
         pdf.table(rows, widths_mm=[30, 140], header=False)
     pdf.space()
-    paragraphs = [p.strip() for p in html_to_text(story.body).split("\n") if p.strip()]
-    for para in paragraphs:
-        pdf.paragraph(para)
-        pdf.space(2)
-    for src in image_sources(story.body):
-        name = _media_name(src)
+    for kind, value in body_blocks(story.body):  # text and photos in the order the story shows them
+        if kind == "text":
+            pdf.paragraph(value)
+            pdf.space(2)
+            continue
+        name = _media_name(value)
         path = _local_path(name) if name else None
         if path and os.path.exists(path):
             pdf.image(path, width_mm=120)

@@ -76,7 +76,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "minhu.middleware.ContentSecurityPolicyMiddleware",
+    "minhu.middleware.FriendlyErrorPagesMiddleware",
 ]
+# The Chinese 404/500 pages even with DEBUG on (bin/run-demo sets it: the demo shows what a user sees).
+FRIENDLY_ERRORS = env_bool("MINHU_FRIENDLY_ERRORS", False)
 
 ROOT_URLCONF = "minhu.urls"
 WSGI_APPLICATION = "minhu.wsgi.application"

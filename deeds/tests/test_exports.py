@@ -125,3 +125,19 @@ def test_public_story_api_needs_no_login_and_lists_only_published(client, world,
     results = data["results"] if isinstance(data, dict) else data
     assert [s["title"] for s in results] == [story.title]
     assert client.get("/api/public-stories/", {"region": world.laoximen.pk}).json()["count"] == 0
+
+
+def test_story_pdf_reads_photos_where_the_story_shows_them():
+    from deeds.sanitize import body_blocks
+
+    body = (
+        "<p><strong>修复前</strong></p><p><img src='/media/a.jpg' alt='修复前'></p>"
+        "<p><strong>修复后</strong></p><p><img src='/media/b.jpg' alt='修复后'></p><p>院子干净了。</p>"
+    )
+    assert body_blocks(body) == [
+        ("text", "修复前"),
+        ("img", "/media/a.jpg"),
+        ("text", "修复后"),
+        ("img", "/media/b.jpg"),
+        ("text", "院子干净了。"),
+    ]
