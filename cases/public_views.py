@@ -5,8 +5,11 @@ A verified case id is kept in the session for an hour; nothing else identifies t
 """
 
 import time
+import uuid
 
 from django.contrib import messages
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,9 +35,47 @@ def _allow(request, case):
     request.session[SESSION_KEY] = data
 
 
+# Photos chosen on a form that came back with an error: a browser never sends a chosen file twice, so the checked
+# photos wait in the shared cache (Redis in production: any app server finds them) for an hour, named in the
+# session, and go with the case when the form is sent again. Private: never in MEDIA, gone after an hour.
+PENDING_PHOTOS = "cases_pending_photos"
+PENDING_TTL = 3600
+
+
+def _pending_key(token: str) -> str:
+    return f"cases:pending-photo:{token}"
+
+
+def _keep_photos(request, uploads) -> None:
+    kept = request.session.get(PENDING_PHOTOS, [])
+    for upload in uploads[: max(0, forms.MAX_PHOTOS - len(kept))]:
+        upload.seek(0)
+        token = uuid.uuid4().hex
+        cache.set(_pending_key(token), (upload.name, upload.read()), PENDING_TTL)
+        kept.append({"token": token, "name": (upload.name or "")[:60]})
+    request.session[PENDING_PHOTOS] = kept
+
+
+def _kept_photos(request) -> list:
+    files = []
+    for item in request.session.get(PENDING_PHOTOS, []):
+        found = cache.get(_pending_key(item["token"]))
+        if found:
+            files.append(SimpleUploadedFile(found[0], found[1]))
+    return files
+
+
+def _drop_kept(request) -> None:
+    for item in request.session.pop(PENDING_PHOTOS, []):
+        cache.delete(_pending_key(item["token"]))
+
+
 @never_cache
 def public_new(request):
     form = forms.PublicCaseForm(request.POST or None, request.FILES or None)
+    uploads = request.FILES.getlist("photos") if request.method == "POST" else []
+    if request.method != "POST" or request.POST.get("drop_kept"):
+        _drop_kept(request)  # a fresh form, or the resident chose to leave the kept photos out
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         text = d["description"]
@@ -48,23 +89,29 @@ def public_new(request):
                 reporter_name=d["name"],
                 reporter_phone=d["phone"],
                 location_text=d["location_text"],
-                photos=request.FILES.getlist("photos"),
+                photos=(_kept_photos(request) + list(uploads))[: forms.MAX_PHOTOS],
                 idempotency_key=request.POST.get("idempotency_key") or None,
             )
         except services.CaseError as exc:
             form.add_error(None, exc.messages[0])
         else:
+            _drop_kept(request)
             _allow(request, case)
             return redirect("cases:public_done", number=case.number)
-    import uuid
-
-    # A browser never sends a chosen file twice: after an error on the form the photos are gone, so say so
-    # plainly next to the photo field rather than drop them silently.
-    photos_lost = len(request.FILES.getlist("photos")) if request.method == "POST" else 0
+    photos_lost = 0
+    if uploads and "photos" not in form.errors:
+        _keep_photos(request, uploads)  # checked photos wait for the corrected form
+    elif uploads:
+        photos_lost = len(uploads)  # a photo itself was refused: say so, the resident chooses again
     return render(
         request,
         "cases/public_new.html",
-        {"form": form, "idempotency_key": uuid.uuid4().hex, "photos_lost": photos_lost},
+        {
+            "form": form,
+            "idempotency_key": uuid.uuid4().hex,
+            "photos_lost": photos_lost,
+            "photos_kept": request.session.get(PENDING_PHOTOS, []),
+        },
     )
 
 

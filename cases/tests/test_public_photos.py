@@ -1,5 +1,6 @@
-"""The resident's tracking page shows the before/after photos side by side (the story's fixed pipe), and the
-public form says plainly when chosen photos have to be chosen again after an error."""
+"""The resident's tracking page shows the before/after photos side by side (the story's fixed pipe), and a photo
+chosen on the public form survives an error elsewhere on the form (or, when the photo itself is refused, the form
+asks for it again plainly)."""
 
 from django.urls import reverse
 
@@ -46,12 +47,33 @@ def test_tracking_page_shows_the_photos_of_the_deed_the_case_is_part_of(client, 
     assert "雨后污水外溢" in page and "院子整洁" in page
 
 
-def test_photo_chosen_on_a_form_with_an_error_is_asked_for_again(client, world, categories):
-    text = raise_need(client, world, phone="123", photos=jpeg()).content.decode()
-    assert 'data-testid="photos-lost"' in text and "重新选择照片" in text
+def test_photo_chosen_on_a_form_with_an_error_is_kept_and_sent_with_the_corrected_form(client, world, categories):
+    from cases.models import Case
+
+    text = raise_need(client, world, phone="123", photos=jpeg("pipe.jpg")).content.decode()
     assert "请填写 11 位手机号码" in text
+    assert 'data-testid="photos-kept"' in text and "pipe.jpg" in text and "不必重新选择" in text
+    raise_need(client, world)  # corrected, without choosing the photo again
+    case = Case.objects.get()
+    assert case.attachments.count() == 1
 
 
-def test_no_photo_no_warning(client, world, categories):
+def test_kept_photos_can_be_left_out(client, world, categories):
+    from cases.models import Case
+
+    raise_need(client, world, phone="123", photos=jpeg())
+    raise_need(client, world, drop_kept="1")
+    assert Case.objects.get().attachments.count() == 0
+
+
+def test_a_refused_photo_is_asked_for_again(client, world, categories):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bogus = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
+    text = raise_need(client, world, photos=bogus).content.decode()
+    assert 'data-testid="photos-lost"' in text and "重新选择照片" in text and 'data-testid="photos-kept"' not in text
+
+
+def test_no_photo_no_notice(client, world, categories):
     text = raise_need(client, world, phone="123").content.decode()
-    assert 'data-testid="photos-lost"' not in text
+    assert 'data-testid="photos-lost"' not in text and 'data-testid="photos-kept"' not in text
