@@ -50,6 +50,10 @@ def _meal_photo() -> SimpleUploadedFile:
     return SimpleUploadedFile("meal.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
+# The pipe case a resident reported: `demo_logins` prints its number and this phone for the tracking page.
+PIPE_TITLE = "院子地下粪管被树根挤压，雨天污水外溢"
+PIPE_PHONE = "13900000582"
+
 # The day the story was published (seeds/001: 2021-06-17 11:05 Beijing time): the feed dates it by its year.
 STORY_PUBLISHED = datetime.datetime(2021, 6, 17, 11, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 
@@ -82,13 +86,13 @@ def load(ctx: dict) -> None:
         road="陕西南路", lane="582", number="11", room="", defaults={"region": grid}
     )
     reported = case_create(
-        title="院子地下粪管被树根挤压，雨天污水外溢",
+        title=PIPE_TITLE,
         region=grid,
         channel=Case.Channel.HOTLINE,
         category="repair",
         address=address,
         reporter_name="居民（化名）",
-        reporter_phone="13900000582",  # fictional: the resident follows it on the tracking page with this number
+        reporter_phone=PIPE_PHONE,  # fictional: the resident follows it on the tracking page with this number
         by=users["worker_tianping"],
         description="底楼院子里几十年的大树根系把地下粪管挤压变形，一下雨污水就满溢到地面。",
     )

@@ -45,6 +45,17 @@ class Command(BaseCommand):
                     self.stdout.write("  " + "  ".join("-" * w for w in widths))
         site = settings.SITE_URL.rstrip("/")
         self.stdout.write(f"登录：{site}{reverse('login')}   居民查询诉求进度：{site}{reverse('cases:public_track')}")
+        try:  # the story's pipe case, followed by its resident (deeds.demo)
+            from cases.models import Case
+            from deeds.demo import PIPE_PHONE, PIPE_TITLE
+        except ImportError:
+            return
+        pipe = Case.objects.filter(title=PIPE_TITLE).first()
+        if pipe is not None:
+            self.stdout.write(
+                f"  查询示例：诉求编号 {pipe.number}，手机 {PIPE_PHONE}"
+                "（验证码短信打印在运行 make demo 的终端，也在后台“消息”里）"
+            )
         if not all:
             self.stdout.write("其他演示账号：python manage.py demo_logins --all")
 
