@@ -17,14 +17,16 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+# PORT=8001 make demo serves on another port; links in the demo's messages follow it.
+PORT ?= 8000
 demo: install
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py demo_data
-	$(PY) manage.py demo_logins
-	bin/run-demo
+	MINHU_SITE_URL="$${MINHU_SITE_URL:-http://127.0.0.1:$(PORT)}" $(PY) manage.py demo_data
+	MINHU_SITE_URL="$${MINHU_SITE_URL:-http://127.0.0.1:$(PORT)}" $(PY) manage.py demo_logins
+	PORT=$(PORT) bin/run-demo
 
 run: install
-	bin/run-demo
+	PORT=$(PORT) bin/run-demo
 
 test: install
 	@if [ -z "$(CHROMIUM)" ]; then echo ">>> 未找到 Chromium：浏览器测试将被跳过（sudo apt-get install chromium 后即可运行）。"; \

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from org.demo import DEMO_PASSWORD
 from org.models import Membership, Role, User
 
 from .actions import enrolment, meals, routes, visits
@@ -47,7 +48,7 @@ def load(ctx: dict) -> None:
         serves_on_holidays=True,
     )
     volunteers = []
-    password = make_password("demo-volunteer-2022")  # hashed once: Argon2 is slow by design
+    password = make_password(DEMO_PASSWORD)  # the printed demo password; hashed once: Argon2 is slow by design
     for username, name, mode in PARTY_MEMBERS:
         user = User.objects.create(username=username, password=password, display_name=name)
         Membership.objects.create(user=user, region=area, role=Role.VOLUNTEER)

@@ -35,6 +35,16 @@ class EndForm(forms.Form):
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
+class FamilySafeForm(forms.Form):
+    note = forms.CharField(
+        label=_("补充说明（可不填）"),
+        max_length=200,
+        required=False,
+        help_text=_("如：我已打电话联系上，老人在午睡"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class SafeForm(forms.Form):
     note = forms.CharField(
         label=_("如何确认安全"),

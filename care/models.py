@@ -293,6 +293,20 @@ class MealSubscription(models.Model):
     def serves_weekday(self, day: datetime.date) -> bool:
         return str(day.isoweekday()) in self.weekdays
 
+    WEEKDAY_NAMES = "一二三四五六日"
+
+    @property
+    def weekdays_label(self) -> str:
+        """The delivery days as people say them: 每天, 工作日 (周一至周五), or 周一、三、五."""
+        days = sorted({int(d) for d in self.weekdays if d in "1234567"})
+        if days == list(range(1, 8)):
+            return str(_("每天"))
+        if days == list(range(1, 6)):
+            return str(_("周一至周五"))
+        if days == [6, 7]:
+            return str(_("周末"))
+        return str(_("周")) + "、".join(self.WEEKDAY_NAMES[d - 1] for d in days) if days else "–"
+
 
 class Pause(models.Model):
     """No meals (and no expected visit) from ``starts_on`` to ``ends_on`` inclusive, e.g. in hospital."""
@@ -449,6 +463,12 @@ class Delivery(models.Model):
         return f"{self.round} → {self.recipient}"
 
     @property
+    def handed_over(self) -> bool:
+        """The meal reached the person (well or unwell). After 无人应答 or 已搬离 the time is of the visit to the
+        door, not of a delivery: pages say 上门, never 送达, for those."""
+        return self.state in (self.State.GOOD, self.State.UNWELL)
+
+    @property
     def window(self) -> tuple[datetime.time, datetime.time]:
         """This stop's delivery window: its own if set, else the round's."""
         if self.window_start and self.window_end:
@@ -528,7 +548,8 @@ class SafetyAlert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.recipient} · {self.opened_at:%m-%d %H:%M}"
+        # shown as the 来源 of the case it opens: the time as people in Shanghai read it, not UTC
+        return f"{self.recipient} · {timezone.localtime(self.opened_at):%m-%d %H:%M}"
 
     @property
     def time_to_close(self) -> datetime.timedelta | None:
@@ -560,6 +581,13 @@ class EscalationStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.get_kind_display()} {self.told}"
+
+    CHANNEL_LABELS = {"sms": _("短信"), "email": _("电子邮件"), "console": _("站内消息"), "case": _("诉求")}
+
+    @property
+    def channel_label(self) -> str:
+        """How the step reached them, in Chinese (the alert page)."""
+        return str(self.CHANNEL_LABELS.get(self.channel, self.channel))
 
 
 class VisitPlanQuerySet(RegionScopedQuerySet):
@@ -635,4 +663,4 @@ class VisitRecord(models.Model):
         ordering = ["-visited_at"]
 
     def __str__(self) -> str:
-        return f"{self.recipient} {self.visited_at:%m-%d}"
+        return f"{self.recipient} {timezone.localtime(self.visited_at):%m-%d}"

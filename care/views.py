@@ -8,13 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.services import record_read, record_view
+from cases.models import Case
 from lib.forms import form_action, redirect_back
 from org.access import role_required
 from org.models import STAFF_ROLES
@@ -29,6 +32,7 @@ from .forms import (
     ContactForm,
     EndForm,
     EnrolContactsForm,
+    FamilySafeForm,
     PauseForm,
     RecipientForm,
     ResumeForm,
@@ -138,6 +142,10 @@ def delivery_confirm(request, pk):
     delivery = selectors.stops_for_volunteer(delivery.volunteer, delivery.round.date).filter(pk=pk).first() or delivery
     context = {"s": delivery, "states": WellState.choices, "error": error}
     if request.headers.get("HX-Request"):
+        # the count at the top of the page follows each stop (sent out of band with the stop's card)
+        if delivery.volunteer_id == request.user.pk:
+            today = selectors.stops_for_volunteer(request.user, delivery.round.date)
+            context["left"] = today.filter(state=Delivery.State.PENDING).count()
         return render(request, "care/_stop.html", context)
     if error:
         messages.error(request, error)
@@ -180,7 +188,22 @@ def round_detail(request, pk):
     # names, addresses and phones of the recipients on every route: one entry naming who was listed
     ids = [d.recipient_id for sheet in context["sheets"] for d in sheet["stops"]]
     record_read(actor=request.user, action="care.round.read", obj=rnd, ids=ids, request=request)
+    planning = request.GET.get("planning", "")
+    # after 自动排路线: poll until the plan is written (the round's version moves on), then reload
+    context["planning"] = int(planning) if planning.isdigit() and int(planning) >= rnd.version else None
     return render(request, "care/round_detail.html", context)
+
+
+@role_required(*STAFF_ROLES)
+def round_plan_status(request, pk):
+    """Polled by the round page while the task plans: tells htmx to reload the page once the plan is in."""
+    rnd = selectors.get_round_for_user(request.user, pk)
+    seen = request.GET.get("v", "")
+    if not seen.isdigit() or rnd.version > int(seen):
+        response = HttpResponse("")
+        response["HX-Redirect"] = reverse("care:round", args=[rnd.pk])
+        return response
+    return render(request, "care/_planning.html", {"round": rnd, "planning": int(seen)})
 
 
 @role_required(*STAFF_ROLES)
@@ -199,8 +222,8 @@ def round_plan(request, pk):
     """Route optimisation runs in the task queue; the page shows the plan once it is written."""
     rnd = selectors.get_round_for_user(request.user, pk)
     transaction.on_commit(functools.partial(plan_round, rnd.pk))
-    messages.success(request, _("已提交自动排路线，约几秒后刷新本页即可看到顺序和预计时间。"))
-    return redirect("care:round", pk=rnd.pk)
+    messages.success(request, _("已提交自动排路线，完成后本页自动显示顺序和预计时间。"))
+    return redirect(reverse("care:round", args=[rnd.pk]) + f"?planning={rnd.version}")
 
 
 # Recipients --------------------------------------------------------------------------------------------
@@ -457,17 +480,54 @@ def recipient_end(request, pk):
 @role_required(*STAFF_ROLES)
 def alert_detail(request, pk):
     alert = selectors.get_alert_for_user(request.user, pk)
-    return render(
-        request,
-        "care/alert_detail.html",
-        {
-            "alert": alert,
-            "steps": alert.steps.all(),
-            "contacts": alert.recipient.contacts.all(),
-            "safe_form": SafeForm(),
-            "ack_form": AcknowledgeForm(initial={"by_name": str(request.user)}),
-        },
-    )
+    return render(request, "care/alert_detail.html", _alert_context(request, alert))
+
+
+def _alert_context(request, alert) -> dict:
+    case = Case.objects.select_related("main_unit").filter(pk=alert.case_id).first() if alert.case_id else None
+    return {
+        "alert": alert,
+        "case": case,
+        "steps": alert.steps.all(),
+        "contacts": alert.recipient.contacts.all(),
+        "worker": alert.recipient.worker,
+        "safe_form": SafeForm(),
+        "ack_form": AcknowledgeForm(initial={"by_name": str(request.user)}),
+    }
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def contact_call(request, pk):
+    """The full number of an emergency contact, as a tap-to-call link, for the staff responding to an alert;
+    every reveal is written to the audit log."""
+    contact = _contact_for(request.user, pk)
+    record_view(actor=request.user, obj=contact, request=request, detail={"字段": ["电话"], "用途": "安全预警联系"})
+    context = {"c": contact, "phone": contact.phone}
+    if request.headers.get("HX-Request"):
+        return render(request, "care/_contact_call.html", context)
+    alert = contact.recipient.alerts.order_by("-opened_at").first()
+    if alert is None:
+        return redirect("care:recipient", pk=contact.recipient_id)
+    context = {**_alert_context(request, alert), "revealed": contact.pk, **context}
+    return render(request, "care/alert_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def alert_safe_link(request, token):
+    """The family's page from the link in their text message: no account; the signed link is the permission."""
+    try:
+        alert, contact = safety.alert_for_safe_link(token)
+    except ValidationError as exc:
+        return render(request, "care/safe_link.html", {"error": _error_text(exc)}, status=400)
+    form = FamilySafeForm(request.POST or None)
+    if request.method == "POST" and alert.status == SafetyAlert.Status.OPEN and form.is_valid():
+        try:
+            alert = safety.alert_confirm_safe_by_link(token=token, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("care:alert_safe_link", token=token)
+    return render(request, "care/safe_link.html", {"alert": alert, "contact": contact, "form": form})
 
 
 @role_required(*STAFF_ROLES)

@@ -235,7 +235,7 @@ class ConsentForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", _("同意")), ("reject", _("驳回"))])
+    decision = forms.ChoiceField(label=_("审核结果"), choices=[("approve", _("同意")), ("reject", _("驳回"))])
     note = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     days = forms.IntegerField(label=_("延期工作日"), required=False, min_value=1, max_value=30)
 

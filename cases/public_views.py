@@ -9,6 +9,8 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,8 +26,8 @@ from .actions.intake import case_create
 from .actions.tracking import tracking_code_check, tracking_code_send
 from .actions.workflow import case_add_info, case_visit
 from .errors import CaseError
-from .models import Case, Category
-from .public_photos import photo_url
+from .models import Attachment, Case, Category
+from .public_photos import IMAGE, THUMBNAIL, photo_url
 
 SESSION_KEY = "cases_tracked"
 TRACK_TTL = 3600
@@ -44,9 +46,47 @@ def _allow(request, case):
     request.session[SESSION_KEY] = data
 
 
+# Photos chosen on a form that came back with an error: a browser never sends a chosen file twice, so the checked
+# photos wait in the shared cache (Redis in production: any app server finds them) for an hour, named in the
+# session, and go with the case when the form is sent again. Private: never in MEDIA, gone after an hour.
+PENDING_PHOTOS = "cases_pending_photos"
+PENDING_TTL = 3600
+
+
+def _pending_key(token: str) -> str:
+    return f"cases:pending-photo:{token}"
+
+
+def _keep_photos(request, uploads) -> None:
+    kept = request.session.get(PENDING_PHOTOS, [])
+    for upload in uploads[: max(0, forms.MAX_PHOTOS - len(kept))]:
+        upload.seek(0)
+        token = uuid.uuid4().hex
+        cache.set(_pending_key(token), (upload.name, upload.read()), PENDING_TTL)
+        kept.append({"token": token, "name": (upload.name or "")[:60]})
+    request.session[PENDING_PHOTOS] = kept
+
+
+def _kept_photos(request) -> list:
+    files = []
+    for item in request.session.get(PENDING_PHOTOS, []):
+        found = cache.get(_pending_key(item["token"]))
+        if found:
+            files.append(SimpleUploadedFile(found[0], found[1]))
+    return files
+
+
+def _drop_kept(request) -> None:
+    for item in request.session.pop(PENDING_PHOTOS, []):
+        cache.delete(_pending_key(item["token"]))
+
+
 @never_cache
 def public_new(request):
     form = forms.PublicCaseForm(request.POST or None, request.FILES or None)
+    uploads = request.FILES.getlist("photos") if request.method == "POST" else []
+    if request.method != "POST" or request.POST.get("drop_kept"):
+        _drop_kept(request)  # a fresh form, or the resident chose to leave the kept photos out
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         text = d["description"]
@@ -60,16 +100,31 @@ def public_new(request):
                 reporter_name=d["name"],
                 reporter_phone=d["phone"],
                 location_text=d["location_text"],
-                photos=request.FILES.getlist("photos"),
+                photos=(_kept_photos(request) + list(uploads))[: forms.MAX_PHOTOS],
                 idempotency_key=request.POST.get("idempotency_key") or None,
             )
         except CaseError as exc:
             form.add_error(None, exc.messages[0])
         else:
+            _drop_kept(request)
             _allow(request, case)
             return redirect("cases:public_done", number=case.number)
-    status = 400 if request.method == "POST" else 200  # refused input: the form again, with its reasons
-    return render(request, "cases/public_new.html", {"form": form, "idempotency_key": uuid.uuid4().hex}, status=status)
+    photos_lost = 0
+    if uploads and "photos" not in form.errors:
+        _keep_photos(request, uploads)  # checked photos wait for the corrected form
+    elif uploads:
+        photos_lost = len(uploads)  # a photo itself was refused: say so, the resident chooses again
+    return render(
+        request,
+        "cases/public_new.html",
+        {
+            "form": form,
+            "idempotency_key": uuid.uuid4().hex,
+            "photos_lost": photos_lost,
+            "photos_kept": request.session.get(PENDING_PHOTOS, []),
+        },
+        status=400 if request.method == "POST" else 200,  # refused input: the form again, with its reasons
+    )
 
 
 @never_cache
@@ -131,6 +186,19 @@ def _find_refused(request, number: str) -> bool:
     return ratelimit.over(f"track-find:ip:{client_ip(request)}", settings.TRACK_FIND_LIMIT, TRACK_FIND_WINDOW)
 
 
+def _photos(case) -> dict:
+    """The pictures a resident would rather look at than read: before and after the work side by side (the
+    case's own photos, and those of a practical deed (实事项目) the case is part of), then the rest."""
+    groups = {Attachment.Kind.BEFORE: [], Attachment.Kind.AFTER: [], "other": []}
+    for a in case.attachments.all():
+        groups.get(a.kind, groups["other"]).append((photo_url(a, IMAGE), photo_url(a, THUMBNAIL), a.get_kind_display()))
+    for deed in case.deeds.prefetch_related("photos"):
+        for photo in deed.photos.all():
+            item = (photo_url(photo), photo_url(photo), photo.caption or photo.get_kind_display())
+            groups.get(photo.kind, groups["other"]).append(item)
+    return {"before_photos": groups["before"], "after_photos": groups["after"], "photos": groups["other"]}
+
+
 @never_cache
 def public_case(request):
     number = (request.GET.get("number") or "").strip().upper()
@@ -174,7 +242,7 @@ def public_case(request):
             "case": case,
             "shown": shown,
             "events": [e for e in shown.events.all() if e.is_public],
-            "photos": [(a, photo_url(a)) for a in shown.attachments.all()],
+            **_photos(shown),
             "info_form": info_form,
             "rate_form": rate_form,
         },

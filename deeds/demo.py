@@ -10,6 +10,9 @@ from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
+from cases.actions.intake import case_create
+from cases.actions.workflow import case_dispatch, case_resolve
+from cases.models import Case
 from org.demo import DEMO_PASSWORD
 from org.models import Membership, Role, User
 from people.models import Address
@@ -50,15 +53,25 @@ def _meal_photo() -> SimpleUploadedFile:
     return SimpleUploadedFile("meal.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
+# The pipe case a resident reported: `demo_logins` prints its number and this phone for the tracking page.
+PIPE_TITLE = "院子地下粪管被树根挤压，雨天污水外溢"
+PIPE_PHONE = "13900000582"
+
+# The day the story was published (seeds/001: 2021-06-17 11:05 Beijing time): the feed dates it by its year.
+STORY_PUBLISHED = datetime.datetime(2021, 6, 17, 11, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+
+
 def _publish(story, writer, reviewer):
     services.story_submit(story=story, by=writer)
     services.story_approve(story=story, by=reviewer)
-    return services.story_publish(story=story, by=writer)
+    story = services.story_publish(story=story, by=writer)
+    # demo history: published on the story's own day, not the day the demo was loaded
+    type(story).objects.filter(pk=story.pk).update(published_at=STORY_PUBLISHED)
+    story.published_at = STORY_PUBLISHED
+    return story
 
 
 def load(ctx: dict) -> None:
-    from cases.actions.intake import case_create
-    from cases.models import Case
 
     regions, units, users = ctx["regions"], ctx["units"], ctx["users"]
     tianping, shaanxi, grid = regions["天平街道"], regions["陕西南路居委"], regions["陕西南路第一网格"]
@@ -74,12 +87,13 @@ def load(ctx: dict) -> None:
         road="陕西南路", lane="582", number="11", room="", defaults={"region": grid}
     )
     reported, _created = case_create(
-        title="院子地下粪管被树根挤压，雨天污水外溢",
+        title=PIPE_TITLE,
         region=grid,
         channel=Case.Channel.HOTLINE,
         category="repair",
         address=address,
         reporter_name="居民（化名）",
+        reporter_phone=PIPE_PHONE,  # fictional: the resident follows it on the tracking page with this number
         by=users["worker_tianping"],
         description="底楼院子里几十年的大树根系把地下粪管挤压变形，一下雨污水就满溢到地面。",
     )
@@ -125,6 +139,16 @@ def load(ctx: dict) -> None:
         kind=DeedPhoto.Kind.AFTER,
         caption="修复后：院子整洁",
         by=writer,
+    )
+    # The resident who reported it sees the work finished with the same before/after photos on the tracking page.
+    if reported.status == Case.Status.NEW:
+        case_dispatch(case=reported, unit=units["天平房管所"], by=None)
+    case_resolve(
+        case=reported,
+        by=None,
+        note="多部门现场查勘后粪管改道，征得居民同意后施工完成，院子不再积水。",
+        before_photos=[_yard_photo(after=False, name="before.jpg")],
+        after_photos=[_yard_photo(after=True, name="after.jpg")],
     )
     story = services.story_save(
         by=writer,

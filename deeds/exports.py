@@ -29,7 +29,7 @@ from lib.pdf import Document
 
 from .files import media_name, story_files
 from .models import Deed, Story
-from .sanitize import html_to_markdown, html_to_text, image_sources
+from .sanitize import body_blocks, html_to_markdown
 
 
 def story_date(story: Story) -> datetime.datetime:
@@ -120,14 +120,14 @@ def story_pdf(story: Story, *, user) -> bytes:
             rows.append([_("受益"), f"{deed.beneficiaries_count} 人 {deed.beneficiaries_kind}".strip()])
         pdf.table(rows, widths_mm=[30, 140], header=False)
     pdf.space()
-    paragraphs = [p.strip() for p in html_to_text(story.body).split("\n") if p.strip()]
-    for para in paragraphs:
-        pdf.paragraph(para)
-        pdf.space(2)
     files = story_files(story, user)
-    for src in image_sources(story.body):
-        name = media_name(src)
-        path = _local_path(name) if name in files else None
+    for kind, value in body_blocks(story.body):  # text and photos in the order the story shows them
+        if kind == "text":
+            pdf.paragraph(value)
+            pdf.space(2)
+            continue
+        name = media_name(value)
+        path = _local_path(name) if name in files else None  # only the story's own photos (deeds.files)
         if path and os.path.exists(path):
             pdf.image(path, width_mm=120)
             pdf.space(2)

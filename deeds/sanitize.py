@@ -143,6 +143,38 @@ def html_to_text(value: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts)).strip()
 
 
+def body_blocks(value: str) -> list[tuple[str, str]]:
+    """(clean) HTML as ("text", paragraph) and ("img", src) in reading order: the story PDF prints a photo where
+    the story shows it (修复前 / photo / 修复后 / photo), not all photos after the text."""
+
+    class _Blocks(_Text):
+        def __init__(self):
+            super().__init__()
+            self.blocks: list[tuple[str, str]] = []
+
+        def flush(self):
+            text = "".join(self.parts)
+            self.parts = []
+            for para in text.split("\n"):
+                if para.strip():
+                    self.blocks.append(("text", para.strip()))
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "img":
+                src = dict(attrs).get("src")
+                if src:
+                    self.flush()
+                    self.blocks.append(("img", src))
+                return
+            super().handle_starttag(tag, attrs)
+
+    parser = _Blocks()
+    parser.feed(value or "")
+    parser.close()
+    parser.flush()
+    return parser.blocks
+
+
 def image_sources(value: str) -> list[str]:
     """The src of every <img> in (clean) HTML, in order."""
 

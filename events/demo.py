@@ -1,5 +1,7 @@
-"""Demo service day: 助力旧改大决战 志愿服务到一线 — 蓬莱路地块旧改居民志愿服务活动, 2022-02-24 afternoon
-in front of 上海文庙, with the seven desks of the story, a roster, consultations and a queue still open.
+"""Demo service days. The story's own day — 助力旧改大决战 志愿服务到一线, 蓬莱路地块旧改居民志愿服务活动,
+2022-02-24 afternoon in front of 上海文庙 — is over (已结束): its seven desks, roster, consultations and service
+hours are history. A second service day at the same place runs today (进行中), with volunteers signed in and
+residents queueing at the desks, so a newcomer can call the next number.
 """
 
 import datetime
@@ -131,7 +133,49 @@ def load(ctx: dict) -> None:
                 finished_at=issued + datetime.timedelta(minutes=15),
             )
             minute += 4
-        # A few still waiting, one of them elderly (priority).
+    services.event_close(event=event, by=staff)  # the story's day ended at 16:30 on 2022-02-24
+    ctx["event"] = event
+    hours = sum(r.hours for r in ServiceRecord.objects.filter(assignment__roster_entry__desk__event=event))
+    today = _today_event(ctx, partners)
+    waiting = QueueTicket.objects.filter(desk__event=today).waiting().count()
+    ctx["stdout"].write(
+        f"    服务活动 2 场（2022-02-24 已结束，志愿服务 {hours} 小时；今天进行中，{waiting} 人等候），"
+        f"咨询台各 {event.desks.count()} 个"
+    )
+
+
+def _today_event(ctx, partners):
+    """Today's service day, under way: started within the last hour, desks open, leads signed in, a queue."""
+    regions, units, users, volunteers = ctx["regions"], ctx["units"], ctx["users"], ctx.get("volunteers", {})
+    rng, staff = ctx["rng"], users["staff"]
+    now = timezone.localtime()
+    start = now.replace(minute=0, second=0, microsecond=0) - datetime.timedelta(hours=1)
+    event = services.event_create(
+        title="旧改居民志愿服务日——蓬莱路地块现场咨询",
+        region=regions["老西门街道"],
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=4),
+        place="上海文庙门口上街沿（文庙路215号）",
+        organiser=units["老西门街道社区服务办"],
+        partners=partners,
+        description="每月一次的旧改现场咨询：法律、金融政策、养老、房产等咨询台，居民扫码取号。",
+        latitude=31.2226,
+        longitude=121.4860,
+        by=staff,
+    )
+    services.event_set_status(event=event, status="open", by=staff)
+    for topic_name, (names, _questions) in DESKS.items():
+        desk = services.desk_add(
+            event=event, topic=DeskTopic.objects.get(name=topic_name), by=staff, name=f"{topic_name}咨询台"
+        )
+        lead = volunteers.get(names[0])
+        if lead is not None:
+            entry = services.roster_add(
+                desk=desk, volunteer=lead, starts_at=event.starts_at, ends_at=event.ends_at, by=staff, is_lead=True
+            )
+            a = assignment_respond(assignment=entry.assignment, accept=True, by=staff)
+            shift_sign_in(assignment=a, by=staff, at=start - datetime.timedelta(minutes=10), method="qr")
+        # A few waiting, one of them elderly (priority).
         for k in range(rng.randint(1, 3)):
             services.ticket_take(
                 desk=desk,
@@ -140,6 +184,4 @@ def load(ctx: dict) -> None:
                 name=rng.choice(["王阿姨", "李伯伯", "张老师"]),
                 priority_reason="elderly" if k == 0 and topic_name == "养老政策" else "",
             )
-    ctx["event"] = event
-    hours = sum(r.hours for r in ServiceRecord.objects.filter(assignment__roster_entry__desk__event=event))
-    ctx["stdout"].write(f"    服务活动 1 场，咨询台 {event.desks.count()} 个，志愿服务 {hours} 小时")
+    return event

@@ -83,7 +83,18 @@ def event_create(
 
 @transaction.atomic
 def event_set_status(*, event: ServiceEvent, status: str, by) -> ServiceEvent:
-    ServiceEvent.objects.filter(pk=event.pk).update(status=status)
+    """筹备中 ⇄ 进行中, set by staff on the day. 结束 goes through ``event_close`` (it writes the service hours);
+    an ended day is not reopened, since its ledger is written. Conditional update: of two people changing the
+    status at once, the second is told what it became."""
+    if status not in ServiceEvent.Status.values:
+        raise ValidationError(_("活动状态无效。"))
+    if status == ServiceEvent.Status.CLOSED:
+        event_close(event=event, by=by)
+        event.refresh_from_db()
+        return event
+    changed = ServiceEvent.objects.filter(pk=event.pk).exclude(status=ServiceEvent.Status.CLOSED).update(status=status)
+    if not changed:
+        raise ValidationError(_("活动已结束，不能再更改状态。"))
     event.refresh_from_db()
     audit(actor=by, action="events.event.status", obj=event, detail={"status": status})
     return event
@@ -396,6 +407,23 @@ def ticket_transfer(*, ticket: QueueTicket, to_desk: Desk, by) -> QueueTicket:
     return new
 
 
+TITLE_CHARS = 24
+_SENTENCE_END = "。！？；!?;\n"
+
+
+def short_title(text: str, limit: int = TITLE_CHARS) -> str:
+    """A case title from what the resident asked: the first sentence if it is short, else its first ``limit``
+    characters and "…". The whole text stays in the description."""
+    text = " ".join((text or "").split())
+    first = text
+    for i, ch in enumerate(text):
+        if ch in _SENTENCE_END:
+            first = text[: i + 1] if ch in "？?" else text[:i]
+            break
+    first = first.strip("，, ")
+    return first if len(first) <= limit else first[:limit].rstrip("，, ") + "…"
+
+
 @transaction.atomic
 def ticket_finish(
     *,
@@ -443,7 +471,7 @@ def ticket_finish(
 
         phone = reporter_phone or crypto.decrypt(ticket.phone_encrypted)
         case, _created = case_create(
-            title=_("%(topic)s咨询跟进：%(summary)s") % {"topic": desk.topic.name, "summary": summary.strip()[:40]},
+            title=_("%(topic)s咨询跟进：%(summary)s") % {"topic": desk.topic.name, "summary": short_title(summary)},
             description=f"{summary}\n\n{_('现场答复')}：{advice or '—'}",
             region=resident.region if resident else event.region,
             channel="event",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.event_new, name="event_new"),
     path("<int:pk>/", views.event_detail, name="event_detail"),
     path("<int:pk>/close/", views.event_close, name="event_close"),
+    path("<int:pk>/status/", views.event_status, name="event_status"),
     path("<int:pk>/check-in/", views.check_in, name="check_in"),
     path("<int:pk>/report/", views.event_report_view, name="event_report"),
     path("desks/<int:pk>/", views.desk_console, name="desk_console"),

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -112,6 +113,24 @@ def event_close(request, pk):
     return redirect("events:event_report", pk=event.pk)
 
 
+@require_POST
+@role_required(*STAFF_ROLES)
+def event_status(request, pk):
+    """筹备中 ⇄ 进行中 from the event page (结束 has its own button: it writes the service hours)."""
+    event = get_event_for_user(request.user, pk)
+    status = request.POST.get("status", "")
+    if status not in (ServiceEvent.Status.PLANNED, ServiceEvent.Status.OPEN):
+        messages.error(request, _("请选择“筹备中”或“进行中”；结束活动请用“结束活动并写入服务时长”。"))
+        return redirect("events:event_detail", pk=event.pk)
+    try:
+        event = services.event_set_status(event=event, status=status, by=request.user)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("活动状态已改为“%(s)s”。") % {"s": event.get_status_display()})
+    return redirect("events:event_detail", pk=event.pk)
+
+
 @role_required(*STAFF_ROLES)
 def desk_console(request, pk):
     """The desk staff's screen: call next, re-call, no-show, start, finish with the consultation, transfer."""
@@ -178,7 +197,20 @@ def desk_action(request, pk):
                 send_guide=bool(request.POST.get("send_guide")),
                 **form.cleaned_data,
             )
-            messages.success(request, _("已记录咨询。") + (_("已生成跟进诉求。") if c.case_id else ""))
+            if c.case_id:
+                # the number and a link: the desk says it to the resident, and staff can open it at once
+                messages.success(
+                    request,
+                    format_html(
+                        '{} <a href="{}">{}</a>{}',
+                        _("已记录咨询，已生成跟进诉求"),
+                        reverse("cases:detail", args=[c.case_id]),
+                        c.case.number,
+                        _("，请告知居民凭此编号查询进度。"),
+                    ),
+                )
+            else:
+                messages.success(request, _("已记录咨询。"))
         else:
             raise Http404
     except ValidationError as exc:

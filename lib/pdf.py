@@ -13,6 +13,7 @@ event reports, renovation sheets and deed stories.
 """
 
 import io
+import re
 from xml.sax.saxutils import escape
 
 from reportlab.graphics import renderPDF  # noqa: F401  (registers the drawing renderer)
@@ -40,6 +41,12 @@ STYLES = {
 }
 
 
+def printable(text: str) -> str:
+    """Text as the CJK font prints it. The middle dot "·" (U+00B7) comes out as a gap in STSong-Light in common
+    readers, so it becomes the full-width separator "｜" (GB 2312, always present), without the spaces around it."""
+    return re.sub(r"\s*\u00b7\s*", "｜", text)
+
+
 class Document:
     def __init__(self, title: str, *, author: str = "民呼"):
         self.title = title
@@ -47,19 +54,19 @@ class Document:
         self.story: list = []
 
     def title_line(self, text: str) -> None:
-        self.story.append(Paragraph(escape(text), STYLES["title"]))
+        self.story.append(Paragraph(escape(printable(text)), STYLES["title"]))
 
     def heading(self, text: str) -> None:
-        self.story.append(Paragraph(escape(text), STYLES["heading"]))
+        self.story.append(Paragraph(escape(printable(text)), STYLES["heading"]))
 
     def paragraph(self, text: str, *, style: str = "body") -> None:
-        self.story.append(Paragraph(escape(text).replace("\n", "<br/>"), STYLES[style]))
+        self.story.append(Paragraph(escape(printable(text)).replace("\n", "<br/>"), STYLES[style]))
 
     def space(self, height_mm: float = 4) -> None:
         self.story.append(Spacer(1, height_mm * mm))
 
     def table(self, rows: list[list], *, widths_mm: list[float] | None = None, header: bool = True) -> None:
-        data = [[Paragraph(escape(str(cell)), STYLES["cell"]) for cell in row] for row in rows]
+        data = [[Paragraph(escape(printable(str(cell))), STYLES["cell"]) for cell in row] for row in rows]
         table = Table(data, colWidths=[w * mm for w in widths_mm] if widths_mm else None, repeatRows=1 if header else 0)
         style = [
             ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#888888")),

@@ -5,6 +5,7 @@ import sys
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -145,3 +146,28 @@ def server_error(request):
     if _database_away(exc):
         return database_away_response(request)
     return defaults.server_error(request)
+
+
+class FriendlyErrorPagesMiddleware:
+    """With ``MINHU_FRIENDLY_ERRORS`` on (``make demo`` sets it), the Chinese 404 and 500 pages replace Django's
+    English debug pages while DEBUG stays on for everything else: a newcomer trying the demo sees what a user
+    would. The error itself is still logged as usual; API and non-HTML answers are left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not (settings.DEBUG and getattr(settings, "FRIENDLY_ERRORS", False)):
+            return response
+        if response.status_code not in (404, 500) or "text/html" not in response.get("Content-Type", ""):
+            return response
+        if request.path.startswith(("/api/", "/open311/")) or getattr(response, "friendly", False):
+            return response
+        if response.status_code == 404 and b"Page not found at" not in response.content[:2000]:
+            return response  # a page of ours that answered 404 with its own words
+        template = loader.get_template(f"{response.status_code}.html")
+        body = template.render({}, request if response.status_code == 404 else None)
+        friendly = HttpResponse(body, status=response.status_code, content_type="text/html; charset=utf-8")
+        friendly.friendly = True
+        return friendly

@@ -82,9 +82,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "minhu.middleware.ContentSecurityPolicyMiddleware",
+    "minhu.middleware.FriendlyErrorPagesMiddleware",
     # innermost: a view that finds the database away answers 503 + Retry-After, not a 500 page
     "minhu.middleware.DatabaseUnavailableMiddleware",
 ]
+# The Chinese 404/500 pages even with DEBUG on (bin/run-demo sets it: the demo shows what a user sees).
+FRIENDLY_ERRORS = env_bool("MINHU_FRIENDLY_ERRORS", False)
 
 ROOT_URLCONF = "minhu.urls"
 WSGI_APPLICATION = "minhu.wsgi.application"

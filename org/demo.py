@@ -73,6 +73,16 @@ EXTRA_LOGINS = [
     ("worker_wenmiao", DEMO_PASSWORD, Role.WORKER, "文庙居委", "文庙居委会", "李军"),
     ("renewal_staff", DEMO_PASSWORD, Role.STAFF, "老西门街道", "老西门街道旧改办", "钱伟"),
 ]
+# The people of the two stories whose accounts other apps' demos create (care, deeds, resources): printed by
+# ``demo_logins`` under the per-role table, each with the part they play. (username, password, role, region, part)
+STORY_LOGINS = [
+    ("renewal_staff", DEMO_PASSWORD, Role.STAFF, "老西门街道", "旧改办：补偿款能买多大房子"),
+    ("worker_tianping", DEMO_PASSWORD, Role.WORKER, "陕西南路居委", "社工：助餐、安全预警、粪管改道"),
+    ("care_vol1", DEMO_PASSWORD, Role.VOLUNTEER, "陕西南路居委", "送餐志愿者：今日送餐"),
+    ("staff_tianping", DEMO_PASSWORD, Role.STAFF, "天平街道", "宣传稿撰写"),
+    ("editor_tianping", DEMO_PASSWORD, Role.STAFF, "天平街道", "宣传稿审核（第二审核人）"),
+    ("student", DEMO_PASSWORD, Role.RESIDENT, "陕西南路居委", "学生：预约免费琴房"),
+]
 
 
 def _regions() -> dict[str, Region]:

@@ -147,6 +147,9 @@ class Line:
     formula: str
     amount: Decimal | None = None  # None for lines that are not money (the area)
     status: str = "included"  # included | conditional (awaits a fact: signing time, final ratio) | excluded
+    # what a conditional line still waits for, in Chinese ("2026-12-10 前签约、协议生效"); shown on the flat sheet
+    condition: str = ""
+    lapsed: bool = False  # excluded because its day passed before the household signed (or moved)
 
     def as_dict(self) -> dict:
         return {
@@ -155,6 +158,8 @@ class Line:
             "formula": self.formula,
             "amount": None if self.amount is None else str(self.amount),
             "status": self.status,
+            "condition": self.condition,
+            "lapsed": self.lapsed,
         }
 
 
@@ -352,6 +357,8 @@ class Facts:
     """What is known about one certificate and its plot when the items are evaluated.
 
     None means "not known yet" (not signed, period not over): gated items then show as conditional.
+    ``today`` is the day the answer is given: a reward for signing (or moving) by a day already past is gone for a
+    household that has not done so, not pending. None keeps every window open (pure calculations in tests).
     """
 
     S: Decimal
@@ -361,6 +368,7 @@ class Facts:
     took_effect: bool | None = None
     final_ratio: Decimal | None = None
     persons: dict = field(default_factory=dict)  # person kind -> count (同住人, 重病, 高龄, 残疾 …)
+    today: datetime.date | None = None
 
 
 def _amount(rate: Decimal, minimum: Decimal, S: Decimal) -> tuple[Decimal, str]:
@@ -416,6 +424,8 @@ def evaluate_item(item: dict, facts: Facts) -> Line:
     if start or end:
         window = f"{start or '…'} 至 {end or '…'}"
         if facts.signed_at is None:
+            if end and facts.today and facts.today > _as_date(end):
+                return Line(code, name, f"未在 {end} 前签约，期限已过", ZERO.quantize(FEN), "excluded", lapsed=True)
             pending = True
             conditions.append(f"在 {window} 内签约")
         else:
@@ -461,7 +471,13 @@ def evaluate_item(item: dict, facts: Facts) -> Line:
         if not tiers:
             return Line(code, name, "未设置时间档", ZERO.quantize(FEN), "excluded")
         if moment is None:
-            best = tiers[0]
+            # the best tier still reachable: tiers whose day is past are gone for a household not yet there
+            open_tiers = [tr for tr in tiers if not facts.today or facts.today <= _as_date(tr["until"])]
+            if not open_tiers:
+                last = tiers[-1]["until"]
+                formula = f"未在 {last} 前{basis_label}，期限已过"
+                return Line(code, name, formula, ZERO.quantize(FEN), "excluded", lapsed=True)
+            best = open_tiers[0]
             value, f = _amount(_rule_number(best.get("rate")), _rule_number(best.get("minimum")), S)
             conditions.append(f"{best['until']} 前{basis_label}")
             formula = f"{best['until']} 前{basis_label}：{f}"
@@ -499,8 +515,10 @@ def evaluate_item(item: dict, facts: Facts) -> Line:
     else:
         raise CompensationError(f"未知的补偿项目类型“{kind}”")
     if pending:
-        formula += "（条件：" + "、".join(conditions) + "）"
-    return Line(code, name, formula, value, "conditional" if pending else "included")
+        condition = "、".join(conditions)
+        formula += "（条件：" + condition + "）"
+        return Line(code, name, formula, value, "conditional", condition)
+    return Line(code, name, formula, value, "included")
 
 
 def _as_date(value) -> datetime.date:

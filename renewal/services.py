@@ -136,8 +136,9 @@ def plan_publish(*, plan: CompensationPlan, by) -> CompensationPlan:
 
 # Estimates ----------------------------------------------------------------------------------------------------------
 def facts_for(
-    certificate: Certificate, project: RenewalProject, *, hardship=None, co_residents=None
+    certificate: Certificate, project: RenewalProject, *, hardship=None, co_residents=None, today=None
 ) -> compensation.Facts:
+    """What is known about the certificate on ``today`` (default: the local date in Shanghai)."""
     hardship = list(certificate.hardship.all()) if hardship is None else hardship
     co_residents = list(certificate.co_residents.all()) if co_residents is None else co_residents
     persons: dict[str, int] = {}
@@ -152,17 +153,25 @@ def facts_for(
         took_effect=project.took_effect,
         final_ratio=project.final_ratio,
         persons=persons,
+        today=today or timezone.localdate(),
     )
 
 
 def compute(
-    certificate: Certificate, plan: CompensationPlan, *, rules=None, rooms=None, hardship=None, co_residents=None
+    certificate: Certificate,
+    plan: CompensationPlan,
+    *,
+    rules=None,
+    rooms=None,
+    hardship=None,
+    co_residents=None,
+    today=None,
 ):
-    """The calculator's estimate for one certificate (no writes)."""
+    """The calculator's estimate for one certificate as of ``today`` (no writes)."""
     return compensation.estimate(
         value_kwargs=certificate.value_kwargs(plan, rooms=rooms),
         items=plan.rules() if rules is None else rules,
-        facts=facts_for(certificate, plan.project, hardship=hardship, co_residents=co_residents),
+        facts=facts_for(certificate, plan.project, hardship=hardship, co_residents=co_residents, today=today),
     )
 
 
@@ -199,13 +208,13 @@ def _estimate_values(cert, plan, result, *, by, kind, now) -> tuple:
 
 
 @transaction.atomic
-def certificate_estimate(*, certificate: Certificate, by) -> Estimate:
-    """Compute and keep one estimate under the published plan."""
+def certificate_estimate(*, certificate: Certificate, by, today=None) -> Estimate:
+    """Compute and keep one estimate under the published plan, as of ``today`` (default: the local date)."""
     plan = certificate.project.published_plan()
     if plan is None:
         raise ValidationError(_("该地块尚未发布征收补偿方案，无法估算。"))
     try:
-        result = compute(certificate, plan)
+        result = compute(certificate, plan, today=today)
     except compensation.CompensationError as exc:
         raise ValidationError(str(exc)) from None
     estimate = _estimate_row(certificate, plan, result, by=by, kind=Estimate.Kind.ESTIMATE, now=timezone.now())
@@ -267,6 +276,7 @@ def project_estimate(*, project: RenewalProject, by=None) -> dict:
     plan.project = project
     rules = plan.rules()
     now = timezone.now()
+    today = timezone.localdate(now)
     problems = []
     # read everything before COPY takes the connection
     facts = list(_certificates_with_facts(Certificate.objects.filter(project=project)))
@@ -275,7 +285,9 @@ def project_estimate(*, project: RenewalProject, by=None) -> dict:
         for cert, rooms, hardship, people in facts:
             cert.project = project
             try:
-                result = compute(cert, plan, rules=rules, rooms=rooms, hardship=hardship, co_residents=people)
+                result = compute(
+                    cert, plan, rules=rules, rooms=rooms, hardship=hardship, co_residents=people, today=today
+                )
             except compensation.CompensationError as exc:
                 problems.append({"number": cert.number, "message": str(exc)})
                 continue

@@ -401,22 +401,34 @@ def flat_sheet(request, pk):
     data = request.GET if "form-TOTAL_FORMS" in request.GET else None
     settings_form = forms.FlatSettingsForm(data, initial={"first_home": True, "include_conditional": True})
     prices = forms.FlatPriceFormSet(data, initial=DEFAULT_PRICES * 3)
-    answers, budget, parts = [], None, []
-    if estimate and data is not None and settings_form.is_valid() and prices.is_valid():
+    answers, budget, parts, pending, lapsed, result = [], None, [], [], [], None
+    counted = False
+    today = timezone.localdate()
+    if estimate:
+        # The answer is for today: the plan version of the last estimate, evaluated against today's facts, so a
+        # reward whose day has passed is gone even if the stored estimate still listed it as pending.
+        try:
+            result = services.compute(cert, estimate.plan, today=today)
+        except compensation.CompensationError as exc:
+            messages.error(request, str(exc))
+            estimate = None
+    if result is not None:
+        pending = [line for line in result.items if line.status == "conditional"]
+        lapsed = [line for line in result.items if line.lapsed]
+    if result is not None and data is not None and settings_form.is_valid() and prices.is_valid():
         s = settings_form.cleaned_data
-        family = estimate.E_share + estimate.P + estimate.T
-        parts = [(_("价值补偿（家庭所得部分）"), family), (_("居住困难户保障补贴 G"), estimate.G)]
-        parts.append((_("已确定的奖励补贴"), estimate.items_total))
-        if s["include_conditional"] and estimate.conditional_total:
-            parts.append((_("待定奖励（按期签约、方案生效时）"), estimate.conditional_total))
+        v = result.value
+        parts = [(_("价值补偿（家庭所得部分）"), v.E_share + v.P + v.T), (_("居住困难户保障补贴 G"), v.G)]
+        parts.append((_("已确定的奖励补贴"), result.items_total))
+        counted = bool(s["include_conditional"] and pending)
+        if counted:
+            parts.append((_("待定奖励（见下方条件）"), result.conditional_total))
         if s.get("savings"):
             parts.append((_("自有存款"), s["savings"]))
         if s.get("loan"):
             parts.append((_("贷款"), s["loan"]))
         budget = sum((amount for _label, amount in parts), Decimal("0"))
-        cash = (
-            estimate.V + estimate.G + estimate.items_total if cert.choice != Certificate.Choice.EXCHANGE else Decimal(0)
-        )
+        cash = v.V + v.G + result.items_total if cert.choice != Certificate.Choice.EXCHANGE else Decimal(0)
         purchase = project.purchase_settings(first_home=s["first_home"], cash_compensation=cash)
         for row in prices.cleaned_data:
             if not row or not row.get("price"):
@@ -444,7 +456,10 @@ def flat_sheet(request, pk):
             "parts": parts,
             "each": parts_each,
             "disclaimer": DISCLAIMER,
-            "today": timezone.localdate(),
+            "today": today,
             "submitted": data is not None,
+            "pending": pending,
+            "lapsed": lapsed,
+            "counted": counted,
         },
     )

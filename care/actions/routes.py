@@ -42,23 +42,32 @@ def round_problem(rnd):
 
     stops, unplaceable = [], []
     latest = minutes(rnd.window_end)
+    # One stop per door: two people at the same address get their meals from the same volunteer in one visit
+    # (the stop's key is then the tuple of their deliveries, its demand the number of meals).
+    doors: dict[int, list] = {}
     for d in deliveries:
-        # the stop's own window (e.g. insulin at 11:15), kept inside the round's
-        start, end = d.window
-        window = (max(DEPART_BEFORE_MIN, minutes(start)), min(latest, minutes(end)))
-        if window[0] > window[1]:
-            window = (DEPART_BEFORE_MIN, latest)
         address = d.recipient.address
         if address is None or address.latitude is None or address.longitude is None:
             unplaceable.append(d)
             continue
+        doors.setdefault(address.pk, []).append(d)
+    for at_door in doors.values():
+        # the stop's own window (e.g. insulin at 11:15), kept inside the round's; at a shared door the tighter one
+        starts, ends = zip(*(d.window for d in at_door), strict=True)
+        window = (max(DEPART_BEFORE_MIN, minutes(max(starts))), min(latest, minutes(min(ends))))
+        if window[0] > window[1]:
+            window = (DEPART_BEFORE_MIN, latest)
+        first = at_door[0]
+        address = first.recipient.address
+        regular = next((usual[d.recipient_id] for d in at_door if usual.get(d.recipient_id)), None)
         stops.append(
             routing.Stop(
-                key=d.pk,
+                key=first.pk if len(at_door) == 1 else tuple(d.pk for d in at_door),
                 lat=float(address.latitude),
                 lon=float(address.longitude),
                 window=window,
-                usual=usual.get(d.recipient_id) or d.volunteer_id,
+                demand=len(at_door),
+                usual=regular or first.volunteer_id,
             )
         )
     vehicles = [routing.Vehicle(key=uid, capacity=v.capacity, mode=v.mode) for uid, v in sorted(team.items())]
@@ -91,8 +100,11 @@ def round_plan(*, rnd, by=None, seconds=3.0):
             raise ValidationError(_("该轮次刚被他人重新排线，请刷新后再试。"))
         changes = {}
         for route in plan.routes:
-            for seq, (key, minute) in enumerate(zip(route.stops, route.arrivals, strict=True), start=1):
-                changes[key] = (route.vehicle, seq, depart + datetime.timedelta(minutes=minute))
+            seq = 0
+            for key, minute in zip(route.stops, route.arrivals, strict=True):
+                for pk in key if isinstance(key, tuple) else (key,):  # a shared door: one after the other
+                    seq += 1
+                    changes[pk] = (route.vehicle, seq, depart + datetime.timedelta(minutes=minute))
         rows = list(Delivery.objects.filter(pk__in=list(changes), state=Delivery.State.PENDING))
         for d in rows:
             d.volunteer_id, d.seq, d.eta = changes[d.pk]

@@ -5,19 +5,28 @@ person is safe. Also the cases opened for what a volunteer or visitor finds at t
 import datetime
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
 from cases.actions.intake import case_create
-from cases.actions.workflow import case_log, case_resolve
+from cases.actions.workflow import case_dispatch, case_log, case_resolve
 from cases.models import Case
+from cases.permissions import can_handle
 from notify import services as notify
 from org.actors import user_of
+from org.models import Membership, Unit
 
-from ..models import EscalationStep, SafetyAlert
+from ..models import EmergencyContact, EscalationStep, SafetyAlert
+
+# The family's link in the text message: signed, names the alert and the contact it was sent to, and works
+# without an account while the alert is open (and for at most this long).
+SAFE_LINK_SALT = "care.alert.safe-link"
+SAFE_LINK_MAX_AGE = datetime.timedelta(days=2)
 
 
 def step_minutes() -> int:
@@ -76,6 +85,54 @@ def alert_open(*, recipient, by, now=None, delivery=None, visit=None) -> SafetyA
     return alert
 
 
+def care_unit_for(recipient) -> Unit | None:
+    """The unit the care team works in, which the critical case goes to: the responsible worker's unit over the
+    person's region, else the active neighbourhood committee (居委会) of the person's region or above it."""
+    path = recipient.region.path
+    if recipient.worker_id:
+        for m in Membership.objects.filter(user_id=recipient.worker_id, unit__isnull=False).select_related(
+            "region", "unit"
+        ):
+            if path.startswith(m.region.path) and m.unit.is_active:
+                return m.unit
+    committees = Unit.objects.filter(kind=Unit.Kind.NEIGHBOURHOOD_COMMITTEE, is_active=True).select_related("region")
+    found = list(committees.filter(region__path__in=_ancestor_paths(path)))
+    return max(found, key=lambda u: u.region.depth) if found else None
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = [p for p in path.split(".") if p]
+    return [".".join(parts[: i + 1]) + "." for i in range(len(parts))]
+
+
+def safe_link_token(alert, contact) -> str:
+    return signing.dumps({"a": alert.pk, "c": contact.pk}, salt=SAFE_LINK_SALT, compress=True)
+
+
+def safe_link_url(alert, contact) -> str:
+    path = reverse("care:alert_safe_link", args=[safe_link_token(alert, contact)])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def alert_for_safe_link(token: str):
+    """(alert, contact) a family link names, or a ValidationError in Chinese for a bad or stale link."""
+    try:
+        data = signing.loads(token, salt=SAFE_LINK_SALT, max_age=SAFE_LINK_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError(_("链接已过期，请直接联系社区。")) from None
+    except signing.BadSignature:
+        raise ValidationError(_("链接无效，请核对短信中的完整链接。")) from None
+    contact = (
+        EmergencyContact.objects.filter(pk=data.get("c"), recipient__alerts__pk=data.get("a"))
+        .select_related("recipient__resident")
+        .first()
+    )
+    alert = SafetyAlert.objects.filter(pk=data.get("a")).select_related("recipient__resident").first()
+    if contact is None or alert is None:
+        raise ValidationError(_("链接无效，请核对短信中的完整链接。"))
+    return alert, contact
+
+
 def escalation_plan(alert) -> list[tuple[str, object]]:
     """The chain in order: the worker, each emergency contact, then a critical case."""
     steps = [(EscalationStep.Kind.WORKER, alert.recipient.worker)]
@@ -90,14 +147,16 @@ def _fire_next_step(alert, now) -> EscalationStep:
     number = alert.steps_done + 1
     kind, target = plan[number - 1] if number <= len(plan) else (EscalationStep.Kind.REMINDER, recipient.worker)
     where = recipient.address.text if recipient.address else ""
-    body = _(
-        "【民呼安全提醒】%(name)s（%(where)s）%(when)s 送餐/探访无人应答，"
-        "请尽快联系或上门确认，确认后请在系统中点“确认安全”。"
-    ) % {
+    facts = {
         "name": recipient.resident.name,
         "where": where,
         "when": timezone.localtime(alert.opened_at).strftime("%H:%M"),
     }
+    # The worker confirms on the alert page; a family member has no account, so their text carries a signed link.
+    body = _(
+        "【民呼安全提醒】%(name)s（%(where)s）%(when)s 送餐/探访无人应答，"
+        "请尽快联系或上门确认，确认后请在民呼预警页点“确认安全”：%(url)s"
+    ) % {**facts, "url": settings.SITE_URL.rstrip("/") + reverse("care:alert", args=[alert.pk])}
     step = EscalationStep(alert=alert, number=number, kind=kind, at=now)
     if kind in (EscalationStep.Kind.WORKER, EscalationStep.Kind.REMINDER):
         worker = target
@@ -111,7 +170,11 @@ def _fire_next_step(alert, now) -> EscalationStep:
         step.told = _("%(name)s（责任社工）") % {"name": worker or _("值班社工")}
         step.channel, step.message_id = channel, message.pk
     elif kind == EscalationStep.Kind.CONTACT:
-        message = notify.send(to=target.phone, body=body, channel="sms", purpose="care.safety", related=alert)
+        family_body = _(
+            "【民呼安全提醒】%(name)s（%(where)s）%(when)s 送餐/探访无人应答，请尽快联系或上门看望。"
+            "确认老人安全后请打开此链接点“确认安全”（无需注册登录）：%(url)s"
+        ) % {**facts, "url": safe_link_url(alert, target)}
+        message = notify.send(to=target.phone, body=family_body, channel="sms", purpose="care.safety", related=alert)
         step.told = f"{target.name}（{target.relation}）{target.phone_masked}"
         step.channel, step.message_id = "sms", message.pk
     else:
@@ -132,8 +195,23 @@ def _fire_next_step(alert, now) -> EscalationStep:
                 "keys": recipient.key_holder or "-",
             },
         )
+        unit = case.main_unit
+        if case.status == Case.Status.NEW:  # no routing rule took it: it goes to the care team's own unit
+            unit = care_unit_for(recipient)
+            if unit is not None:
+                case_dispatch(
+                    case=case,
+                    unit=unit,
+                    by=None,
+                    note=_("安全预警无人确认，派给关爱团队所在的%(unit)s，%(minutes)s 分钟内处置。")
+                    % {"unit": unit, "minutes": case_due_minutes()},
+                )
         alert.case_id = case.pk
-        step.told = _("诉求 #%(id)s（%(minutes)s 分钟内处置）") % {"id": case.pk, "minutes": case_due_minutes()}
+        step.told = _("诉求 %(number)s → %(unit)s（%(minutes)s 分钟内处置）") % {
+            "number": case.number,
+            "unit": unit or _("待派单"),
+            "minutes": case_due_minutes(),
+        }
         step.channel = "case"
     step.save()
     alert.steps_done = number
@@ -195,13 +273,27 @@ def alert_confirm_safe(*, alert, by, note, now=None) -> SafetyAlert:
     return alert
 
 
+@transaction.atomic
+def alert_confirm_safe_by_link(*, token: str, note: str = "", now=None) -> SafetyAlert:
+    """A family member confirms from the link in their text message, without an account."""
+    alert, contact = alert_for_safe_link(token)
+    said = (note or "").strip()
+    text = _("%(who)s（%(relation)s）通过短信链接确认安全") % {"who": contact.name, "relation": contact.relation}
+    if said:
+        text = f"{text}：{said}"
+    return alert_confirm_safe(alert=alert, by=None, note=text, now=now)
+
+
 def _close_case(case_id, *, by, note):
+    """The case closes with the alert (办结), as the user guide says. Whoever confirmed may not be a handler of
+    the case (a volunteer, the family through their link): the system resolves it then, with their words."""
     case = Case.objects.filter(pk=case_id).first()
     if case is None:
         return
+    actor = by if by is not None and can_handle(by, case) else None
     try:
-        case_resolve(case=case, by=by, note=str(note))
+        case_resolve(case=case, by=actor, note=str(note))
         return
     except ValidationError:
         pass  # already resolved or not resolvable in its current state: leave a note instead
-    case_log(case=case, by=by, note=str(note))
+    case_log(case=case, by=actor, note=str(note))

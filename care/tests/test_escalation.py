@@ -151,3 +151,89 @@ def test_periodic_jobs_generate_todays_rounds_and_run_the_sweep(make_recipient):
     tasks.generate_rounds()
     assert Delivery.objects.filter(round__date=timezone.localdate()).count() == 1
     tasks.escalate_safety_alerts()
+
+
+def _escalate_to_case(stop, t0):
+    """No answer at t0, then three steps ten minutes apart: worker, son, neighbour, and the critical case."""
+    delivery, vol = stop
+    meals.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=t0)
+    for minutes in (10, 20, 30):
+        safety.escalation_advance(now=t0 + datetime.timedelta(minutes=minutes))
+    alert = SafetyAlert.objects.get(recipient=delivery.recipient)
+    return alert, Case.objects.get(pk=alert.case_id)
+
+
+def test_the_critical_case_goes_to_the_care_teams_unit_with_its_deadline(stop):
+    t0 = at(DAY, 11, 20)
+    alert, case = _escalate_to_case(stop, t0)
+    assert case.main_unit.name == "陕西南路居委会"  # the responsible worker's unit
+    assert case.status == Case.Status.DISPATCHED
+    assert case.due_at - case.created_at == datetime.timedelta(minutes=safety.case_due_minutes())
+    step = alert.steps.get(kind=EscalationStep.Kind.CASE)
+    assert case.number in step.told and "陕西南路居委会" in step.told
+
+
+def test_confirming_safe_resolves_the_case_too(stop, users):
+    alert, case = _escalate_to_case(stop, at(DAY, 11, 20))
+    safety.alert_confirm_safe(alert=alert, by=users["worker_tianping"], note="社工上门，老人午睡未听见")
+    case.refresh_from_db()
+    assert case.status == Case.Status.RESOLVED and "午睡" in case.resolution
+
+
+def test_a_volunteer_confirming_safe_still_closes_the_case(stop):
+    """The volunteer is no handler of the case: the system resolves it with the volunteer's words."""
+    alert, case = _escalate_to_case(stop, at(DAY, 11, 20))
+    safety.alert_confirm_safe(alert=alert, by=stop[1], note="我回去再敲门，老人开门了")
+    case.refresh_from_db()
+    assert case.status == Case.Status.RESOLVED
+
+
+def test_the_son_confirms_from_the_link_in_his_text_without_an_account(stop, client):
+    delivery, vol = stop
+    t0 = at(DAY, 11, 20)
+    meals.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=t0)
+    safety.escalation_advance(now=t0 + datetime.timedelta(minutes=10))
+    alert = SafetyAlert.objects.get()
+    text = Message.objects.get(pk=alert.steps.get(number=2).message_id).body
+    assert "无需注册登录" in text and "在系统中点" not in text
+    link = text.rsplit("：", 1)[1]
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    page = client.get("/" + path)
+    assert page.status_code == 200 and "我是陈强，确认老人安全" in page.content.decode()
+    done = client.post("/" + path, {"note": "电话打通了，在午睡"}, follow=True)
+    assert "提醒已停止" in done.content.decode()
+    alert.refresh_from_db()
+    assert alert.status == SafetyAlert.Status.SAFE and "陈强（儿子）通过短信链接确认安全" in alert.closing_note
+    assert safety.escalation_advance(now=t0 + datetime.timedelta(hours=1)) == 0
+
+
+def test_a_tampered_family_link_is_refused_in_chinese(client):
+    page = client.get("/care/safe/not-a-real-token/")
+    assert page.status_code == 400 and "链接无效" in page.content.decode()
+
+
+def test_responders_reveal_the_sons_number_to_call_and_it_is_audited(stop, users, client_for):
+    from audit.models import AuditEntry
+
+    delivery, vol = stop
+    meals.delivery_confirm(delivery=delivery, state="no_answer", by=vol, now=at(DAY, 11, 20))
+    alert = SafetyAlert.objects.get()
+    son = delivery.recipient.contacts.get(name="陈强")
+    client = client_for(users["worker_tianping"])
+    page = client.get(f"/care/alerts/{alert.pk}/").content.decode()
+    assert "13800000002" not in page and "显示号码并拨打" in page
+    part = client.post(f"/care/contacts/{son.pk}/call/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'href="tel:13800000002"' in part
+    assert AuditEntry.objects.filter(actor=users["worker_tianping"], kind=AuditEntry.Kind.VIEW).exists()
+    # a volunteer is not a responder on the alert page
+    assert client_for(vol).post(f"/care/contacts/{son.pk}/call/").status_code in (403, 404)
+
+
+def test_alert_page_speaks_chinese_and_links_the_case(stop, users, client_for):
+    alert, case = _escalate_to_case(stop, at(DAY, 11, 20))
+    page = client_for(users["worker_tianping"]).get(f"/care/alerts/{alert.pk}/").content.decode()
+    for english in ("（console）", "（sms）", "（case）", f"#{case.pk}<"):
+        assert english not in page
+    assert "（短信）" in page and f'href="/cases/{case.pk}/"' in page and "陕西南路居委会" in page
+    # the case's 来源 names the alert at Shanghai time (11:20), not UTC (03:20)
+    assert "11:20" in str(alert) and "03:20" not in str(alert)

@@ -228,3 +228,19 @@ def test_story_public_copies_command_repairs_stories_published_before_copies(wor
     assert "would copy the photos of 1 stories" in out.getvalue() and Client().get(copy).status_code == 404
     call_command("story_public_copies", "--commit", stdout=io.StringIO())
     assert Client().get(copy).status_code == 200
+
+
+def test_story_pdf_reads_photos_where_the_story_shows_them():
+    from deeds.sanitize import body_blocks
+
+    body = (
+        "<p><strong>修复前</strong></p><p><img src='/media/a.jpg' alt='修复前'></p>"
+        "<p><strong>修复后</strong></p><p><img src='/media/b.jpg' alt='修复后'></p><p>院子干净了。</p>"
+    )
+    assert body_blocks(body) == [
+        ("text", "修复前"),
+        ("img", "/media/a.jpg"),
+        ("text", "修复后"),
+        ("img", "/media/b.jpg"),
+        ("text", "院子干净了。"),
+    ]

@@ -10,3 +10,11 @@ def test_a_chinese_document_renders_to_a_pdf_with_the_cjk_font():
     data = doc.render()
     assert data.startswith(b"%PDF")
     assert b"STSong-Light" in data
+
+
+def test_the_middle_dot_is_printed_as_a_full_width_separator():
+    from lib.pdf import printable
+
+    assert printable("助力旧改志愿服务活动·法律咨询台") == "助力旧改志愿服务活动｜法律咨询台"
+    assert printable("天平街道 · 2021年06月17日") == "天平街道｜2021年06月17日"
+    assert printable("没有点") == "没有点"

@@ -43,3 +43,30 @@ def test_one_login_per_role_with_the_printed_password(demo, client, capsys):
     count = Resident.objects.count()
     call_command("demo_data", stdout=io.StringIO())
     assert Resident.objects.count() == count
+
+
+def test_the_people_of_the_stories_are_printed_and_their_logins_work(demo, capsys, settings):
+    from org.demo import STORY_LOGINS
+
+    settings.SITE_URL = "http://127.0.0.1:8013"
+    call_command("demo_logins")
+    printed = capsys.readouterr().out
+    for username, password, role, *_ in STORY_LOGINS:
+        user = User.objects.get(username=username)
+        assert username in printed and user.check_password(password) and user.has_role(role), username
+    assert "送餐志愿者" in printed and "第二审核人" in printed and "http://127.0.0.1:8013/" in printed
+
+    # the demo is dated by its stories: the 2021 stories, the 2022 service day over, today's day under way
+    import datetime
+
+    from django.utils import timezone
+
+    from deeds.models import Story
+    from events.models import ServiceEvent
+
+    assert {s.published_at.year for s in Story.objects.all()} == {2021}
+    story_day = ServiceEvent.objects.get(starts_at__year=2022)
+    assert story_day.status == ServiceEvent.Status.CLOSED
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    assert not ServiceEvent.objects.filter(status=ServiceEvent.Status.OPEN, starts_at__lt=week_ago).exists()
+    assert ServiceEvent.objects.filter(status=ServiceEvent.Status.OPEN).exists()

@@ -1,5 +1,6 @@
 """Plans, estimates, signing and the settlement after the signing period."""
 
+import datetime
 from decimal import Decimal as D
 
 import pytest
@@ -12,7 +13,8 @@ from .conftest import at, make_certificate
 
 
 def test_estimate_keeps_plan_version_and_itemised_lines(plan, certificate, users):
-    est = services.certificate_estimate(certificate=certificate, by=users["staff"])
+    # as of a day inside the plot's signing period (2022-03-01 … 03-31), before the first reward tier's day
+    est = services.certificate_estimate(certificate=certificate, by=users["staff"], today=datetime.date(2022, 3, 2))
     assert est.plan == plan
     assert (est.E_share, est.P, est.T, est.V) == (D("832000.00"), D("300000.00"), D("750000.00"), D("1882000.00"))
     # decoration max(300 × 20 = 6,000, 10,000) is due now; the day-tier and ratio rewards await facts
@@ -173,3 +175,18 @@ def test_whole_plot_estimate_matches_the_single_estimate_and_reports_bad_rows(
             single.total,
         )
         assert whole.lines == single.lines and whole.plan == plan
+
+
+def test_estimate_after_the_reward_day_drops_the_lapsed_tier(plan, certificate, users):
+    """Not signed by 2022-03-10: the 50,000 tier is gone, the 20,000 tier (until 03-31) is what is still pending."""
+    est = services.certificate_estimate(certificate=certificate, by=users["staff"], today=datetime.date(2022, 3, 15))
+    reward = next(line for line in est.lines if line["label"] == "签约奖励")
+    assert reward["status"] == "conditional" and reward["amount"] == "20000.00"
+    assert "2022-03-31 前签约" in reward["condition"]
+
+
+def test_estimate_after_the_signing_period_lists_the_reward_as_lapsed(plan, certificate, users):
+    est = services.certificate_estimate(certificate=certificate, by=users["staff"], today=datetime.date(2022, 4, 2))
+    reward = next(line for line in est.lines if line["label"] == "签约奖励")
+    assert reward["status"] == "excluded" and reward["lapsed"] and "期限已过" in reward["formula"]
+    assert est.conditional_total == D("30000.00")  # only the ratio reward still awaits the final ratio

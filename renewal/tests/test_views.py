@@ -1,9 +1,11 @@
 """Pages: who sees what, the household page, the flat-size sheet, progress and the big screen."""
 
+import datetime
 from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from renewal import services
 from renewal.models import Mediation
@@ -74,7 +76,34 @@ def test_big_screen_polls_with_htmx(client_for, users, plan, project):
     assert "<html" not in partial and "二轮签约比例" in partial
 
 
-def test_flat_sheet_answers_with_inputs_and_disclaimer(client_for, users, estimated):
+@pytest.fixture
+def signing_open(plan, users):
+    """Version 2 of the plan with the signing-reward tiers around today: the household can still earn them."""
+    draft = services.plan_create_draft(project=plan.project, by=users["staff"], copy_from=plan)
+    today = timezone.localdate()
+    draft.items.filter(name="签约奖励").update(
+        tiers=[
+            {"until": (today + datetime.timedelta(days=5)).isoformat(), "minimum": "50000"},
+            {"until": (today + datetime.timedelta(days=30)).isoformat(), "minimum": "20000"},
+        ]
+    )
+    return services.plan_publish(plan=draft, by=users["staff"])
+
+
+def _flat_query(**extra):
+    return {
+        "first_home": "on",
+        "include_conditional": "on",
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "0",
+        "form-0-label": "周浦新房",
+        "form-0-price": "13000",
+        "form-0-new_flat": "on",
+        **extra,
+    }
+
+
+def test_flat_sheet_answers_with_inputs_and_disclaimer(client_for, users, signing_open, estimated):
     project = estimated.project
     url = reverse("renewal:flat_sheet", args=[estimated.pk])
     page = client_for(users["staff"]).get(
@@ -98,6 +127,40 @@ def test_flat_sheet_answers_with_inputs_and_disclaimer(client_for, users, estima
     cost = page.context["answers"][0]["cost"]
     assert cost.total <= D("1972000") and area > D("140")  # 1.5 % above 140 ㎡
     assert project.deed_tax_high == cost.deed_tax_rate
+    counted = text.split('data-testid="counted"')[1].split("</p>")[0]
+    assert "签约奖励 50,000.00" in counted and "签约比例奖 30,000.00" in counted
+    first_tier_day = (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
+    assert f"{first_tier_day} 前签约" in text  # the pending reward shows its condition and its day
+
+
+def test_flat_sheet_drops_rewards_whose_day_has_passed(client_for, users, estimated):
+    """The plan's signing rewards were for signing by March 2022; today a household not signed cannot get them."""
+    page = client_for(users["staff"]).get(reverse("renewal:flat_sheet", args=[estimated.pk]), _flat_query())
+    text = page.content.decode()
+    # family share 1,882,000 + decoration 10,000 + the ratio reward still pending 30,000; no signing reward
+    assert page.context["budget"] == D("1922000.00")
+    lapsed = text.split('data-testid="lapsed"')[1].split("</ul>")[0]
+    assert "签约奖励" in lapsed and "期限已过" in lapsed
+    counted = text.split('data-testid="counted"')[1].split("</p>")[0]
+    assert "签约比例奖" in counted and "期限已过、未计入：签约奖励" in counted
+
+
+def test_flat_sheet_without_pending_rewards_says_so(client_for, users, estimated):
+    query = _flat_query()
+    del query["include_conditional"]
+    page = client_for(users["staff"]).get(reverse("renewal:flat_sheet", args=[estimated.pk]), query)
+    assert page.context["budget"] == D("1892000.00")
+    assert "未计入待定奖励：签约比例奖" in page.content.decode()
+
+
+def test_flat_sheet_price_rows_are_labelled_and_results_stack(client_for, users, estimated):
+    text = (
+        client_for(users["staff"])
+        .get(reverse("renewal:flat_sheet", args=[estimated.pk]), _flat_query())
+        .content.decode()
+    )
+    assert '<label class="visually-hidden" for="id_form-0-price">' in text
+    assert 'class="lines stack"' in text and 'data-label="最大面积"' in text
 
 
 def test_mediation_becomes_a_case_linked_to_the_certificate(users, plan, certificate):

@@ -1,8 +1,12 @@
 """Prints the demo logins, one per role (``make demo`` shows them before starting the app)."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
-from org.demo import DEMO_LOGINS, EXTRA_LOGINS
+from cases.models import Case
+from deeds.demo import PIPE_PHONE, PIPE_TITLE
+from org.demo import DEMO_LOGINS, EXTRA_LOGINS, STORY_LOGINS
 from org.models import Role, User
 
 
@@ -30,8 +34,28 @@ class Command(BaseCommand):
             self.stdout.write("  " + "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)))
             if n == 0:
                 self.stdout.write("  " + "  ".join("-" * w for w in widths))
+        story = STORY_LOGINS
+        here = set(User.objects.filter(username__in=[r[0] for r in story]).values_list("username", flat=True))
+        rows = [("角色", "用户名", "密码", "辖区", "在故事里做什么")]
+        rows += [(str(Role(role).label), u, p, region, part) for u, p, role, region, part in story if u in here]
+        if len(rows) > 1:
+            widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+            self.stdout.write("两个故事里的人（同一密码）：")
+            for n, row in enumerate(rows):
+                self.stdout.write("  " + "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)))
+                if n == 0:
+                    self.stdout.write("  " + "  ".join("-" * w for w in widths))
+        site = settings.SITE_URL.rstrip("/")
+        self.stdout.write(f"登录：{site}{reverse('login')}   居民查询诉求进度：{site}{reverse('cases:public_track')}")
+        # the story's pipe case, followed by its resident (deeds.demo)
+        pipe = Case.objects.filter(title=PIPE_TITLE).first()
+        if pipe is not None:
+            self.stdout.write(
+                f"  查询示例：诉求编号 {pipe.number}，手机 {PIPE_PHONE}"
+                "（验证码短信打印在运行 make demo 的终端，也在后台“消息”里）"
+            )
         if not all:
-            self.stdout.write("天平街道等其他演示账号：python manage.py demo_logins --all")
+            self.stdout.write("其他演示账号：python manage.py demo_logins --all")
 
 
 def _width(text: str) -> int:
