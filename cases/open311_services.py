@@ -215,10 +215,7 @@ def check_attributes(category: Category, answers: dict[str, list[str]]) -> list[
     answered = []
     if getattr(category, "has_attributes", True) is False:
         return answered  # the POST's lookup of the service already said it asks nothing
-    table = Open311Attribute._meta.db_table
-    for attr in Open311Attribute.objects.raw(
-        f'SELECT * FROM {table} WHERE category_id = %s ORDER BY "order", id', [category.pk]
-    ):
+    for attr in Open311Attribute.objects.filter(category_id=category.pk).order_by("order", "id"):
         if not attr.variable:
             continue
         values = [v.strip() for v in answers.get(attr.code, []) if v.strip()]

@@ -12,7 +12,7 @@ from audit.models import AuditEntry
 from cases import open311_services, routing, sql
 from cases.actions.intake import case_create_many
 from cases.api import CaseCreateSerializer
-from cases.models import Attachment, Case, CaseEvent, Category, RoutingRule
+from cases.models import Attachment, Case, CaseEvent, Category, Open311Attribute, Open311Client, RoutingRule
 from notify.models import Message
 from org.models import Membership, Role, Unit, User
 from people.models import Address
@@ -184,8 +184,6 @@ def test_the_nearest_known_address_found_in_one_statement_is_the_one_the_orm_fin
 
 @pytest.mark.postgres
 def test_the_api_and_open311_look_ups_in_one_statement_find_what_the_orm_finds(world, users, categories, monkeypatch):
-    from cases.models import Open311Attribute, Open311Client  # noqa: PLC0415 - kept beside the only test using them
-
     partner = Open311Client(name="对接系统", region=world.penglai_grid)
     key = open311_services.client_issue_key(client=partner, by=None)
     repair = Category.objects.get(code="repair")
