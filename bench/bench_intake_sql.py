@@ -10,7 +10,7 @@ both see the same load on the machine:
 The rule (docs/architecture.md): hand-written SQL stays only where it buys at least 1.5× on such a path.
 
 Run: BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_intake_sql .venv/bin/python bench/bench_intake_sql.py
-(BENCH_INTAKE_SQL_REQUESTS, default 200 per path; about a minute on 2 idle cores).
+(BENCH_INTAKE_SQL_REQUESTS, default 200 per path, BENCH_INTAKE_SQL_BATCHES, default 6; a few minutes).
 """
 
 import json
@@ -22,7 +22,7 @@ import time
 import common
 
 REQUESTS = int(os.environ.get("BENCH_INTAKE_SQL_REQUESTS", "200"))
-BATCHES = 3
+BATCHES = int(os.environ.get("BENCH_INTAKE_SQL_BATCHES", "6"))
 
 
 def main():
@@ -64,7 +64,7 @@ def main():
             assert rest(f"count-{name}").status_code == 201
         statements[name] = len(q)
     for i in range(REQUESTS):
-        for name, fast in paths.items():
+        for name, fast in list(paths.items())[:: 1 if i % 2 == 0 else -1]:
             sql.fast = fast
             started = time.perf_counter()
             response = rest(f"r{i}-{name}-{secrets.token_hex(3)}")
@@ -75,7 +75,8 @@ def main():
     bulk = bench_intake.kinds(key, token, region, bulk_key)[3]
     batch_times = {name: [] for name in paths}
     for _round in range(BATCHES):
-        for name, fast in paths.items():
+        order = list(paths.items()) if _round % 2 == 0 else list(paths.items())[::-1]  # neither always goes first
+        for name, fast in order:
             sql.fast = real_fast
             for i in range(100):
                 body, headers = bulk.make(f"batch-{name}-{_round}-{i}-{secrets.token_hex(3)}")

@@ -13,7 +13,9 @@ from .actions.consent import consent_record, consent_round_open
 from .actions.intake import case_create
 from .actions.requests import case_complex_decide, case_request_complex
 from .actions.workflow import case_accept, case_contact, case_dispatch, case_log, case_resolve, case_start, case_visit
-from .models import Category, RoutingRule
+from .models import Case, Category, RoutingRule
+
+S = Case.Status
 
 # (category code, region name, main unit, co-units, auto dispatch)
 RULES = [
@@ -38,7 +40,7 @@ CASES = [
         "蓬莱路第一网格",
         "visit",
         "normal",
-        "contacted",
+        S.CONTACTED,
     ),
     (
         "遗产继承咨询",
@@ -47,7 +49,7 @@ CASES = [
         "蓬莱路第二网格",
         "desk",
         "normal",
-        "resolved",
+        S.RESOLVED,
     ),
     (
         "旧改补偿面积认定",
@@ -56,7 +58,7 @@ CASES = [
         "蓬莱路第三网格",
         "desk",
         "normal",
-        "accepted",
+        S.ACCEPTED,
     ),
     (
         "独居老人助餐申请",
@@ -65,7 +67,7 @@ CASES = [
         "文庙第一网格",
         "hotline",
         "high",
-        "new",
+        S.NEW,
     ),
     (
         "弄堂口垃圾堆放",
@@ -74,7 +76,7 @@ CASES = [
         "文庙第二网格",
         "visit",
         "normal",
-        "new",
+        S.NEW,
     ),
     (
         "异地医保报销",
@@ -83,7 +85,7 @@ CASES = [
         "梦花街第一网格",
         "desk",
         "normal",
-        "visited",
+        S.VISITED,
     ),
     (
         "邻里噪音纠纷",
@@ -92,7 +94,7 @@ CASES = [
         "尚文路第一网格",
         "hotline",
         "normal",
-        "new",
+        S.NEW,
     ),
     (
         "养老金认证",
@@ -101,7 +103,7 @@ CASES = [
         "蓬莱路第四网格",
         "visit",
         "normal",
-        "in_progress",
+        S.IN_PROGRESS,
     ),
     (
         "嘉善路人行道破损",
@@ -110,9 +112,9 @@ CASES = [
         "嘉善路第一网格",
         "web",
         "normal",
-        "dispatched",
+        S.DISPATCHED,
     ),
-    ("永嘉路快递堆放", "快递经常堆在弄堂门口，丢过两次。", "logistics", "永嘉路第一网格", "web", "low", "new"),
+    ("永嘉路快递堆放", "快递经常堆在弄堂门口，丢过两次。", "logistics", "永嘉路第一网格", "web", "low", S.NEW),
     (
         "租房合同咨询",
         "房东提前收回房子，押金不退，想咨询怎么办。",
@@ -120,9 +122,9 @@ CASES = [
         "建国西路第一网格",
         "desk",
         "normal",
-        "new",
+        S.NEW,
     ),
-    ("陕西南路楼道堆物", "楼道里堆放杂物，有消防隐患。", "repair", "陕西南路第二网格", "visit", "normal", "resolved"),
+    ("陕西南路楼道堆物", "楼道里堆放杂物，有消防隐患。", "repair", "陕西南路第二网格", "visit", "normal", S.RESOLVED),
 ]
 
 
@@ -139,18 +141,18 @@ def _rules(ctx):
 
 def _advance(case, stage, *, handler, dispatcher, units, rng):
     """Walk a case through the workflow up to ``stage`` (as real users would)."""
-    order = ["new", "dispatched", "accepted", "contacted", "in_progress", "resolved", "visited"]
+    order = [S.NEW, S.DISPATCHED, S.ACCEPTED, S.CONTACTED, S.IN_PROGRESS, S.RESOLVED, S.VISITED]
     target = order.index(stage)
-    if target >= 1 and case.status == "new":
+    if target >= 1 and case.status == S.NEW:
         unit = units.get(f"{case.region.ancestor_of_kind('subdistrict').name}社区服务办")
         case_dispatch(case=case, unit=unit, by=dispatcher)
-    if target >= 2 and case.status == "dispatched":
+    if target >= 2 and case.status == S.DISPATCHED:
         # 签收 is the main unit's own act: one of its members, or (a unit with no demo login) the system
         member = Membership.objects.filter(unit_id=case.main_unit_id).select_related("user").first()
         case_accept(case=case, by=member.user if member else None)
-    if target >= 3 and case.status in ("dispatched", "accepted"):
+    if target >= 3 and case.status in (S.DISPATCHED, S.ACCEPTED):
         case_contact(case=case, by=handler, note="已电话联系反映人，约定上门查看时间。")
-    if target >= 4 and case.status in ("accepted", "contacted"):
+    if target >= 4 and case.status in (S.ACCEPTED, S.CONTACTED):
         case_start(case=case, by=handler, note="已上门查看，正在协调处理。")
     if target >= 5:
         case_resolve(case=case, by=handler, note="已处理完毕，并向居民说明了结果。")
@@ -182,7 +184,7 @@ def _sewage_case(ctx, worker, staff):
         address=reporter.household.address if reporter else None,
         by=worker,
     )
-    if case.status == "new":
+    if case.status == S.NEW:
         case_dispatch(case=case, unit=ctx["units"]["陕西南路居委会"], by=staff)
     case_accept(case=case, by=worker)
     case_contact(case=case, by=worker, note="已上门查看，底楼两户灶披间有倒灌痕迹，已请物业先行疏通。")
@@ -238,7 +240,7 @@ def load(ctx: dict) -> None:
         _advance(case, stage, handler=staff, dispatcher=staff, units=units, rng=rng)
         made.append(case)
     # one case past its deadline, so the overdue list and the dashboard show it
-    overdue = next(c for c in made if c.status == "accepted")
+    overdue = next(c for c in made if c.status == S.ACCEPTED)
     past = timezone.now() - datetime.timedelta(days=9)
     type(overdue).objects.filter(pk=overdue.pk).update(
         created_at=past,

@@ -16,8 +16,8 @@ import secrets
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import DecimalField, ExpressionWrapper, F, Value
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,50 +94,23 @@ def client_for_key(key: str | None, *, service_code: str | None = None) -> Open3
 
 
 def _client_with_region(key_hash: str, service_code: str | None = None) -> Open311Client | None:
-    """The active client with this key hash and its region, in one statement of plain SQL; with
-    ``service_code`` also the active service of that code, as ``client.prefetched_service``
-    (service_code, Category or None)."""
-    service = f", {_service_columns('g')}" if service_code else ""
-    statement = (
-        f"SELECT {sql.columns(Open311Client, 'c')}, {sql.columns(Region, 'r')}{service}"
-        f" FROM {Open311Client._meta.db_table} c JOIN {Region._meta.db_table} r ON r.id = c.region_id"
-        + (f" LEFT JOIN {Category._meta.db_table} g ON g.code = %s AND g.is_active" if service_code else "")
-        + " WHERE c.key_hash = %s AND c.is_active"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [service_code, key_hash] if service_code else [key_hash])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    client, client.region, service = sql.instances(row, Open311Client, Region)
-    if service_code:
-        client.prefetched_service = (service_code, _service_from(service))
+    """The active client with this key hash and its region; with ``service_code`` also the active service of that
+    code, as ``client.prefetched_service`` (service_code, Category or None). One statement on PostgreSQL
+    (``cases.sql.partner_with_region``)."""
+    if sql.fast():
+        return sql.partner_with_region(key_hash, service_code)
+    client = Open311Client.objects.select_related("region").filter(key_hash=key_hash, is_active=True).first()
+    if client is not None and service_code:
+        client.prefetched_service = (service_code, _service(service_code))
     return client
 
 
-def _service_columns(alias: str) -> str:
-    """A category's columns and whether it asks any attribute (read with ``_service_from``)."""
-    attrs = Open311Attribute._meta.db_table
-    return f"{sql.columns(Category, alias)}, EXISTS (SELECT 1 FROM {attrs} a WHERE a.category_id = {alias}.id)"
-
-
-def _service_from(values) -> Category | None:
-    if values[0] is None:
-        return None
-    category = sql.instance(Category, values[:-1])
-    category.has_attributes = bool(values[-1])
-    return category
-
-
 def _service(code: str) -> Category | None:
-    """The active service (category) of ``code``: every POST asks, so plain SQL (the ORM spent longer
-    building the query than the database answering it)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_service_columns('g')} FROM {Category._meta.db_table} g WHERE g.code = %s AND g.is_active", [code]
-        )
-        row = cursor.fetchone()
-    return _service_from(row) if row else None
+    """The active service (category) of ``code``, with ``has_attributes`` (whether it asks any)."""
+    if sql.fast():
+        return sql.service(code)
+    asks = Open311Attribute.objects.filter(category=OuterRef("pk"))
+    return Category.objects.filter(code=code, is_active=True).annotate(has_attributes=Exists(asks)).first()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -242,10 +215,7 @@ def check_attributes(category: Category, answers: dict[str, list[str]]) -> list[
     answered = []
     if getattr(category, "has_attributes", True) is False:
         return answered  # the POST's lookup of the service already said it asks nothing
-    table = Open311Attribute._meta.db_table
-    for attr in Open311Attribute.objects.raw(
-        f'SELECT * FROM {table} WHERE category_id = %s ORDER BY "order", id', [category.pk]
-    ):
+    for attr in Open311Attribute.objects.filter(category_id=category.pk).order_by("order", "id"):
         if not attr.variable:
             continue
         values = [v.strip() for v in answers.get(attr.code, []) if v.strip()]

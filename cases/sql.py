@@ -24,10 +24,11 @@ import json
 from django.db import connection, models
 
 from notify.contact import contact
-from org.models import Membership, Region, Unit, User
+from org.models import PERSONAL_DATA_ROLES, Membership, Region, Unit, User
+from org.scoping import region_visible_sql
 from people.models import Address
 
-from .models import RoutingRule
+from .models import Category, Open311Attribute, Open311Client, RoutingRule
 
 
 def fast() -> bool:
@@ -294,3 +295,67 @@ def nearest_region_ids(points: list[tuple], box) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT p.k, ({nearest}) FROM ({wanted}) p", [box, box, box, box] + params)
         return {key: region_id for key, region_id in cursor.fetchall() if region_id is not None}
+
+
+# -- the API's and Open311's look-ups of each request --------------------------------------------------------------
+def region_and_category(user, region_id: int, code: str) -> tuple:
+    """(the region ``region_id`` if ``user`` may see it (PERSONAL_DATA_ROLES) else None, the active category of
+    ``code`` or None), in one statement: the REST intake's checks (``cases.api``)."""
+    where, params = region_visible_sql(user, roles=PERSONAL_DATA_ROLES, path="g.path")
+    statement = (
+        f"SELECT {columns(Region, 'g')}, {columns(Category, 'c')} FROM (SELECT 1 AS one) x"
+        f" LEFT JOIN {Region._meta.db_table} g ON g.id = %s AND {where}"
+        f" LEFT JOIN {Category._meta.db_table} c ON c.code = %s AND c.is_active"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [region_id, *params, code])
+        row = cursor.fetchone()
+    n = len(Region._meta.concrete_fields)
+    region = instance(Region, row[:n]) if row[0] is not None else None
+    category = instance(Category, row[n:]) if row[n] is not None else None
+    return region, category
+
+
+def _service_columns(alias: str) -> str:
+    """A category's columns and whether it asks any attribute (read with ``_service_from``)."""
+    attrs = Open311Attribute._meta.db_table
+    return f"{columns(Category, alias)}, EXISTS (SELECT 1 FROM {attrs} a WHERE a.category_id = {alias}.id)"
+
+
+def _service_from(values) -> Category | None:
+    if values[0] is None:
+        return None
+    category = instance(Category, values[:-1])
+    category.has_attributes = bool(values[-1])
+    return category
+
+
+def service(code: str) -> Category | None:
+    """The active Open311 service (category) of ``code`` with ``has_attributes``, in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_service_columns('g')} FROM {Category._meta.db_table} g WHERE g.code = %s AND g.is_active", [code]
+        )
+        row = cursor.fetchone()
+    return _service_from(row) if row else None
+
+
+def partner_with_region(key_hash: str, service_code: str | None = None) -> Open311Client | None:
+    """The active Open311 client with this key hash and its region (and, with ``service_code``, the service as
+    ``client.prefetched_service``), in one statement: every Open311 POST asks."""
+    extra = f", {_service_columns('g')}" if service_code else ""
+    statement = (
+        f"SELECT {columns(Open311Client, 'c')}, {columns(Region, 'r')}{extra}"
+        f" FROM {Open311Client._meta.db_table} c JOIN {Region._meta.db_table} r ON r.id = c.region_id"
+        + (f" LEFT JOIN {Category._meta.db_table} g ON g.code = %s AND g.is_active" if service_code else "")
+        + " WHERE c.key_hash = %s AND c.is_active"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [service_code, key_hash] if service_code else [key_hash])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    client, client.region, rest = instances(row, Open311Client, Region)
+    if service_code:
+        client.prefetched_service = (service_code, _service_from(rest))
+    return client

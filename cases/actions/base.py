@@ -28,7 +28,6 @@ from ..models import (
     Attachment,
     Case,
     CaseEvent,
-    CaseRequest,
 )
 from ..routing import ancestor_paths, unit_contacts
 
@@ -183,15 +182,3 @@ def _unpause_changes(case, now) -> dict:
         "warn_at": case.warn_at,
         "first_contact_due_at": case.first_contact_due_at,
     }
-
-
-def _claim_request(request, *, by, approve: bool, note: str) -> None:
-    changed = CaseRequest.objects.filter(pk=request.pk, state=CaseRequest.State.PENDING).update(
-        state=CaseRequest.State.APPROVED if approve else CaseRequest.State.REJECTED,
-        decided_by=by,
-        decided_at=_now(),
-        decision_note=note or "",
-    )
-    if changed != 1:
-        raise CaseConflict(_("这条申请已经被其他人审核过了，请刷新页面。"))
-    request.refresh_from_db()

@@ -10,13 +10,25 @@ from .. import deadlines
 
 # cycle: cases.workflow (the step table) calls these actions; they read their from-states from it when called
 from .. import workflow as steps
-from ..errors import CaseError
+from ..errors import CaseConflict, CaseError
 from ..models import (
     Case,
     CaseRequest,
 )
 from ..permissions import _require, can_dispatch, can_handle
-from .base import K, S, _audit, _bump, _check_unit, _claim_request, _now, _transition, _unpause_changes, notify_unit
+from .base import K, S, _audit, _bump, _check_unit, _now, _transition, _unpause_changes, notify_unit
+
+
+def _claim_request(request, *, by, approve: bool, note: str) -> None:
+    changed = CaseRequest.objects.filter(pk=request.pk, state=CaseRequest.State.PENDING).update(
+        state=CaseRequest.State.APPROVED if approve else CaseRequest.State.REJECTED,
+        decided_by=by,
+        decided_at=_now(),
+        decision_note=note or "",
+    )
+    if changed != 1:
+        raise CaseConflict(_("这条申请已经被其他人审核过了，请刷新页面。"))
+    request.refresh_from_db()
 
 
 @transaction.atomic

@@ -6,11 +6,13 @@ import json
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from audit.models import AuditEntry
 from cases import open311_services, routing, sql
 from cases.actions.intake import case_create_many
-from cases.models import Attachment, Case, CaseEvent, Category, RoutingRule
+from cases.api import CaseCreateSerializer
+from cases.models import Attachment, Case, CaseEvent, Category, Open311Attribute, Open311Client, RoutingRule
 from notify.models import Message
 from org.models import Membership, Role, Unit, User
 from people.models import Address
@@ -178,3 +180,36 @@ def test_the_nearest_known_address_found_in_one_statement_is_the_one_the_orm_fin
         orm_path(m)
         assert open311_services._nearest_region_ids(points) == fast
     assert fast == {0: near.region_id, 1: world.wenmiao.pk, 2: near.region_id}
+
+
+@pytest.mark.postgres
+def test_the_api_and_open311_look_ups_in_one_statement_find_what_the_orm_finds(world, users, categories, monkeypatch):
+    partner = Open311Client(name="对接系统", region=world.penglai_grid)
+    key = open311_services.client_issue_key(client=partner, by=None)
+    repair = Category.objects.get(code="repair")
+    Open311Attribute.objects.create(category=repair, code="floor", description="楼层", order=1)
+    worker = users["worker"]
+
+    def looked_up():
+        client = open311_services._client_with_region(Open311Client.digest(key), "repair")
+        code, service = client.prefetched_service
+        checks = [
+            api_check(worker, world.penglai_grid.pk, "repair"),
+            api_check(worker, world.shaanxi.pk, "repair"),  # another subdistrict: out of scope
+            api_check(worker, world.penglai_grid.pk, "nonsense"),
+        ]
+        return client.pk, client.region, code, service.pk, service.has_attributes, checks
+
+    def api_check(user, region_id, code):
+        serializer = CaseCreateSerializer(context={"request": type("R", (), {"user": user})()})
+        try:
+            data = serializer.validate({"region": region_id, "category": code})
+        except ValidationError as exc:
+            return sorted(exc.detail)
+        return data["region"].pk, data["category"].code
+
+    fast = looked_up()
+    with monkeypatch.context() as m:
+        orm_path(m)
+        assert looked_up() == fast
+    assert fast[4] is True and fast[5] == [(world.penglai_grid.pk, "repair"), ["region"], ["category"]]
