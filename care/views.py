@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import record_view
+from lib import dates
 from lib.forms import form_action, redirect_back
 from people.models import Resident
 from people.services import get_resident_for_user
@@ -555,10 +556,7 @@ def visit_to_case(request, pk):
 @staff_required
 def figures(request):
     today = timezone.localdate()
-    try:
-        month = datetime.date.fromisoformat((request.GET.get("month") or f"{today:%Y-%m}") + "-01")
-    except ValueError:
-        month = today.replace(day=1)
+    month = dates.parse_date((request.GET.get("month") or f"{today:%Y-%m}") + "-01", default=today).replace(day=1)
     end = (month + datetime.timedelta(days=32)).replace(day=1)
     deliveries = Delivery.objects.visible_to(request.user).filter(round__date__gte=month, round__date__lt=end)
     alerts = (
