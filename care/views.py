@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.services import record_read, record_view
 from cases.models import Case
+from lib import dates
 from lib.forms import form_action, redirect_back
 from org.access import role_required
 from org.models import STAFF_ROLES
@@ -615,10 +616,7 @@ def visit_to_case(request, pk):
 @role_required(*STAFF_ROLES)
 def figures(request):
     today = timezone.localdate()
-    try:
-        month = datetime.date.fromisoformat((request.GET.get("month") or f"{today:%Y-%m}") + "-01")
-    except ValueError:
-        month = today.replace(day=1)
+    month = dates.parse_date((request.GET.get("month") or f"{today:%Y-%m}") + "-01", default=today).replace(day=1)
     end = (month + datetime.timedelta(days=32)).replace(day=1)
     deliveries = Delivery.objects.visible_to(request.user).filter(round__date__gte=month, round__date__lt=end)
     alerts = (

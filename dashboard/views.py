@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import record
+from lib import dates
 from lib.pdf import pdf_response
 from lib.xlsx import workbook_response
 from minhu import dbrouter
@@ -20,10 +21,7 @@ from .selectors import PERIODS
 
 
 def _parse_date(value):
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return dates.parse_date(value)  # clamped: 9999-12-31 plus a period would overflow
 
 
 def _context(request, *, with_charts=True):

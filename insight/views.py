@@ -18,6 +18,7 @@ from cases.errors import CaseError
 from cases.models import Case, Category
 from cases.permissions import can_dispatch
 from cases.selectors import get_case_for_user
+from lib import dates
 from org.access import role_required
 from org.models import STAFF_ROLES, Role
 from org.scoping import visible_regions
@@ -193,10 +194,7 @@ def _monday(day: datetime.date) -> datetime.date:
 def weekly(request):
     """周报: the hot spots of one week (Monday to Sunday), hottest first, each with its cases."""
     today = timezone.localdate()
-    try:
-        week = _monday(datetime.date.fromisoformat(request.GET.get("week", "")))
-    except ValueError:
-        week = _monday(today)
+    week = _monday(dates.parse_date(request.GET.get("week", ""), default=today))
     end = timezone.make_aware(datetime.datetime.combine(week + datetime.timedelta(days=7), datetime.time.min))
     now = min(end, timezone.now())
     regions = {r.pk for r in visible_regions(request.user, roles=HOTSPOT_ROLES)}

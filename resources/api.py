@@ -75,6 +75,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
 
     serializer_class = ResourceSerializer
     queryset = Resource.objects.none()  # for the schema; reads go through the access helpers
+    pagination_class = None  # the list is the few resources one may book: a plain array, and the schema says so
 
     def list(self, request):
         from .selectors import bookable_resources

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lib import dates
 from minhu.dbrouter import use_replica
 from org.access import role_required
 from org.models import STAFF_ROLES
@@ -84,11 +85,10 @@ def booking_new(request, pk):
     resource = get_resource_for_user(request.user, pk)
     initial = {"minutes": max(resource.min_minutes, min(60, resource.max_minutes)), "attendees": 1}
     if request.GET.get("start"):
-        try:
-            start = local(datetime.datetime.fromisoformat(request.GET["start"]))
+        start = dates.parse_datetime(request.GET["start"])  # clamped: the end of time does not overflow
+        if start is not None:
+            start = local(start)
             initial.update(date=start.date(), start=start.time().replace(second=0, microsecond=0))
-        except ValueError:
-            pass
     form = BookingForm(request.POST or None, resource=resource, initial=initial)
     offer_waitlist = False
     if request.method == "POST" and form.is_valid():

@@ -103,3 +103,28 @@ def test_a_page_far_past_the_end_is_a_404_not_a_500(api, address, page):
 def test_html_lists_survive_a_huge_page(client_for, users, address):
     response = client_for(users["admin"]).get(address, {"page": "99999999999999999999999"})
     assert response.status_code in (200, 404)
+
+
+@pytest.mark.parametrize(
+    "address, params",
+    [
+        ("/care/figures/", {"month": "9999-12"}),
+        ("/insight/hotspots/", {"week": "9999-12-31"}),
+        ("/dashboard/", {"start": "9999-12-25", "end": "9999-12-31"}),
+        ("/dashboard/", {"start": "0001-01-01", "end": "0001-01-02", "period": "week"}),
+        ("/cases/", {"created_after": "9999-12-31", "created_before": "0001-01-01"}),
+        ("/audit/", {"since": "0001-01-01", "until": "9999-12-31"}),
+    ],
+)
+def test_extreme_dates_are_clamped_not_a_500(client_for, users, address, params):
+    response = client_for(users["admin"]).get(address, params)
+    assert response.status_code in (200, 302, 400, 404)
+
+
+def test_a_booking_start_at_the_end_of_time_is_not_a_500(client_for, users, world):
+    from resources.models import Resource
+
+    resource = Resource.objects.create(name="活动室", region=world.penglai) if not Resource.objects.exists() else None
+    resource = resource or Resource.objects.first()
+    response = client_for(users["admin"]).get(f"/resources/{resource.pk}/book/", {"start": "9999-12-31T23:59:59-12:00"})
+    assert response.status_code in (200, 404)
