@@ -229,6 +229,16 @@ CARE_ROUTE_SECONDS = env_int("MINHU_CARE_ROUTE_SECONDS", 3)
 # line of the discovery document.
 OPEN311_PUBLIC_SERVICES = env_list("MINHU_OPEN311_PUBLIC_SERVICES", ["repair", "sanitation"])
 OPEN311_CONTACT = env_str("MINHU_OPEN311_CONTACT", "")
+# The jurisdiction's area (cases/open311_area.py): a posted lat/long outside it is refused. A GeoJSON file of the
+# boundaries if given, else a bounding box "south,west,north,east" (default: the Shanghai municipality).
+OPEN311_AREA_FILE = env_str("MINHU_OPEN311_AREA_FILE", "")
+OPEN311_BOUNDS = env_list("MINHU_OPEN311_BOUNDS", ["30.6", "120.8", "31.9", "122.3"])
+try:
+    _south, _west, _north, _east = (float(v) for v in OPEN311_BOUNDS)
+except ValueError:
+    raise ImproperlyConfigured("MINHU_OPEN311_BOUNDS must be four numbers: south,west,north,east") from None
+if not (_south < _north and _west < _east):
+    raise ImproperlyConfigured("MINHU_OPEN311_BOUNDS must be south,west,north,east with south < north, west < east")
 
 # Insight (docs/insight.md): category suggestions, similar cases, hot spots. A model trained on the
 # deployment's own cases takes over from the keyword rules once MINHU_INSIGHT_MIN_CASES dispatched
