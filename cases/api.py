@@ -9,12 +9,15 @@ from django.db import connection
 from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, routers, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from lib import db
 from org.models import PERSONAL_DATA_ROLES, STAFF_ROLES, Region, Role
+from org.models import Unit as _Unit
 from org.scoping import region_visible_sql
 
 from . import services
@@ -61,6 +64,7 @@ class CaseDetailSerializer(CaseSerializer):
         fields = [*CaseSerializer.Meta.fields, "events"]
         read_only_fields = fields
 
+    @extend_schema_field(CaseEventSerializer(many=True))
     def get_events(self, case):
         events = [e for e in case.events.all() if e.is_public or self.context.get("staff")]
         return CaseEventSerializer(events, many=True).data
@@ -102,6 +106,34 @@ class CaseCreateSerializer(serializers.Serializer):
         return {**attrs, "region": region, "category": category}
 
 
+class Conflict(APIException):
+    """409: someone changed the case first, or it is no longer in a state that allows the step."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class DispatchInput(serializers.Serializer):
+    unit = serializers.IntegerField(help_text=gettext_lazy("主办单位编号（/api/v1/units/ 中的 id）"))
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ResolveInput(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, help_text=gettext_lazy("办理结果：居民回访时会听到的答复"))
+
+
+class VisitInput(serializers.Serializer):
+    verdict = serializers.ChoiceField(
+        choices=[c for c in Case.Verdict.choices if c[0] in ("satisfied", "basic", "unsatisfied")],
+        help_text=gettext_lazy("居民的评价：满意、基本满意或不满意（不满意时须写明原因，诉求退回重办）"),
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """诉求：列表与详情按辖区和单位范围过滤；POST 受理一件诉求（可带 Idempotency-Key 头，重复请求只受理一次）。"""
 
@@ -137,6 +169,76 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         # a replay (also one that lost a race with its twin) gets the first case and 200
         replayed = getattr(case, "replayed", False)
         return Response(CaseSerializer(case).data, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
+
+    # the workflow, step by step, through the same services as the pages --------------------------------------
+    def _step(self, request, input_class, step, *, allowed):
+        """1. the case in the caller's scope (404 otherwise); 2. the input; 3. the caller's right to take this
+        step (403); 4. the service; a refusal of the workflow is 400, losing a race or a stale state is 409."""
+        case = self.get_object()
+        data = input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not allowed(request.user, case):
+            raise PermissionDenied(_("您没有权限对这件诉求执行此操作。"))
+        try:
+            case = step(case, data.validated_data)
+        except services.CaseConflict as exc:
+            raise Conflict(exc.messages[0]) from None
+        except DjangoValidationError as exc:
+            if case.status not in _STEP_FROM.get(self.action, (case.status,)):
+                raise Conflict(exc.messages[0]) from None
+            raise ValidationError({"detail": exc.messages}) from None
+        case = self.get_queryset().get(pk=case.pk)
+        return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=DispatchInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="dispatch")  # not named dispatch: View.dispatch is taken
+    def dispatch_case(self, request, pk=None):
+        def step(case, d):
+            unit = _Unit.objects.filter(pk=d["unit"]).first()
+            if unit is None:
+                raise ValidationError({"unit": [_("没有这个单位。")]})
+            return services.case_dispatch(case=case, unit=unit, by=request.user, note=d["note"])
+
+        return self._step(request, DispatchInput, step, allowed=services.can_dispatch)
+
+    @extend_schema(request=NoteInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._step(
+            request,
+            NoteInput,
+            lambda case, d: services.case_accept(case=case, by=request.user, note=d["note"]),
+            allowed=services.can_handle,
+        )
+
+    @extend_schema(request=ResolveInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return self._step(
+            request,
+            ResolveInput,
+            lambda case, d: services.case_resolve(case=case, by=request.user, note=d["note"]),
+            allowed=services.can_handle,
+        )
+
+    @extend_schema(request=VisitInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def visit(self, request, pk=None):
+        return self._step(
+            request,
+            VisitInput,
+            lambda case, d: services.case_visit(case=case, by=request.user, verdict=d["verdict"], note=d["note"]),
+            allowed=services.can_handle,
+        )
+
+
+# the statuses each step starts from: a step asked of a case already past it is a 409, not a bad request
+_STEP_FROM = {
+    "dispatch_case": (Case.Status.NEW,),
+    "accept": (Case.Status.DISPATCHED,),
+    "resolve": (Case.Status.ACCEPTED, Case.Status.CONTACTED, Case.Status.IN_PROGRESS, Case.Status.DISPATCHED),
+    "visit": (Case.Status.RESOLVED,),
+}
 
 
 router = routers.DefaultRouter()
