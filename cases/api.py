@@ -35,7 +35,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
 class CaseSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    main_unit = serializers.StringRelatedField()
+    main_unit = serializers.StringRelatedField(allow_null=True)  # null until the case is dispatched
     region = serializers.StringRelatedField()
 
     class Meta:
@@ -153,6 +153,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         ctx["staff"] = user.is_authenticated and (user.is_superuser or user.has_role(*STAFF_ROLES))
         return ctx
 
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer, 200: CaseSerializer})
     def create(self, request, *args, **kwargs):
         user = request.user
         if not (user.is_superuser or user.has_role(*STAFF_ROLES, Role.PARTNER)):

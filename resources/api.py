@@ -73,6 +73,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
 
     serializer_class = ResourceSerializer
     queryset = Resource.objects.none()  # for the schema; reads go through the access helpers
+    pagination_class = None  # a short list, answered whole (and documented so: a list, not a page)
 
     def list(self, request):
         from .selectors import bookable_resources
