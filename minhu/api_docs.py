@@ -28,7 +28,9 @@ ERROR_SCHEMA = {
             "description": "中文说明",
         }
     },
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    # a 400 for fields: each field's messages (a list of strings); a 409 may add the object it conflicts with
+    # (the ticket already taken at a desk)
+    "additionalProperties": {},
     "example": {"detail": "您没有受理诉求的权限。"},
 }
 

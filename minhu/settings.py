@@ -187,9 +187,16 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # request and response bodies as separate components: generated clients get a model for what they send
     "COMPONENT_SPLIT_REQUEST": True,
+    # integrators send JSON: the document names that one body type (forms still parse, for the browser pages)
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # readable names for the enums two serializers share (a generated client names its classes after them)
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.models.Case.Status",
+        "CaseVerdictEnum": "cases.models.Case.Verdict",
+    },
     # summaries, descriptions, examples and the error responses of every operation (minhu/api_docs.py)
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "minhu.api_docs.postprocess"],
 }
