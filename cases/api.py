@@ -16,6 +16,7 @@ from rest_framework.exceptions import APIException, PermissionDenied, Validation
 from rest_framework.response import Response
 
 from lib import db
+from minhu.api_docs import errors
 from org.models import PERSONAL_DATA_ROLES, STAFF_ROLES, Region, Role
 from org.models import Unit as _Unit
 from org.scoping import region_visible_sql
@@ -106,6 +107,10 @@ class CaseCreateSerializer(serializers.Serializer):
         return {**attrs, "region": region, "category": category}
 
 
+# what a workflow step can answer besides the case (the Error body; minhu/api_docs.py)
+STEP_ERRORS = errors(400, 401, 403, 404, 409)
+
+
 class Conflict(APIException):
     """409: someone changed the case first, or it is no longer in a state that allows the step."""
 
@@ -191,7 +196,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         case = self.get_queryset().get(pk=case.pk)
         return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=DispatchInput, responses=CaseDetailSerializer)
+    @extend_schema(request=DispatchInput, responses={200: CaseDetailSerializer, **STEP_ERRORS})
     @action(detail=True, methods=["post"], url_path="dispatch")  # not named dispatch: View.dispatch is taken
     def dispatch_case(self, request, pk=None):
         def step(case, d):
@@ -202,7 +207,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
         return self._step(request, DispatchInput, step, allowed=services.can_dispatch)
 
-    @extend_schema(request=NoteInput, responses=CaseDetailSerializer)
+    @extend_schema(request=NoteInput, responses={200: CaseDetailSerializer, **STEP_ERRORS})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         return self._step(
@@ -212,7 +217,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             allowed=services.can_handle,
         )
 
-    @extend_schema(request=ResolveInput, responses=CaseDetailSerializer)
+    @extend_schema(request=ResolveInput, responses={200: CaseDetailSerializer, **STEP_ERRORS})
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         return self._step(
@@ -222,7 +227,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             allowed=services.can_handle,
         )
 
-    @extend_schema(request=VisitInput, responses=CaseDetailSerializer)
+    @extend_schema(request=VisitInput, responses={200: CaseDetailSerializer, **STEP_ERRORS})
     @action(detail=True, methods=["post"])
     def visit(self, request, pk=None):
         return self._step(
