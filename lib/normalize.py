@@ -94,6 +94,12 @@ def house(value, unit: str = "") -> str:
     return str(number) if number is not None else result
 
 
+def address_parts(road, lane="", number="", room="") -> tuple[str, str, str, str]:
+    """An address's four parts in their one form (road as ``key``, the rest as ``house``): what the residents'
+    import and the address service store and match on, so a file, a form and the API agree."""
+    return key(road), house(lane, "弄"), house(number, "号"), house(room, "室")
+
+
 class NumberCell(str):
     """A cell Excel stored as a number, given back as its digits (``582``). Code that needs text typed as text
     (an ID number: Excel keeps only 15 significant digits of a number) asks ``isinstance(value, NumberCell)``."""

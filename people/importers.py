@@ -63,12 +63,7 @@ NOTICES = "提示"  # key of the row-by-row notes in an import's result (15-digi
 
 def address_key(road, lane, number, room) -> tuple[str, str, str, str]:
     """An address's four parts in their one form: what the file's rows and the registered addresses are matched on."""
-    return (
-        normalize.key(road),
-        normalize.house(lane, "弄"),
-        normalize.house(number, "号"),
-        normalize.house(room, "室"),
-    )
+    return normalize.address_parts(road, lane, number, room)
 
 
 def _chunks(values, size=IN_CHUNK):

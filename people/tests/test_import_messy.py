@@ -97,3 +97,13 @@ def test_a_file_cut_off_on_the_way_gets_a_file_level_message(world, django_captu
     job = run(world, django_capture_on_commit_callbacks, content[: len(content) * 2 // 3])
     assert job.status == ImportJob.Status.FAILED
     assert job.errors[0]["row"] is None and job.errors[0]["message"].startswith("文件已损坏")
+
+
+def test_an_address_typed_in_a_form_is_the_one_the_import_registered(world, make_resident, tags):
+    from people import services
+
+    first = services.address_get_or_create(region=world.penglai_grid, road="蓬莱路", lane="121", number="5", by=None)
+    again = services.address_get_or_create(
+        region=world.penglai_grid, road=" 蓬莱路", lane="一二一弄", number="５号", by=world.users["admin"]
+    )
+    assert again == first and (again.lane, again.number) == ("121", "5")
