@@ -14,8 +14,12 @@ from jsonschema import Draft202012Validator
 from rest_framework.authtoken.models import Token
 
 from cases.models import Case
+from deeds import services as deed_services
+from deeds.models import Deed
+from deeds.tests.conftest import approve, write_story
 from lib import idcard
-from org.models import Unit
+from org.models import Role, Unit
+from org.testing import make_user
 from resources.models import OpeningHours, Resource
 
 ID_NUMBER = idcard.make("310101", datetime.date(1948, 3, 12), 2)
@@ -184,6 +188,24 @@ def test_real_answers_match_the_schema(client, schema, world, users, categories,
     room = Resource.objects.create(name="活动室", kind=Resource.Kind.choices[0][0], region=world.laoximen)
     for weekday in range(7):
         OpeningHours.objects.create(resource=room, weekday=weekday, opens=datetime.time(8), closes=datetime.time(21))
+
+    # a published story with its deed, and one without; a category suggestion
+    writer = users["staff_tianping"]
+    reviewer = make_user(
+        "reviewer_api", role=Role.STAFF, region=world.tianping, unit=world.tianping_office, name="审核员"
+    )
+    deed = deed_services.deed_save(by=writer, title="粪管改道", region=world.shaanxi, status=Deed.Status.PLANNED)
+    for with_deed in (deed, None):
+        story = write_story(writer, world, deed=with_deed)
+        approve(story, writer, reviewer)
+        deed_services.story_publish(story=story, by=writer)
+    client.force_login(worker)
+    checker.call("post", "/api/v1/insight/suggest/", {"title": "楼道灯坏了", "region": grid}, expect=200)
+    client.logout()
+    stories = checker.call("get", "/api/v1/public-stories/", expect=200).json()["results"]
+    assert len(stories) == 2 and {s["deed"] is None for s in stories} == {True, False}
+    for item in stories:
+        checker.call("get", f"/api/v1/public-stories/{item['id']}/", expect=200)
 
     # every read, as the admin (who sees everything), on lists and on the first object of each
     client.force_login(users["admin"])
