@@ -143,6 +143,56 @@ OPERATIONS = {
     "audit_entries_retrieve": ("一条审计记录", "审计记录的全部字段；只读。"),
 }
 
+# What each schema component is, for the reader of the document (Paginated… and …Request are derived below).
+COMPONENTS = {
+    "Address": "地址：路、弄、号、室（弄号室不带单位字），所属网格，坐标（WGS-84，可空）。",
+    "AuditEntry": "一条审计记录：谁、何时、对什么对象、做了什么（查看或修改），以及所在辖区。",
+    "BlankEnum": "空字符串：该选项未填写。",
+    "Booking": "一个资源预约：时段、状态与预约人。",
+    "BookingCreate": "预约一个资源时段：资源、开始和结束时间。",
+    "Case": "诉求（列表中的一条）：编号、标题、分类、辖区、状态、主办单位、时限与回访评价。",
+    "CaseCreate": "受理诉求时提交的内容。",
+    "CaseDetail": "诉求的全部信息，加上时间线 events（工作人员可见内部记录，其他人只见公开记录）。",
+    "CaseEvent": "诉求时间线上的一条记录：时间、类型、经办人和说明。",
+    "CaseSuggestion": "一件诉求的分类推荐，以及可能是同一问题的相似诉求。",
+    "Day": "资源某一天的时段；closed 为当天不开放的原因（开放时为空）。",
+    "DispatchInput": "派单：主办单位和给承办单位的说明。",
+    "HotSpot": "诉求热点：同一地点、同一类问题在近期集中出现，heat 越大越需要关注。",
+    "Household": "户：户名、地址与所属辖区。",
+    "NoteInput": "一句说明（可空）。",
+    "PublicStory": "已发布的实事宣传稿：标题、摘要、正文（HTML）、分类、署名、辖区，及所属实事项目（可空）。",
+    "Region": "辖区：区、街道、居委会或网格，path 为层级路径。",
+    "Resident": "居民（身份证号、手机号脱敏）：姓名、性别、出生日期、辖区、户、与户主关系、标签。",
+    "ResidentInput": "登记或修改居民时提交的内容；身份证号和手机号只写不读。",
+    "HouseholdInput": "登记户时提交的内容：地址（须在您的辖区）和户名。",
+    "AddressInput": "登记地址时提交的内容。",
+    "ResidentReveal": "一位居民完整的身份证号和手机号（每次查看都记入审计日志）。",
+    "ResolveInput": "办结：办理结果（回访时告诉居民的答复）。",
+    "Resource": "可预约的共享资源：名称、类型、辖区、预约规则。",
+    "Similar": "一件相似诉求，score 为相似度，reason 为相似之处。",
+    "Slot": "一个时段：起止时间与状态（free 可约、taken 已约、mine 我的、held 候补保留、past 已过）。",
+    "SuggestRequest": "要推荐分类的诉求文字（和可选的辖区）。",
+    "Suggestion": "分类推荐：来源（模型或关键词规则）、模型版本、自动派单阈值和前 3 个分类。",
+    "Tag": "居民标签（独居、孤老、残疾、低保等）。",
+    "TakeIn": "在咨询台取号：姓名、手机、优先原因和设备标识。",
+    "TicketOut": "排队号：号码、状态、前面还有几人。",
+    "Top": "一个推荐分类：编码、名称、把握度（0–1），以及派单规则指定的单位。",
+    "Unit": "单位：科室、居委会、共建单位、物业等，及所属辖区。",
+    "VisitInput": "回访：居民的评价和说明（不满意时必填原因）。",
+}
+
+
+def _component_description(name: str) -> str:
+    if name in COMPONENTS:
+        return COMPONENTS[name]
+    if name.startswith("Paginated") and name.endswith("List"):
+        item = name[len("Paginated") : -len("List")]
+        return f"一页 {item}：count 为总条数，next/previous 为前后页的地址（没有时为空），results 为本页的条目。"
+    if name.endswith("Request") and name[: -len("Request")] in COMPONENTS:
+        return COMPONENTS[name[: -len("Request")]]
+    return ""
+
+
 # Values an example shows for a field of this name (else by type and format below).
 _BY_NAME = {
     "id": 1,
@@ -242,6 +292,9 @@ def postprocess(result, generator, request, public):
     """The drf-spectacular hook: see the module docstring."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR_SCHEMA
+    for name, component in components.items():
+        if not component.get("description") and _component_description(name):
+            component["description"] = _component_description(name)
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             key = operation.get("operationId", "")

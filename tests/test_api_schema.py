@@ -79,6 +79,11 @@ def test_every_operation_is_documented_with_examples_and_errors(schema):
             assert body["schema"] == {"$ref": "#/components/schemas/Error"} and body["example"], where
 
 
+def test_every_schema_component_says_what_it_is(schema):
+    undescribed = [name for name, c in schema["components"]["schemas"].items() if not c.get("description")]
+    assert undescribed == []
+
+
 def test_every_example_is_valid_against_its_schema(schema):
     components = schema["components"]["schemas"]
     checked = 0
