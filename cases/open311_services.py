@@ -185,6 +185,7 @@ MAX_DESCRIPTION = 4000
 MAX_UPDATE_DESCRIPTION = 2000
 MAX_ADDRESS = 200
 MAX_NAME = 50
+MAX_ATTRIBUTE = 500  # one answer to a service's question (a dropdown key, a short text)
 
 
 def bounded(value: str | None, name: str, limit: int) -> str:
@@ -389,6 +390,9 @@ def request_create(
     if media_url and (not re.match(r"^https?://", media_url) or len(media_url) > 500):
         raise Open311Error(400, _("media_url 必须是 http(s) 链接，且不超过 500 个字符。"))
     answers = {k: list(v) for k, v in (attributes or {}).items()}
+    for code, values in answers.items():
+        for value in values:
+            bounded(value, f"attribute[{code}]", MAX_ATTRIBUTE)
     answered = check_attributes(category, answers)
 
     title_hint = " ".join(answers.pop("title", [])).strip()

@@ -115,6 +115,9 @@ def test_descriptions_and_other_text_are_bounded(client, partner):  # noqa: F811
     assert "description 过长" in description and "4000" in description
     assert_error(post(client, key, "xml", description="路灯", address_string="蓬" * 201), 400, "xml")
     assert_error(post(client, key, description="路灯", first_name="张" * 51), 400, "json")
+    assert "attribute[note] 过长" in assert_error(
+        post(client, key, description="路灯", **{"attribute[note]": "长" * 501}), 400, "json"
+    )
     assert Case.objects.count() == 0
     ok = post(client, key, description="灯" * 4000)
     assert ok.status_code == 201
