@@ -8,19 +8,25 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from lib import api as api_routers
+from minhu.api_docs import errors
 from org.access import holds_role
-from org.models import PERSONAL_DATA_ROLES, STAFF_ROLES, Region, Role
+from org.models import PERSONAL_DATA_ROLES, STAFF_ROLES, Region, Role, Unit
 from org.scoping import region_q
 
-from . import sql
+from . import sql, workflow
 from .actions.intake import case_create
+from .actions.workflow import case_accept, case_dispatch, case_resolve, case_visit
+from .errors import CaseConflict
 from .forms import DESCRIPTION_MAX
 from .models import Case, CaseEvent, Category
+from .permissions import can_accept, can_dispatch, can_handle
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
@@ -34,7 +40,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
 class CaseSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    main_unit = serializers.StringRelatedField()
+    main_unit = serializers.StringRelatedField(allow_null=True)  # null until the case is dispatched
     region = serializers.StringRelatedField()
 
     class Meta:
@@ -63,6 +69,7 @@ class CaseDetailSerializer(CaseSerializer):
         fields = [*CaseSerializer.Meta.fields, "events"]
         read_only_fields = fields
 
+    @extend_schema_field(CaseEventSerializer(many=True))
     def get_events(self, case):
         events = [e for e in case.events.all() if e.is_public or self.context.get("staff")]
         return CaseEventSerializer(events, many=True).data
@@ -100,6 +107,42 @@ class CaseCreateSerializer(serializers.Serializer):
         return {**attrs, "region": region, "category": category}
 
 
+# what a workflow step can answer besides the case (the Error body; minhu/api_docs.py)
+STEP_ERRORS = errors(400, 401, 403, 404, 409)
+
+
+class Conflict(APIException):
+    """409: someone changed the case first, or it is no longer in a state that allows the step."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class DispatchInput(serializers.Serializer):
+    unit = serializers.IntegerField(help_text=gettext_lazy("主办单位编号（/api/v1/units/ 中的 id）"))
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ResolveInput(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, help_text=gettext_lazy("办理结果：居民回访时会听到的答复"))
+
+
+class VisitInput(serializers.Serializer):
+    verdict = serializers.ChoiceField(
+        choices=[c for c in Case.Verdict.choices if c[0] in ("satisfied", "basic", "unsatisfied")],
+        help_text=gettext_lazy("居民的评价：满意、基本满意或不满意（不满意时须写明原因，诉求退回重办）"),
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+# API action → the workflow table's step (cases/workflow.py): its from-states decide 409 against 400
+STEP_OF = {"dispatch_case": "dispatch", "accept": "accept", "resolve": "resolve", "visit": "visit"}
+
+
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """诉求：列表与详情按辖区和单位范围过滤；POST 受理一件诉求（可带 Idempotency-Key 头，重复请求只受理一次）。"""
 
@@ -119,6 +162,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         ctx["staff"] = holds_role(user, *STAFF_ROLES)
         return ctx
 
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer, 200: CaseSerializer})
     def create(self, request, *args, **kwargs):
         user = request.user
         if not holds_role(user, *STAFF_ROLES, Role.PARTNER):
@@ -134,6 +178,67 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             raise ValidationError({"detail": exc.messages}) from None
         # a replay (also one that lost a race with its twin) gets the first case and 200
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    # the workflow, step by step, through the same actions as the pages --------------------------------------
+    def _step(self, request, input_class, step, *, allowed):
+        """1. the case in the caller's scope (404 otherwise); 2. the input; 3. the caller's right to take this
+        step (403); 4. the action; a refusal of the workflow is 400, losing a race or a stale state is 409."""
+        case = self.get_object()
+        data = input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not allowed(request.user, case):
+            raise PermissionDenied(_("您没有权限对这件诉求执行此操作。"))
+        try:
+            case = step(case, data.validated_data)
+        except CaseConflict as exc:
+            raise Conflict(exc.messages[0]) from None
+        except DjangoValidationError as exc:
+            if case.status not in workflow.STEPS[STEP_OF[self.action]].from_states:
+                raise Conflict(exc.messages[0]) from None
+            raise ValidationError({"detail": exc.messages}) from None
+        case = self.get_queryset().get(pk=case.pk)
+        return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=DispatchInput, responses={200: CaseDetailSerializer, **STEP_ERRORS})
+    @action(detail=True, methods=["post"], url_path="dispatch")  # not named dispatch: View.dispatch is taken
+    def dispatch_case(self, request, pk=None):
+        def step(case, d):
+            unit = Unit.objects.filter(pk=d["unit"]).first()
+            if unit is None:
+                raise ValidationError({"unit": [_("没有这个单位。")]})
+            return case_dispatch(case=case, unit=unit, by=request.user, note=d["note"])
+
+        return self._step(request, DispatchInput, step, allowed=can_dispatch)
+
+    @extend_schema(request=NoteInput, responses={200: CaseDetailSerializer, **STEP_ERRORS})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._step(
+            request,
+            NoteInput,
+            lambda case, d: case_accept(case=case, by=request.user, note=d["note"]),
+            allowed=can_accept,
+        )
+
+    @extend_schema(request=ResolveInput, responses={200: CaseDetailSerializer, **STEP_ERRORS})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return self._step(
+            request,
+            ResolveInput,
+            lambda case, d: case_resolve(case=case, by=request.user, note=d["note"]),
+            allowed=can_handle,
+        )
+
+    @extend_schema(request=VisitInput, responses={200: CaseDetailSerializer, **STEP_ERRORS})
+    @action(detail=True, methods=["post"])
+    def visit(self, request, pk=None):
+        return self._step(
+            request,
+            VisitInput,
+            lambda case, d: case_visit(case=case, by=request.user, verdict=d["verdict"], note=d["note"]),
+            allowed=can_handle,
+        )
 
 
 router = api_routers.DefaultRouter()

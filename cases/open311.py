@@ -18,10 +18,13 @@ Writes (POST requests, POST servicerequestupdates) need the partner's ``api_key`
 import datetime
 import functools
 import json
+import logging
 import re
 from xml.etree import ElementTree as ET
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse
 from django.utils import timezone
@@ -34,6 +37,8 @@ from lib.masking import mask_text
 from . import open311_services as svc
 from .models import Attachment, Case, CaseEvent, Category, Open311Attribute, Open311Request
 from .open311_services import Open311Error
+
+logger = logging.getLogger(__name__)
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-27T00:00:00+08:00"  # the date this API's shape last changed
@@ -152,6 +157,14 @@ def endpoint(*methods):
                 return view(request, fmt, *args, **kwargs)
             except Open311Error as exc:
                 return error(fmt, exc.status, exc.message)
+            except (RequestDataTooBig, TooManyFieldsSent):
+                return error(fmt, 413, _("请求体过大：description 最多 %(n)d 个字符。") % {"n": svc.MAX_DESCRIPTION})
+            except (OperationalError, InterfaceError):
+                raise  # the database is away: 503 with Retry-After (minhu.middleware.DatabaseUnavailableMiddleware)
+            except Exception:
+                # a client parses errors/error for every answer, a server fault included; the log keeps the trace
+                logger.exception("Open311 %s %s failed", request.method, request.path)
+                return error(fmt, 500, _("服务器内部错误，请稍后重试；如持续出现请联系街道社区服务办。"))
 
         return inner
 
@@ -598,4 +611,26 @@ def _post_update(request, fmt):
         media_url=params.get("media_url"),
         media=request.FILES.get("media"),
     )
-    return render(fmt, "service_request_updates", [{"update_id": str(event.pk)}], status=201 if _created else 200)
+    # the update's own time on this platform (when it joined the timeline), as every update in a GET carries it
+    item = {"update_id": str(event.pk), "updated_datetime": iso(event.at)}
+    return render(fmt, "service_request_updates", [item], status=201 if _created else 200)
+
+
+_SUFFIX = re.compile(r"\.(?P<fmt>[A-Za-z0-9]+)/?$")
+
+
+@csrf_exempt
+def not_found(request, path=""):
+    """Every other path under /open311/v2/ — a typo, a trailing slash, an unknown method — answers in the errors
+    format (in the suffix's format when it names one), never the site's HTML 404 page."""
+    match = _SUFFIX.search(path)
+    fmt = match.group("fmt").lower() if match and match.group("fmt").lower() in FORMATS else "xml"
+    if path.endswith("/") and path.strip("/"):
+        bare = request.path.rstrip("/")
+        message = _("GeoReport v2 的地址不以“/”结尾：请用 %(url)s。") % {"url": bare}
+    else:
+        message = _("没有这个接口：%(path)s。可用的接口见 %(url)s。") % {
+            "path": request.path,
+            "url": base_url(request) + "/discovery.json",
+        }
+    return error(fmt, 404, message)

@@ -144,6 +144,36 @@ def split_name(name: str) -> tuple[str, str]:
     return name, ""
 
 
+# Text bounds of what a partner may post (characters). A case description is read by a handler on a phone: a few
+# thousand characters is a long letter, a megabyte is a mistake or an attack. Longer text is refused with 400,
+# never cut silently: the partner learns its resident's words did not all arrive.
+MAX_DESCRIPTION = 4000
+MAX_UPDATE_DESCRIPTION = 2000
+MAX_ADDRESS = 200
+MAX_NAME = 50
+MAX_ATTRIBUTE = 500  # one answer to a service's question (a dropdown key, a short text)
+
+
+def bounded(value: str | None, name: str, limit: int) -> str:
+    """``value`` stripped, or Open311Error 400 when longer than ``limit`` characters."""
+    text = (value or "").strip()
+    if len(text) > limit:
+        message = _("%(name)s 过长：最多 %(limit)d 个字符，收到 %(n)d 个。")
+        raise Open311Error(400, message % {"name": name, "limit": limit, "n": len(text)})
+    return text
+
+
+def _in_area(lat: Decimal, long: Decimal) -> None:
+    from . import open311_area
+
+    if not open311_area.contains(lat, long):
+        raise Open311Error(
+            400,
+            _("坐标（lat %(lat)s，long %(long)s）不在本平台的受理辖区内：请核对经纬度（WGS-84，纬度在前）。")
+            % {"lat": lat.normalize(), "long": long.normalize()},
+        )
+
+
 def _decimal(value, name: str, low: int, high: int) -> Decimal:
     try:
         number = Decimal(str(value).strip())
@@ -287,6 +317,10 @@ def request_create(
     if lat is not None:
         lat = _decimal(lat, "lat", -90, 90)
         long = _decimal(long, "long", -180, 180)
+        _in_area(lat, long)
+    description = bounded(description, "description", MAX_DESCRIPTION)
+    address_string = bounded(address_string, "address_string", MAX_ADDRESS)
+    first_name, last_name = bounded(first_name, "first_name", MAX_NAME), bounded(last_name, "last_name", MAX_NAME)
     address = None
     if address_id is not None:
         try:
@@ -296,16 +330,17 @@ def request_create(
             raise Open311Error(400, message) from None
         if lat is None and address.latitude is not None:
             lat, long = address.latitude, address.longitude
-    address_string = (address_string or "").strip()[:200]
     if lat is None and address is None and not address_string:
         raise Open311Error(400, _("缺少位置：请提供 lat/long、address_string 或 address_id 之一。"))
     media_url = (media_url or "").strip()
     if media_url and (not re.match(r"^https?://", media_url) or len(media_url) > 500):
         raise Open311Error(400, _("media_url 必须是 http(s) 链接，且不超过 500 个字符。"))
     answers = {k: list(v) for k, v in (attributes or {}).items()}
+    for code, values in answers.items():
+        for value in values:
+            bounded(value, f"attribute[{code}]", MAX_ATTRIBUTE)
     answered = check_attributes(category, answers)
 
-    description = (description or "").strip()
     title_hint = " ".join(answers.pop("title", [])).strip()
     lines = [description] if description else []
     extra = [f"{attr.description}：{_answer_text(attr, values)}" for attr, values in answered]
@@ -487,7 +522,7 @@ def update_create(
     media_url = (media_url or "").strip()
     if media_url and (not re.match(r"^https?://", media_url) or len(media_url) > 500):
         raise Open311Error(400, _("media_url 必须是 http(s) 链接，且不超过 500 个字符。"))
-    note = (description or "").strip()
+    note = bounded(description, "description", MAX_UPDATE_DESCRIPTION)
     status = (status or "").strip().lower()
     if status in CLOSING_WORDS:
         note = (note + "\n" if note else "") + _("（对方系统标记为“%(s)s”；本平台以办理单位办结和居民回访为准。）") % {

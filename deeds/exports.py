@@ -1,8 +1,21 @@
-"""Stories out of Minhu: Markdown with YAML front matter (Hexo/Jekyll) in a zip with its images, a
-printable PDF, and the monthly "我为群众办实事" summary.
+"""Stories out of Minhu: Markdown with YAML front matter (Hexo) in a zip with its images, a printable PDF, and
+the monthly "我为群众办实事" summary.
 
-The front matter carries the fields of the subdistrict's existing Hexo posts (title, categories,
-author, date, headimg, thumbnail, comments), so an exported story drops into the same site.
+The front matter carries the fields of the subdistrict's existing Hexo posts (title, categories, author, date,
+headimg, thumbnail, comments) plus tags, written as Hexo 7 reads them (checked by building a real Hexo site in
+``deeds/tests/test_hexo_site.py``):
+
+1. ``date``/``updated`` in Shanghai time without an offset (``2026-12-02 10:29:21``): Hexo reads such a time in the
+   site's ``timezone`` (``Asia/Shanghai`` in _config.yml). With an offset (``+0800``) Hexo shifts it a second time
+   and a post lands 8 hours early on a server in UTC.
+2. ``categories``: a story's 分类 are separate labels (我为群众办实事, 天平街道), but Hexo reads a flat list as a
+   hierarchy (天平街道 under 我为群众办实事). So two or more are written as a list of one-item lists
+   (``[[我为群众办实事], [天平街道]]``), which Hexo reads as that many top-level categories; one stays a flat list.
+3. ``tags``: the categories, the publishing region and the deed's title, each once.
+4. Images go in the post asset folder: ``<post name>/<image>`` beside ``<post name>.md``, linked by their bare name
+   (``![](photo.jpg)``), and ``headimg``/``thumbnail`` name the head photo the same way. With
+   ``post_asset_folder: true`` and hexo-renderer-marked's ``postAsset: true`` Hexo publishes the folder with the
+   post and resolves each link to the post's own path on every page (the post, the index, archives).
 
 What leaves with a story: only its own photos and its deed's, when the exporter may see the deed
 (``deeds.files.story_files``); an image in the body naming any other file is dropped. Text is
@@ -36,9 +49,31 @@ def story_date(story: Story) -> datetime.datetime:
     return timezone.localtime(story.published_at or story.approved_at or story.created_at)
 
 
+def post_name(story: Story) -> str:
+    """``YYYY-MM-DD-story-<id>``: the post's file name without ``.md``, and the name of its asset folder."""
+    return f"{story_date(story):%Y-%m-%d}-story-{story.pk}"
+
+
 def post_filename(story: Story) -> str:
-    """Jekyll wants _posts/YYYY-MM-DD-slug.md; Hexo accepts the same."""
-    return f"{story_date(story):%Y-%m-%d}-story-{story.pk}.md"
+    """``_posts/YYYY-MM-DD-slug.md`` as Hexo's ``new_post_name: :year-:month-:day-:title.md`` writes it."""
+    return f"{post_name(story)}.md"
+
+
+def _local_naive(value: datetime.datetime) -> datetime.datetime:
+    """Shanghai wall-clock time without an offset, to the second (point 1 of the module docstring)."""
+    return timezone.localtime(value).replace(tzinfo=None, microsecond=0)
+
+
+def hexo_categories(names: list[str]) -> list:
+    """Separate categories as Hexo means them (point 2): ``[a]``, or ``[[a], [b]]`` for two or more."""
+    return list(names) if len(names) <= 1 else [[name] for name in names]
+
+
+def story_tags(story: Story) -> list[str]:
+    tags = [*story.category_list, story.region.name]
+    if story.deed_id:
+        tags.append(story.deed.title)
+    return list(dict.fromkeys(t for t in tags if t))
 
 
 def _text(value: str) -> str:
@@ -46,11 +81,14 @@ def _text(value: str) -> str:
 
 
 def front_matter(story: Story, *, head_image: str = "") -> dict:
+    published = story_date(story)
     matter = {
         "title": _text(story.title),
-        "categories": [_text(c) for c in story.category_list] or [_("我为群众办实事")],
+        "date": _local_naive(published),
+        "updated": _local_naive(max(published, story.updated_at or published)),
+        "categories": hexo_categories([_text(c) for c in story.category_list] or [_("我为群众办实事")]),
+        "tags": [_text(t) for t in story_tags(story)],
         "author": _text(story.author_name or story.region.name),
-        "date": story_date(story).strftime("%Y-%m-%d %H:%M:%S %z"),
         "comments": False,
     }
     if head_image:
@@ -61,19 +99,21 @@ def front_matter(story: Story, *, head_image: str = "") -> dict:
     return matter
 
 
-def markdown(story: Story, *, user, image_dir: str = "images") -> tuple[str, dict[str, str]]:
-    """(the Markdown text, {name in the zip: storage name}) with image links pointing beside it.
-    Only files of ``story_files(story, user)`` are linked; any other image is left out."""
+def markdown(story: Story, *, user) -> tuple[str, dict[str, str]]:
+    """(the Markdown text, {name in the zip: storage name}): images in the post asset folder, linked by their bare
+    name (point 4 of the module docstring). Only files of ``story_files(story, user)`` are linked; any other image
+    is left out."""
     files = story_files(story, user)
     images: dict[str, str] = {}
+    folder = post_name(story)
 
     def rewrite(src: str) -> str | None:
         name = media_name(src)
         if name not in files:
             return None
-        target = f"{image_dir}/{os.path.basename(name)}"
-        images[target] = name
-        return target
+        link = os.path.basename(name)
+        images[f"{folder}/{link}"] = name
+        return link
 
     head = ""
     if story.head_photo_id and story.head_photo.image.name in files:
@@ -84,7 +124,8 @@ def markdown(story: Story, *, user, image_dir: str = "images") -> tuple[str, dic
 
 
 def markdown_zip(story: Story, *, user) -> tuple[str, bytes]:
-    """A zip with ``<date>-story-<id>.md`` and ``images/…``; returns (zip filename, bytes)."""
+    """A zip with ``<date>-story-<id>.md`` and its asset folder ``<date>-story-<id>/…``, to unpack into the site's
+    ``source/_posts``; returns (zip filename, bytes)."""
     text, images = markdown(story, user=user)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:

@@ -3,6 +3,7 @@
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 
@@ -43,11 +44,13 @@ class StoryRssFeed(Feed):
     def item_link(self, story):
         return reverse("deeds:public_story", args=[story.pk])
 
+    # Shanghai time (+08:00) in both feeds, as readers show it; a story edited before it was published still has
+    # ``updated`` at its publication at the earliest (Atom readers sort on it and validators require it).
     def item_pubdate(self, story):
-        return story.published_at
+        return timezone.localtime(story.published_at)
 
     def item_updateddate(self, story):
-        return story.updated_at
+        return timezone.localtime(max(story.published_at, story.updated_at))
 
     def item_author_name(self, story):
         return story.author_name or story.region.name

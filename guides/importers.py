@@ -27,8 +27,10 @@ KIND = "guides.guides"
 LEVELS = ("市级", "区级", "街道")
 
 COLUMNS = [
-    Column("事项编码", "code", True, "nursing-home-entry", "小写英文字母、数字、短横线；同一事项各级共用"),
-    Column("层级", "level", True, "街道", "市级、区级或街道（导入所选辖区所在的区、街道）"),
+    Column(
+        "事项编码", "code", True, "nursing-home-entry", "小写英文字母、数字、短横线；同一事项各级共用", normalize="key"
+    ),
+    Column("层级", "level", True, "街道", "市级、区级或街道（导入所选辖区所在的区、街道）", normalize="key"),
     Column("事项名称", "name", True, "申请入住养老机构"),
     Column("咨询主题", "topic", True, "养老政策", "咨询台主题名称，如 法律、养老政策、旧改政策"),
     Column("责任单位", "owner", True, "老西门街道社区服务办", "负责编写和复核的单位（系统中已有的单位名称）"),
@@ -46,8 +48,8 @@ COLUMNS = [
     Column("标签", "tags", False),
     Column("常见问法", "questions", False, "", "每行一句居民的问法"),
     Column("政策文件", "policy_document", False),
-    Column("政策日期", "policy_date", False, "2021-03-01"),
-    Column("复核日期", "review_due", True, "2027-06-30", "过期后指南在各处标注“待复核”"),
+    Column("政策日期", "policy_date", False, "2021-03-01", normalize="key"),
+    Column("复核日期", "review_due", True, "2027-06-30", "过期后指南在各处标注“待复核”", normalize="key"),
 ]
 HEADERS = {c.header: c.key for c in COLUMNS}
 

@@ -5,6 +5,11 @@ check character computed with ISO 7064 MOD 11-2 over the first 17 digits.
 """
 
 import datetime
+import re
+import unicodedata
+
+from lib.masking import mask_id_number
+from lib.normalize import NumberCell
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -20,7 +25,42 @@ def check_char(first17: str) -> str:
 
 
 def normalize(value: str) -> str:
-    return (value or "").strip().replace(" ", "").upper()
+    """Full-width digits and letters made plain (NFKC), every space gone, ``x`` made ``X``."""
+    return "".join(unicodedata.normalize("NFKC", str(value or "")).split()).upper()
+
+
+# what Excel shows, or a CSV round trip leaves, for an ID number stored as a number: 3.10101198809165e+17
+_SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+?\d+")
+NUMBER_CELL_MESSAGE = "身份证号被存成了数字，末几位已丢失：请将身份证号列设为文本后重新填写。"
+CONVERTED_NOTE = "15 位旧身份证号已转换为 18 位：%(old)s → %(new)s"
+
+
+def upgrade_15(number: str) -> str:
+    """The 18-digit form of a 15-digit number issued before 1999: century 19 inserted, check character added.
+    Raises IdNumberError when the 15 digits are not a plausible old number."""
+    if len(number) != 15 or not number.isdigit():
+        raise IdNumberError(f"身份证号应为18位，当前为{len(number)}位")
+    first17 = number[:6] + "19" + number[6:]
+    return validate(first17 + check_char(first17))
+
+
+def from_cell(value) -> tuple[str, str]:
+    """An ID number from a spreadsheet cell: ``(number, note)``, ``note`` saying what was changed ("" if nothing).
+
+    1. a cell Excel stored as a number of more than 15 digits, or text in scientific notation, has lost its last
+       digits: refused with ``NUMBER_CELL_MESSAGE``, which tells staff to format the column as text;
+    2. full-width digits and spaces are normalised (``normalize``);
+    3. a 15-digit old number is converted to 18 digits and the note says so;
+    4. the result is validated (``validate``). Raises IdNumberError with a Chinese message.
+    """
+    number = normalize(value)
+    if (isinstance(value, NumberCell | int | float) and len(number) > 15) or _SCIENTIFIC.fullmatch(number):
+        raise IdNumberError(NUMBER_CELL_MESSAGE)
+    if len(number) == 15 and number.isdigit():
+        new = upgrade_15(number)
+        # the note is shown and kept: masked like every ID number on screen
+        return new, CONVERTED_NOTE % {"old": mask_id_number(number), "new": mask_id_number(new)}
+    return validate(number), ""
 
 
 def validate(value: str, *, today: datetime.date | None = None) -> str:

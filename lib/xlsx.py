@@ -18,13 +18,25 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from lib import normalize
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Rows beyond this are refused before any work is done: one upload must stay a few seconds of work.
 MAX_ROWS = 50_000
 
 
 class SpreadsheetError(ValueError):
-    """The file as a whole cannot be read (not xlsx, missing headers, too many rows). Chinese message."""
+    """The file as a whole cannot be read (not xlsx, damaged, missing headers, too many rows). Chinese message."""
+
+
+NOT_XLSX_MESSAGE = "无法读取该文件：请上传 Excel 工作簿（.xlsx 格式），可先下载模板再填写。"
+DAMAGED_MESSAGE = (
+    "文件已损坏，无法读完（可能是上传或保存时被截断）：请用 Excel 或 WPS 打开该文件，另存为新的 .xlsx 文件后重新上传。"
+)
+# What a cut-off or corrupted workbook raises while its sheet is read: a broken zip member (BadZipFile, zlib,
+# EOFError), XML cut off mid-element (ElementTree's ParseError is a SyntaxError; lxml's XMLSyntaxError too),
+# or openpyxl tripping over a half-written cell (ValueError, KeyError, TypeError, IndexError).
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, OSError, ValueError, KeyError, TypeError, IndexError)
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,9 @@ class Column:
     required: bool = True
     example: str = ""
     help: str = ""
+    # how text in the column is tidied (lib.normalize): "text" for prose, "key" for values compared with others
+    # (ID numbers, codes, names looked up), "house" for an address's lane/number/room
+    normalize: str = "text"
 
 
 def _columns(columns) -> list[Column]:
@@ -54,21 +69,25 @@ def _columns(columns) -> list[Column]:
 
 
 def _clean_header(value) -> str:
-    text = "" if value is None else str(value)
-    # Templates mark required headers with "*" (姓名*); staff also type full-width spaces.
-    return text.replace("*", "").replace("＊", "").replace("\u3000", "").strip()
+    # Templates mark required headers with "*" (姓名*); staff also type full-width spaces and stars.
+    return normalize.key(value).replace("*", "")
 
 
-def _cell(value):
+def _cell(value, column: Column | None = None):
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        if column is None:
+            return normalize.NORMALIZERS["text"](value)
+        if column.normalize == "house":
+            return normalize.house(value, column.header if column.header in normalize.HOUSE_UNITS else "")
+        return normalize.NORMALIZERS[column.normalize](value)
     if isinstance(value, float) and value.is_integer():
-        # Excel stores typed numbers as floats: 582 -> "582", not "582.0".
-        return str(int(value))
+        # Excel stores typed numbers as floats: 582 -> "582", not "582.0"; marked so that an ID number
+        # stored as a number (its last digits lost) can be told apart from one typed as text.
+        return normalize.NumberCell(int(value))
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        return normalize.NumberCell(value)
     if isinstance(value, datetime.datetime):
         return value.date() if value.time() == datetime.time() else value
     return value
@@ -81,12 +100,36 @@ def read_rows(file, columns) -> list[tuple[int, dict]]:
     ``columns``: a list of ``Column`` or a mapping ``header -> key`` (or ``header -> (key, required)``).
 
     Returns ``[(row_number, {key: value})]`` with row numbers as Excel shows them (the header is
-    row 1). Strings are stripped, whole-number cells become strings ("582"), empty cells become "".
-    Completely empty rows are skipped. Unknown columns are ignored.
+    row 1). Text is normalised as its column says (``Column.normalize``, see ``lib.normalize``: full-width
+    digits and letters, odd spaces), whole-number cells become strings ("582", a ``normalize.NumberCell``),
+    empty cells become "". Completely empty rows are skipped. Unknown columns are ignored; headers are
+    matched after normalisation too.
 
-    Raises ``SpreadsheetError`` (Chinese message) when the file is not an .xlsx workbook, when a
-    required header is missing, or when the sheet has more than ``MAX_ROWS`` rows.
+    Raises ``SpreadsheetError`` (Chinese message) when the file is not an .xlsx workbook, when it is damaged
+    (cut off, corrupted), when a required header is missing, or when the sheet has more than ``MAX_ROWS`` rows.
     """
+    try:
+        return _read_rows(file, columns)
+    except SpreadsheetError:
+        raise
+    except _DAMAGED:
+        raise SpreadsheetError(DAMAGED_MESSAGE) from None
+
+
+def _starts_like_zip(file) -> bool:
+    try:
+        if isinstance(file, str | bytes) or not hasattr(file, "read"):
+            with open(file, "rb") as handle:
+                head = handle.read(4)
+        else:
+            file.seek(0)
+            head = file.read(4)
+    except (OSError, TypeError, ValueError):
+        return False
+    return head == b"PK\x03\x04"
+
+
+def _read_rows(file, columns) -> list[tuple[int, dict]]:
     cols = _columns(columns)
     if isinstance(file, bytes | bytearray):
         file = io.BytesIO(file)
@@ -94,16 +137,12 @@ def read_rows(file, columns) -> list[tuple[int, dict]]:
         file.seek(0)
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise SpreadsheetError("无法读取该文件：请上传 Excel 工作簿（.xlsx 格式），可先下载模板再填写。") from None
+    except (InvalidFileException, *_DAMAGED):
+        # A zip that starts right but cannot be opened was cut off or corrupted; anything else is not a workbook.
+        raise SpreadsheetError(DAMAGED_MESSAGE if _starts_like_zip(file) else NOT_XLSX_MESSAGE) from None
     try:
+        # openpyxl reads lazily: a sheet cut off in the middle shows only now (read_rows names it DAMAGED_MESSAGE)
         return _read_sheet(workbook, cols)
-    except (SyntaxError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
-        # The sheet's XML (or its compressed stream) ends in the middle: a cut-off upload or a damaged file.
-        # openpyxl reads lazily, so this shows only now; ElementTree's and lxml's parse errors are SyntaxErrors.
-        raise SpreadsheetError(
-            "文件内容不完整或已损坏（工作表数据在中途截断），无法读取。请在 Excel 中打开并重新保存后再上传。"
-        ) from exc
     finally:
         workbook.close()
 
@@ -140,7 +179,7 @@ def _read_sheet(workbook, cols) -> list[tuple[int, dict]]:
         name = _clean_header(value)
         if name and name not in positions:
             positions[name] = index
-    missing = [c.header for c in cols if c.required and c.header not in positions]
+    missing = [c.header for c in cols if c.required and normalize.key(c.header) not in positions]
     if missing:
         raise SpreadsheetError("表头缺少以下列：" + "、".join(missing) + "。请使用下载的模板，不要修改第 1 行。")
     result: list[tuple[int, dict]] = []
@@ -151,8 +190,8 @@ def _read_sheet(workbook, cols) -> list[tuple[int, dict]]:
             raise SpreadsheetError(f"文件超过 {MAX_ROWS} 行，请拆分后分批导入。")
         row = {}
         for col in cols:
-            at = positions.get(col.header)
-            row[col.key] = _cell(values[at]) if at is not None and at < len(values) else ""
+            at = positions.get(normalize.key(col.header))
+            row[col.key] = _cell(values[at], col) if at is not None and at < len(values) else ""
         result.append((number, row))
     return result
 

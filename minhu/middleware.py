@@ -3,6 +3,7 @@ import logging
 import sys
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
@@ -35,6 +36,8 @@ class ContentSecurityPolicyMiddleware:
 # One field of a form or query string longer than this is never typed by a person: the whole request is refused
 # before any view, whatever app it reaches (the forms and serializers set tighter limits of their own).
 MAX_FIELD_CHARS = 50_000
+# A form body larger than DATA_UPLOAD_MAX_MEMORY_SIZE (or with more fields than Django reads): 413, nothing read.
+TOO_BIG = "请求体过大，请精简内容后再提交（照片请作为附件上传）。"
 _UTF8 = {"ensure_ascii": False}
 
 
@@ -49,7 +52,7 @@ class BadInputMiddleware:
     def __call__(self, request):
         problem = self._problem(request)
         if problem:
-            return self._refuse(request, problem)
+            return self._refuse(request, problem, status=413 if problem == TOO_BIG else 400)
         return self.get_response(request)
 
     def _problem(self, request) -> str | None:
@@ -59,7 +62,10 @@ class BadInputMiddleware:
         content_type = request.META.get("CONTENT_TYPE", "")
         if request.method in ("POST", "PUT", "PATCH"):
             if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-                fields += list(request.POST.lists())
+                try:
+                    fields += list(request.POST.lists())
+                except (RequestDataTooBig, TooManyFieldsSent):
+                    return TOO_BIG
             elif content_type.startswith("application/json"):
                 body = request.body
                 if b"\x00" in body or b"\\u0000" in body.lower():
@@ -72,21 +78,21 @@ class BadInputMiddleware:
                     return _("填写的内容太长（超过 %(n)d 字），请精简后再提交。") % {"n": MAX_FIELD_CHARS}
         return None
 
-    def _refuse(self, request, message: str) -> HttpResponse:
+    def _refuse(self, request, message: str, *, status: int = 400) -> HttpResponse:
         path = request.path
         if path.startswith("/open311/"):
             if path.endswith(".xml"):
                 body = (
-                    '<?xml version="1.0" encoding="utf-8"?>\n<errors><error><code>400</code>'
+                    f'<?xml version="1.0" encoding="utf-8"?>\n<errors><error><code>{status}</code>'
                     f"<description>{escape(message)}</description></error></errors>"
                 )
-                return HttpResponse(body, status=400, content_type="text/xml; charset=utf-8")
+                return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
             return JsonResponse(
-                [{"code": 400, "description": message}], status=400, safe=False, json_dumps_params=_UTF8
+                [{"code": status, "description": message}], status=status, safe=False, json_dumps_params=_UTF8
             )
         if path.startswith("/api/"):
-            return JsonResponse({"detail": message}, status=400, json_dumps_params=_UTF8)
-        return HttpResponse(escape(message), status=400, content_type="text/plain; charset=utf-8")
+            return JsonResponse({"detail": message}, status=status, json_dumps_params=_UTF8)
+        return HttpResponse(escape(message), status=status, content_type="text/plain; charset=utf-8")
 
 
 # Seconds a client should wait before trying again while the database is away (a restart takes 1–10 s).
@@ -171,3 +177,21 @@ class FriendlyErrorPagesMiddleware:
         friendly = HttpResponse(body, status=response.status_code, content_type="text/html; charset=utf-8")
         friendly.friendly = True
         return friendly
+
+
+class ApiDeprecationMiddleware:
+    """Answers on the unversioned /api/… paths carry ``Deprecation: true`` and a ``Link`` to the same path under
+    /api/v1/ (RFC 9745, RFC 8288), so an integrator's logs say where to move before /api/ goes (docs/api.md)."""
+
+    EXEMPT = ("/api/v1/", "/api/schema/", "/api/docs/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        path = request.path
+        if path.startswith("/api/") and not path.startswith(self.EXEMPT):
+            response.headers["Deprecation"] = "true"
+            response.headers["Link"] = f'</api/v1/{path[len("/api/") :]}>; rel="successor-version"'
+        return response

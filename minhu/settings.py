@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
-    "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, served by us (no CDN)
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc files served by the app itself (no CDN)
     "django_filters",
     "huey.contrib.djhuey",
     "ops",
@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "minhu.middleware.ContentSecurityPolicyMiddleware",
+    "minhu.middleware.ApiDeprecationMiddleware",
     "minhu.middleware.FriendlyErrorPagesMiddleware",
     # innermost: a view that finds the database away answers 503 + Retry-After, not a 500 page
     "minhu.middleware.DatabaseUnavailableMiddleware",
@@ -216,9 +217,11 @@ else:
     HUEY.update({"huey_class": "minhu.huey.SqliteHuey", "filename": str(VAR_DIR / "tasks.sqlite3")})
 
 REST_FRAMEWORK = {
+    # Token first: a call without valid credentials answers 401 with "WWW-Authenticate: Token" (docs/api.md);
+    # the browser session still works for staff pages that call the API.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -243,9 +246,23 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "民有所呼，我有所应 — 街道诉求、服务与数据接口。所有列表按用户的辖区范围过滤。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # the document describes the versioned API only (the deprecated /api/ paths answer the same)
+    "SERVE_URLCONF": "minhu.api_v1_urls",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # request and response bodies as separate components: generated clients get a model for what they send
+    "COMPONENT_SPLIT_REQUEST": True,
+    # integrators send JSON: the document names that one body type (forms still parse, for the browser pages)
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # readable names for the enums two serializers share (a generated client names its classes after them)
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.models.Case.Status",
+        "CaseVerdictEnum": "cases.models.Case.Verdict",
+    },
+    # summaries, descriptions, examples and the error responses of every operation (minhu/api_docs.py)
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "minhu.api_docs.postprocess"],
 }
 
 EMAIL_BACKEND = env_str(
@@ -297,6 +314,16 @@ CARE_ROUTE_SECONDS = env_int("MINHU_CARE_ROUTE_SECONDS", 3)
 # line of the discovery document.
 OPEN311_PUBLIC_SERVICES = env_list("MINHU_OPEN311_PUBLIC_SERVICES", ["repair", "sanitation"])
 OPEN311_CONTACT = env_str("MINHU_OPEN311_CONTACT", "")
+# The jurisdiction's area (cases/open311_area.py): a posted lat/long outside it is refused. A GeoJSON file of the
+# boundaries if given, else a bounding box "south,west,north,east" (default: the Shanghai municipality).
+OPEN311_AREA_FILE = env_str("MINHU_OPEN311_AREA_FILE", "")
+OPEN311_BOUNDS = env_list("MINHU_OPEN311_BOUNDS", ["30.6", "120.8", "31.9", "122.3"])
+try:
+    _south, _west, _north, _east = (float(v) for v in OPEN311_BOUNDS)
+except ValueError:
+    raise ImproperlyConfigured("MINHU_OPEN311_BOUNDS must be four numbers: south,west,north,east") from None
+if not (_south < _north and _west < _east):
+    raise ImproperlyConfigured("MINHU_OPEN311_BOUNDS must be south,west,north,east with south < north, west < east")
 
 # Insight (docs/insight.md): category suggestions, similar cases, hot spots. A model trained on the
 # deployment's own cases takes over from the keyword rules once MINHU_INSIGHT_MIN_CASES dispatched

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from minhu import files, health
 from org import views as org_views
@@ -23,9 +23,14 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # Swagger UI from drf-spectacular-sidecar; the split view serves its start-up script as a file (CSP: no inline).
+    # The API is versioned under /api/v1/ (docs/api.md); /api/ answers the same, deprecated (a Deprecation header
+    # names the successor), and stays until v2. The schema documents /api/v1/ only, at both addresses.
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema-unversioned"),
+    # Swagger UI and Redoc from drf-spectacular-sidecar; the split view serves its start-up script as a file (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/v1/", include("minhu.api_urls")),
     path("api/", include("minhu.api_urls")),
     path("open311/", include("cases.open311_urls")),
     path("org/", include("org.urls")),

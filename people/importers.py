@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
-from lib import crypto, idcard
+from lib import crypto, idcard, normalize
 from lib import phone as phones
 from lib.masking import mask_text
 from lib.xlsx import Column
@@ -37,18 +37,33 @@ COLUMNS = [
         "身份证号",
         "id_number",
         example=idcard.make("310101", datetime.date(1948, 3, 12), 2),
-        help="18 位，末位可为 X；请以文本格式填写",
+        help="18 位，末位可为 X；请将此列设为文本格式（15 位旧号码会自动转换为 18 位）",
+        normalize="key",
     ),
-    Column("手机", "phone", required=False, example="13900001234"),
-    Column("居委/网格", "region", example="蓬莱路第一网格", help="填写居委会或网格名称；重名时写成“居委/网格”"),
-    Column("路", "road", example="蓬莱路"),
-    Column("弄", "lane", required=False, example="121"),
-    Column("号", "number", required=False, example="3"),
-    Column("室", "room", required=False, example="201"),
-    Column("与户主关系", "relation", required=False, example="户主", help="、".join(RELATIONS)),
+    Column("手机", "phone", required=False, example="13900001234", normalize="key"),
+    Column(
+        "居委/网格",
+        "region",
+        example="蓬莱路第一网格",
+        help="填写居委会或网格名称；重名时写成“居委/网格”",
+        normalize="key",
+    ),
+    Column("路", "road", example="蓬莱路", normalize="key"),
+    Column("弄", "lane", required=False, example="121", normalize="house"),
+    Column("号", "number", required=False, example="3", normalize="house"),
+    Column("室", "room", required=False, example="201", normalize="house"),
+    Column("与户主关系", "relation", required=False, example="户主", help="、".join(RELATIONS), normalize="key"),
     Column("标签", "tags", required=False, example="独居、空巢", help="多个标签用顿号分隔"),
     Column("备注", "note", required=False, example=""),
 ]
+
+
+NOTICES = "提示"  # key of the row-by-row notes in an import's result (15-digit ID numbers converted, …)
+
+
+def address_key(road, lane, number, room) -> tuple[str, str, str, str]:
+    """An address's four parts in their one form: what the file's rows and the registered addresses are matched on."""
+    return normalize.address_parts(road, lane, number, room)
 
 
 def _chunks(values, size=IN_CHUNK):
@@ -66,17 +81,25 @@ class RegionResolver:
         self.root = root
 
     def prepare(self, names) -> None:
+        """Names in the file are normalised (``lib.normalize.key``); so are the regions' names they are matched
+        with: a name typed as it is stored is found in one query, one typed otherwise (``（筹）`` as ``(筹)``)
+        by the names under the upload's region."""
         leaf_names = {n.split("/")[-1].strip() for n in names if n}
         self.by_name = defaultdict(list)
         for chunk in _chunks(leaf_names):
             for region in Region.objects.filter(name__in=chunk).select_related("parent"):
-                self.by_name[region.name].append(region)
+                self.by_name[normalize.key(region.name)].append(region)
+        if leaf_names - set(self.by_name):
+            for region in Region.objects.subtree(self.root).select_related("parent"):
+                name = normalize.key(region.name)
+                if name in leaf_names and region not in self.by_name[name]:
+                    self.by_name[name].append(region)
 
     def resolve(self, text: str) -> Region:
         parts = [p.strip() for p in text.split("/") if p.strip()]
         candidates = self.by_name.get(parts[-1], []) if parts else []
         if len(parts) > 1:
-            candidates = [r for r in candidates if r.parent and r.parent.name == parts[-2]]
+            candidates = [r for r in candidates if r.parent and normalize.key(r.parent.name) == parts[-2]]
         if not candidates:
             raise RowError("居委/网格", _("找不到辖区“%(name)s”。") % {"name": text})
         inside = [r for r in candidates if self.root.contains(r)] or candidates
@@ -120,22 +143,27 @@ class ResidentImporter(Importer):
         regions.prepare(r["region"] for _, r in rows)
         tags = {t.name: t for t in Tag.objects.all()}
 
-        # ID numbers already registered (one query per 500 numbers)
-        hashes, errors, plan = {}, [], []
+        # ID numbers in their one form (full-width digits, 15-digit old numbers, numbers stored as numbers), then
+        # those already registered (one query per 500 numbers)
+        hashes, ids, errors, notices, plan = {}, {}, [], [], []
         for number, row in rows:
-            normalized = idcard.normalize(row["id_number"])
-            hashes[number] = crypto.lookup_hash(normalized) if normalized else ""
-        # (register, digest) pairs: a number held in another neighbourhood is no clash (people.models.registry_of)
+            try:
+                ids[number] = idcard.from_cell(row["id_number"]) if row["id_number"] else ("", "")
+            except idcard.IdNumberError as exc:
+                ids[number] = exc
+                continue
+            hashes[number] = crypto.lookup_hash(ids[number][0]) if ids[number][0] else ""
         existing = set()
         for chunk in _chunks({h for h in hashes.values() if h}):
             existing.update(Resident.objects.filter(id_number_hash__in=chunk).values_list("registry", "id_number_hash"))
 
-        # addresses already registered, by their four parts
+        # addresses already registered, by their four parts in their one form (an address typed ５号 long ago
+        # is the 5号 of this file)
         roads = {r["road"] for _, r in rows if r["road"]}
         known_addresses = {}
         for chunk in _chunks(roads):
             for a in Address.objects.filter(road__in=chunk).select_related("region"):
-                known_addresses[(a.road, a.lane, a.number, a.room)] = a
+                known_addresses.setdefault(address_key(a.road, a.lane, a.number, a.room), a)
 
         first_row_of = {}
         for done, (number, row) in enumerate(rows, start=1):
@@ -156,13 +184,16 @@ class ResidentImporter(Importer):
                 registry = registry_of(regions.resolve(row["region"])) if row["region"] else None
             except RowError:  # reported below with the region column
                 registry = None
-            digest = (registry, hashes[number])
-            id_number = check(self._id_number, row["id_number"], digest, existing, first_row_of, number)
+            # (register, digest): a number held in another neighbourhood is no clash (people.models.registry_of)
+            digest = (registry, hashes.get(number, ""))
+            id_number = check(self._id_number, ids[number], digest, existing, first_row_of, number)
+            if id_number and ids[number][1]:
+                notices.append(error(number, "身份证号", ids[number][1]))
             phone = check(self._phone, row["phone"])
             region = check(regions.resolve, row["region"]) if row["region"] else None
             if not row["region"]:
                 row_errors.append(error(number, "居委/网格", _("居委/网格不能为空。")))
-            key = tuple(str(row[k]).strip() for k in ("road", "lane", "number", "room"))
+            key = address_key(row["road"], row["lane"], row["number"], row["room"])
             if not row["road"]:
                 row_errors.append(error(number, "路", _("路名不能为空。")))
             elif region is not None:
@@ -186,16 +217,15 @@ class ResidentImporter(Importer):
             if done % 250 == 0:
                 progress(done)
         progress(len(rows))
-        return {"rows": plan, "addresses": known_addresses}, errors
+        return {"rows": plan, "addresses": known_addresses, "notices": notices}, errors
 
     @staticmethod
-    def _id_number(value, digest, existing, first_row_of, row_number) -> str:
-        if not value:
+    def _id_number(parsed, digest, existing, first_row_of, row_number) -> str:
+        if isinstance(parsed, idcard.IdNumberError):
+            raise RowError("身份证号", str(parsed))
+        number, _note = parsed
+        if not number:
             raise RowError("身份证号", _("身份证号不能为空。"))
-        try:
-            number = idcard.validate(str(value))
-        except idcard.IdNumberError as exc:
-            raise RowError("身份证号", str(exc)) from None
         if digest in first_row_of:
             raise RowError("身份证号", _("与第 %(row)d 行的身份证号重复。") % {"row": first_row_of[digest]})
         first_row_of[digest] = row_number
@@ -240,7 +270,10 @@ class ResidentImporter(Importer):
         Address.objects.bulk_create(new_addresses.values(), batch_size=500)
         for chunk in _chunks({k[0] for k in new_addresses}):
             for a in Address.objects.filter(road__in=chunk):
-                addresses[(a.road, a.lane, a.number, a.room)] = a
+                addresses.setdefault(address_key(a.road, a.lane, a.number, a.room), a)
+        for key, a in new_addresses.items():  # ids straight from the insert where the database returns them
+            if a.pk is not None:
+                addresses[key] = a
 
         # households: join the one already at the address, else one new household per address
         address_ids = {addresses[key].pk for _n, key, _r, _res, _t in rows}
@@ -310,4 +343,8 @@ class ResidentImporter(Importer):
             ],
             batch_size=1000,
         )
-        return {"居民": len(residents), "新建户": len(new_households), "新建地址": len(new_addresses)}
+        result = {"居民": len(residents), "新建户": len(new_households), "新建地址": len(new_addresses)}
+        if plan.get("notices"):
+            # what was changed on the way in, row by row (the status page lists it under the summary)
+            result[NOTICES] = plan["notices"]
+        return result

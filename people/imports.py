@@ -243,7 +243,8 @@ def _run(job: ImportJob) -> ImportJob:
                     action="people.import.done",
                     obj=job,
                     region=job.region,
-                    detail={"文件": job.filename, **result},
+                    # the summary's figures; row-by-row notes stay on the job
+                    detail={"文件": job.filename, **{k: v for k, v in result.items() if not isinstance(v, list)}},
                 )
         except (IntegrityError, ValidationError):
             # someone registered the same person while the file was being checked

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record, record_view
-from lib import crypto, idcard
+from lib import crypto, idcard, normalize
 from lib import phone as phones
 from org.models import PERSONAL_DATA_ROLES, Region
 from org.scoping import get_visible_or_404, is_within, visible_regions
@@ -96,7 +96,8 @@ def address_get_or_create(*, region: Region, road: str, lane="", number="", room
     An address is unique across the city (road, 弄, 号, 室); if it exists already in another region,
     that is a mistake in the input, not a second address.
     """
-    road, lane, number, room = (str(v or "").strip() for v in (road, lane, number, room))
+    # the one form the import uses too (lib.normalize): ５号 typed on a phone is the registered 5号
+    road, lane, number, room = normalize.address_parts(road, lane, number, room)
     if not road:
         raise ValidationError({"road": _("请填写路名。")})
     _check_region(by, region)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from audit.services import record
+from lib import normalize
 from lib.xlsx import Column
 from people.imports import Importer, register
 
@@ -23,19 +24,19 @@ from .models import OFFICE_ROLES, Certificate, CoResident, HardshipPerson, Renew
 KIND = "renewal.certificates"
 
 COLUMNS = [
-    Column("权证编号", "number", True, "黄浦-蓬莱-0001"),
-    Column("权证类型", "kind", True, "租用公房凭证", "房地产权证、租用公房凭证或非居"),
-    Column("权利人类别", "holder_kind", False, "居民", "居民或单位，空为居民"),
+    Column("权证编号", "number", True, "黄浦-蓬莱-0001", normalize="key"),
+    Column("权证类型", "kind", True, "租用公房凭证", "房地产权证、租用公房凭证或非居", normalize="key"),
+    Column("权利人类别", "holder_kind", False, "居民", "居民或单位，空为居民", normalize="key"),
     Column("权利人/承租人", "holder_name", True, "张某"),
     Column("房屋坐落", "address", True, "蓬莱路 100 弄 1 号"),
-    Column("房屋类型", "house_type", True, "旧式里弄", "、".join(compensation.HOUSE_TYPES)),
-    Column("子地块", "plot", False, "一期"),
-    Column("建筑面积", "building_area", False, "", "证载建筑面积（㎡）；与居住面积二选一"),
+    Column("房屋类型", "house_type", True, "旧式里弄", "、".join(compensation.HOUSE_TYPES), normalize="key"),
+    Column("子地块", "plot", False, "一期", normalize="key"),
+    Column("建筑面积", "building_area", False, "", "证载建筑面积（㎡）；与居住面积二选一", normalize="key"),
     Column("居住面积", "living_area", False, "前楼 12.5；亭子间 6.2", "每个租赁部位“部位 面积”，用；分隔"),
-    Column("评估单价", "unit_price", False, "", "本户评估单价（元/㎡），未评估留空"),
-    Column("成套独用", "self_contained", False, "", "是/否；空则按房屋类型判断"),
-    Column("居困人口", "difficulty_persons", False, "0", "住房保障部门认定的人数"),
-    Column("已享受经济适用住房", "had_affordable", False, "否", "是/否"),
+    Column("评估单价", "unit_price", False, "", "本户评估单价（元/㎡），未评估留空", normalize="key"),
+    Column("成套独用", "self_contained", False, "", "是/否；空则按房屋类型判断", normalize="key"),
+    Column("居困人口", "difficulty_persons", False, "0", "住房保障部门认定的人数", normalize="key"),
+    Column("已享受经济适用住房", "had_affordable", False, "否", "是/否", normalize="key"),
     Column(
         "同住人",
         "co_residents",
@@ -87,7 +88,7 @@ def validate(project: RenewalProject, rows, progress=None) -> tuple[list[dict], 
     errors: list[dict] = []
     parsed: list[dict] = []
     existing = set(Certificate.objects.filter(project=project).values_list("number", flat=True))
-    plots = {p.name: p for p in project.plots.all()}
+    plots = {normalize.key(p.name): p for p in project.plots.all()}  # the sheet's names come normalised
     seen: dict[str, int] = {}
     for index, (row_number, r) in enumerate(rows, start=1):
         if progress and index % 250 == 0:

@@ -457,8 +457,9 @@ def test_post_update_appends_once_per_update_id(client, partner, users):
     first = client.post(f"{BASE}/servicerequestupdates.xml", fields)
     assert first.status_code == 201
     update_id = xml(first).find("request_update").findtext("update_id")
+    updated = xml(first).find("request_update").findtext("updated_datetime")
     again = client.post(f"{BASE}/servicerequestupdates.json", fields)
-    assert again.status_code == 200 and js(again) == [{"update_id": update_id}]
+    assert again.status_code == 200 and js(again) == [{"update_id": update_id, "updated_datetime": updated}]
     event = CaseEvent.objects.get(pk=update_id)
     assert event.case == case and event.kind == "info_added" and event.note == "灯杆也歪了"
     assert event.data["open311_update_id"] == "fms-9" and "张三" in event.actor_name

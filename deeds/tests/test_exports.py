@@ -1,4 +1,5 @@
 import datetime
+import email.utils
 import io
 import xml.etree.ElementTree as ET
 import zipfile
@@ -57,14 +58,41 @@ def test_markdown_export_has_front_matter_and_images_alongside(client_for, world
     assert text.startswith("---\n")
     matter = yaml.safe_load(text.split("---\n")[1])
     assert matter["title"] == story.title
-    assert matter["categories"] == ["我为群众办实事", "天平街道"]
+    # two categories are two top-level Hexo categories, not 天平街道 under 我为群众办实事
+    assert matter["categories"] == [["我为群众办实事"], ["天平街道"]]
+    assert matter["tags"] == ["我为群众办实事", "天平街道"]
     assert matter["author"] == "天平街道"
-    assert datetime.datetime.strptime(matter["date"], "%Y-%m-%d %H:%M:%S %z")
-    assert matter["headimg"] == matter["thumbnail"] and matter["headimg"] in names
+    # Shanghai wall-clock time without an offset, read by YAML as a plain timestamp
+    shanghai = datetime.timezone(datetime.timedelta(hours=8))
+    assert matter["date"] == story.published_at.astimezone(shanghai).replace(tzinfo=None, microsecond=0)
+    assert "+0800" not in text and matter["updated"] >= matter["date"]
+    # images in the post asset folder, linked by their bare name
+    folder = post[: -len(".md")]
+    assert matter["headimg"] == matter["thumbnail"] and f"{folder}/{matter['headimg']}" in names
     body = text.split("---\n", 2)[2]
     assert "**修复后**院子干净了。" in body
     image_link = body.split("](")[1].split(")")[0]
-    assert image_link in names and archive.read(image_link)[:2] == b"\xff\xd8"  # a JPEG beside the post
+    assert "/" not in image_link
+    assert f"{folder}/{image_link}" in names and archive.read(f"{folder}/{image_link}")[:2] == b"\xff\xd8"  # a JPEG
+
+
+def test_feeds_are_in_shanghai_time_and_updated_is_never_before_published(client, world, writer, reviewer):
+    story = published_story(world, writer, reviewer)
+    # an edit saved before publication left updated_at earlier than published_at
+    earlier = story.published_at - datetime.timedelta(hours=3)
+    type(story).objects.filter(pk=story.pk).update(updated_at=earlier)
+    rss = ET.fromstring(client.get(reverse("deeds:feed_rss", args=[world.tianping.pk])).content)
+    pub = rss.find("./channel/item").findtext("pubDate")
+    assert pub.endswith("+0800")
+    assert email.utils.parsedate_to_datetime(pub) == story.published_at.replace(microsecond=0)
+    assert rss.findtext("./channel/lastBuildDate").endswith("+0800")
+    atom = ET.fromstring(client.get(reverse("deeds:feed_atom", args=[world.tianping.pk])).content)
+    entry = atom.find(f"{ATOM}entry")
+    published = datetime.datetime.fromisoformat(entry.findtext(f"{ATOM}published"))
+    updated = datetime.datetime.fromisoformat(entry.findtext(f"{ATOM}updated"))
+    assert entry.findtext(f"{ATOM}published").endswith("+08:00") and entry.findtext(f"{ATOM}updated").endswith("+08:00")
+    assert updated >= published
+    assert atom.findtext(f"{ATOM}updated").endswith("+08:00")
 
 
 def test_story_pdf_and_public_pages(client, client_for, world, writer, reviewer):
@@ -155,7 +183,9 @@ def test_markdown_export_packs_only_the_storys_own_files(client_for, world, user
     response = client_for(writer).get(reverse("deeds:story_export", args=[story.pk]))
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     post = next(n for n in archive.namelist() if n.endswith(".md"))
-    assert sorted(archive.namelist()) == sorted([post, f"images/{own.image.name.rsplit('/', 1)[-1]}"])
+    # the post and its asset folder holding only the story's own photo
+    own_file = f"{post.removesuffix('.md')}/{own.image.name.rsplit('/', 1)[-1]}"
+    assert sorted(archive.namelist()) == sorted([post, own_file])
     text = archive.read(post).decode()
     assert "别人的" not in text and "imports" not in text and "other.jpg" not in text and "laoximen" not in text
 

@@ -1,10 +1,11 @@
 import io
+import zipfile
 from urllib.parse import unquote
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from lib import xlsx
+from lib import normalize, xlsx
 
 COLUMNS = [
     xlsx.Column("姓名", "name", example="王秀英"),
@@ -87,3 +88,34 @@ def test_text_a_spreadsheet_would_run_is_written_as_text(typed):
     assert values[1] == "'" + typed.replace("\r", "\n") and sheet["A2"].data_type == "s"
     assert values[2:4] == ["普通文字", -5]  # ordinary text and real numbers are untouched
     assert not any(c.data_type == "f" for c in sheet["A"])
+
+
+def _damaged_sheet_xml(data: bytes) -> bytes:
+    """The same workbook with its sheet's XML cut off mid-element, as a failed save leaves it."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                content = content[: len(content) // 2]
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "damage", [lambda d: d[: len(d) // 2], _damaged_sheet_xml], ids=["cut-off-file", "cut-off-xml"]
+)
+def test_a_damaged_workbook_gets_a_file_level_message_not_a_crash(damage):
+    rows = [["姓名", "身份证号"]] + [[f"居民{i}", f"31010119500101{i:04d}"] for i in range(300)]
+    with pytest.raises(xlsx.SpreadsheetError, match="文件已损坏"):
+        xlsx.read_rows(damage(sheet_bytes(rows)), COLUMNS)
+
+
+def test_cells_are_normalised_by_their_column_and_numbers_are_marked():
+    columns = [*COLUMNS, xlsx.Column("号", "number", required=False, normalize="house")]
+    rows = xlsx.read_rows(
+        sheet_bytes([["姓\u3000名", "身份证号", "号"], ["王\u00a0秀英", 310101195001011, "５号"]]), columns
+    )
+    (_, row) = rows[0]
+    assert row == {"name": "王 秀英", "id_number": "310101195001011", "phone": "", "number": "5"}
+    assert isinstance(row["id_number"], normalize.NumberCell)

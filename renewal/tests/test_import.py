@@ -109,3 +109,23 @@ def test_a_failed_import_offers_the_projects_upload_page_again(project, users, c
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, errors=[])
     status = client_for(users["staff"]).get(reverse("people:import_status", args=[job.pk])).content.decode()
     assert "重新上传" in status and reverse("renewal:import", args=[project.pk]) in status
+
+
+def test_certificates_typed_in_full_width_and_odd_spaces_read_like_plain_ones(
+    project, users, django_capture_on_commit_callbacks
+):
+    messy = {
+        **GOOD,
+        "权证编号": " ＨＰ－０００９\u3000",
+        "权证类型": "租用公房凭证 ",
+        "房屋坐落": "蓬莱路\u00a0１００弄  １号",
+        "居住面积": "前楼 １２.５；亭子间\u3000６.２",
+        "居困人口": "２",
+        "同住人": "李某：子女：是：是：否",
+    }
+    job = run(django_capture_on_commit_callbacks, project, users["staff"], [messy])
+    assert job.status == ImportJob.Status.DONE, job.errors
+    cert = Certificate.objects.get()
+    assert cert.number == "HP-0009" and cert.address == "蓬莱路 100弄 1号"
+    assert [r.living_area for r in cert.rooms.all()] == [D("12.5"), D("6.2")]
+    assert cert.difficulty_persons == 2 and cert.co_residents.count() == 1
