@@ -25,11 +25,16 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEntry
 from audit.services import build as audit_entry
 from audit.services import record as audit
+from cases.actions.intake import case_create
+from guides.services import answer_mark
 from lib import crypto
 from lib import phone as phones
 from lib.db import own_transaction
 from lib.masking import mask_phone
+from notify.services import send
 from org.actors import user_id_of
+from volunteers.models import Assignment
+from volunteers.services import assignment_offer, shift_sign_out
 
 from . import sql
 from .models import Consultation, Desk, QueueTicket, RosterEntry, ServiceEvent
@@ -123,8 +128,6 @@ def desk_add(*, event: ServiceEvent, topic, by, name="", prefix="", default_minu
 @transaction.atomic
 def roster_add(*, desk: Desk, volunteer, starts_at, ends_at, by, is_lead=False, score=None) -> RosterEntry:
     """Offer a desk shift to a volunteer (one click from the matching list); they confirm on the phone."""
-    from volunteers.services import assignment_offer
-
     event = desk.event
     if RosterEntry.objects.filter(
         desk=desk, assignment__volunteer=volunteer, assignment__status__in=["offered", "accepted"]
@@ -327,8 +330,6 @@ def _notify_called(ticket: QueueTicket) -> None:
     phone = crypto.decrypt(ticket.phone_encrypted)
     if not phone:
         return
-    from notify.services import send
-
     send(
         to=phone,
         body=_("【民呼】请 %(label)s 号到%(desk)s咨询。") % {"label": ticket.label, "desk": ticket.desk.name},
@@ -467,8 +468,6 @@ def ticket_finish(
         recorded_by=by,
     )
     if follow_up:
-        from cases.actions.intake import case_create
-
         phone = reporter_phone or crypto.decrypt(ticket.phone_encrypted)
         case, _created = case_create(
             title=_("%(topic)s咨询跟进：%(summary)s") % {"topic": desk.topic.name, "summary": short_title(summary)},
@@ -492,8 +491,6 @@ def ticket_finish(
         detail={"follow_up": follow_up, "consultation": consultation.pk},
     )
     if guide is not None:
-        from guides.services import answer_mark
-
         phone = crypto.decrypt(ticket.phone_encrypted) if send_guide and ticket.phone_encrypted else ""
         answer_mark(consultation=consultation, guide=guide, by=by, send_to=phone)
     return consultation
@@ -582,9 +579,6 @@ def event_close(*, event: ServiceEvent, by) -> int:
     Volunteers signed in but not out are signed out at the end of their rostered shift (or now, if
     earlier); volunteers never signed in get no record (staff may add hours by hand, marked as such).
     Returns how many ledger records were written."""
-    from volunteers.models import Assignment
-    from volunteers.services import shift_sign_out
-
     event.desks.update(is_open=False)
     ServiceEvent.objects.filter(pk=event.pk).update(status=ServiceEvent.Status.CLOSED)
     written = 0

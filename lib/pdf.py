@@ -14,8 +14,11 @@ event reports, renovation sheets and deed stories.
 
 import io
 import re
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from reportlab.graphics import renderPDF  # noqa: F401  (registers the drawing renderer)
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -26,6 +29,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from lib import images
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -113,10 +118,6 @@ class Document:
 
 
 def _is_picture(path_or_file) -> bool:
-    from django.core.exceptions import ValidationError
-
-    from lib import images
-
     def check(f):
         images.check_upload(f, max_bytes=images.MAX_PDF_IMAGE_BYTES, formats={"JPEG", "PNG", "MPO", "WEBP"})
 
@@ -132,10 +133,6 @@ def _is_picture(path_or_file) -> bool:
 
 
 def pdf_response(filename: str, data: bytes, *, inline: bool = True):
-    from urllib.parse import quote
-
-    from django.http import HttpResponse
-
     response = HttpResponse(data, content_type="application/pdf")
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"

@@ -10,11 +10,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record as audit
+from notify.services import send
 from org.actors import user_of
+from org.models import Membership, Role
 
 from .models import (
     Assignment,
@@ -25,6 +28,7 @@ from .models import (
     Volunteer,
     hours_between,
 )
+from .regular_shifts import RegularShift
 from .selectors import assignable_volunteers
 
 
@@ -65,8 +69,6 @@ def volunteer_decide(*, volunteer: Volunteer, approve: bool, by) -> Volunteer:
         raise ValidationError(_("该报名已被处理，请刷新页面。"))
     volunteer.refresh_from_db()
     if approve and volunteer.user_id:
-        from org.models import Membership, Role
-
         Membership.objects.get_or_create(user=volunteer.user, region=volunteer.region, role=Role.VOLUNTEER)
     audit(actor=by, action="volunteers.volunteer." + ("approve" if approve else "reject"), obj=volunteer)
     return volunteer
@@ -109,8 +111,6 @@ def assignment_offer(
     assignment.save()
     audit(actor=by, action="volunteers.assignment.offer", obj=assignment, detail={"volunteer": volunteer.pk})
     if volunteer.phone:
-        from notify.services import send
-
         when = f"{timezone.localtime(starts_at):%m月%d日 %H:%M}" if starts_at else ""
         send(
             to=volunteer.phone,
@@ -316,8 +316,6 @@ def correction_decide(*, correction: ServiceCorrection, approve: bool, by, note=
 
 def totals(records, by: str):
     """Sum of hours of current records grouped by 'volunteer', 'organisation', 'activity' or 'month'."""
-    from django.db.models.functions import TruncMonth
-
     records = records.current()
     if by == "volunteer":
         return records.values("volunteer__name", "volunteer_id").annotate(hours=Sum("hours")).order_by("-hours")
@@ -396,8 +394,6 @@ def regular_shift_create(
     last_date=None,
 ):
     """Give a volunteer a standing duty (固定班次); its dates follow the statutory calendar."""
-    from .regular_shifts import RegularShift
-
     shift = RegularShift(
         volunteer=volunteer,
         activity=activity,
