@@ -13,6 +13,7 @@ writes the plan back. The benchmark drives ``solve`` directly.
 import math
 from dataclasses import dataclass, field
 
+from django.utils.html import escape
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 DETOUR = 1.3  # street network vs straight line in an old Shanghai neighbourhood
@@ -267,7 +268,6 @@ def svg_map(depot, stops_in_order, *, width=340, height=260, labels=None) -> str
     Coordinates are projected equirectangularly around their centre, which is exact enough over a
     few hundred metres. Only numbers and escaped labels go into the markup.
     """
-    from django.utils.html import escape
 
     points = [depot] + list(stops_in_order)
     lat0 = sum(p[0] for p in points) / len(points)

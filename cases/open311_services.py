@@ -28,7 +28,7 @@ from org.models import Region
 from org.scoping import within
 from people.models import Address
 
-from . import sql
+from . import open311_area, sql
 from .actions.base import attachment_add
 from .actions.intake import case_create_many
 from .actions.workflow import case_add_info
@@ -164,7 +164,6 @@ def bounded(value: str | None, name: str, limit: int) -> str:
 
 
 def _in_area(lat: Decimal, long: Decimal) -> None:
-    from . import open311_area
 
     if not open311_area.contains(lat, long):
         raise Open311Error(

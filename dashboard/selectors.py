@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import metrics
+from events.models import Consultation
+from guides.selectors import answer_figures
 from org.models import Region, Role
 from org.scoping import is_within
 
@@ -92,8 +94,6 @@ def full(region, start, end, *, now=None) -> Figures:
 def guide_answers(region, start, end):
     """Service-day questions in the region and period: how many a service guide answered, per desk topic, and the
     most-asked guides (counts only: leaders see no question texts)."""
-    from events.models import Consultation
-    from guides.selectors import answer_figures
 
     consultations = Consultation.objects.filter(
         event__region__path__startswith=region.path, created_at__gte=start, created_at__lt=end

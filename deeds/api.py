@@ -5,6 +5,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import AllowAny
 
 from lib import api as api_routers
+from org.models import Region
 
 from .models import Story
 
@@ -40,8 +41,6 @@ class PublicStoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         qs = Story.objects.published().select_related("region", "deed").order_by("-published_at")
         region = self.request.query_params.get("region")
         if region and region.isdigit():
-            from org.models import Region
-
             target = Region.objects.filter(pk=region).first()
             qs = qs.in_region(target) if target else qs.none()
         return qs

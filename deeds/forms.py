@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from org.models import Region, Unit
+from cases.models import Case
+from org.models import Region, Role, Unit
 from org.scoping import visible_regions
 
 from .models import Deed, DeedPhoto, Story
@@ -54,7 +55,6 @@ class DeedForm(forms.ModelForm):
             self.fields["case_numbers"].initial = " ".join(c.number for c in self.instance.cases.all() if c.number)
 
     def clean_case_numbers(self):
-        from cases.models import Case
 
         numbers = [n for n in self.cleaned_data["case_numbers"].replace("，", ",").replace(",", " ").split() if n]
         found = {c.number: c for c in Case.objects.visible_to(self.user).filter(number__in=numbers)}
@@ -101,7 +101,6 @@ class MonthForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from org.models import Role
 
         self.fields["region"].queryset = visible_regions(
             user, roles={Role.WORKER, Role.STAFF, Role.ADMIN, Role.LEADER}

@@ -7,6 +7,7 @@ from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 
 from org.scoping import get_visible_or_404
+from volunteers.models import ServiceRecord
 
 from .models import Consultation, Desk, QueueTicket, ServiceEvent, median_p90
 
@@ -58,7 +59,6 @@ class EventReport:
 def event_report(event: ServiceEvent) -> EventReport:
     """Residents served per desk, waits (first issue to first call; median and 90th percentile),
     no-shows, transfers, follow-up cases and the volunteer hours in the ledger for this day."""
-    from volunteers.models import ServiceRecord
 
     desks = {d.pk: DeskReport(d) for d in event.desks.select_related("topic")}
     total = DeskReport(desk=None)

@@ -16,6 +16,7 @@ from audit.services import record as audit
 from guides.selectors import answer_figures, answerable_guide
 from lib.client_ip import client_ip
 from lib.pdf import Document, pdf_response
+from lib.xlsx import workbook_response
 from minhu.dbrouter import use_replica
 from org.access import role_required
 from org.models import STAFF_ROLES
@@ -316,8 +317,6 @@ def event_report_view(request, pk):
             request=request,
         )
     if fmt == "xlsx":
-        from lib.xlsx import workbook_response
-
         rows_out = rows + [[], ["志愿者", "服务时长（小时）"]] + [[n, str(h)] for n, h in report.volunteers]
         rows_out.append(["合计", str(report.volunteer_hours)])
         rows_out += [[], ["依据办事指南答复"], answer_headers, *answer_rows]

@@ -15,7 +15,7 @@ from lib import api as api_routers
 
 from . import services
 from .models import Booking, Resource
-from .selectors import slot_grid
+from .selectors import bookable_resources, slot_grid
 from .views import get_resource_for_user
 
 
@@ -78,7 +78,6 @@ class ResourceViewSet(viewsets.GenericViewSet):
     pagination_class = None  # the list is the few resources one may book: a plain array, and the schema says so
 
     def list(self, request):
-        from .selectors import bookable_resources
 
         return Response(ResourceSerializer(bookable_resources(request.user), many=True).data)
 

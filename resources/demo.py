@@ -8,6 +8,8 @@ import datetime
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from cases.actions.intake import case_create
+from cases.models import Case
 from org.demo import DEMO_PASSWORD
 from org.models import Membership, Role, User
 from people.models import Address
@@ -155,8 +157,6 @@ def load(ctx: dict) -> None:
     )
 
     # 4. A 资源链接 case: a third student asked at the visit; resolved by joining the group.
-    from cases.actions.intake import case_create
-    from cases.models import Case
 
     case, _created = case_create(
         title="走读学生租住房内没有钢琴，课后无处练琴",

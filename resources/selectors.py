@@ -3,7 +3,8 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -114,7 +115,6 @@ def is_person_of(user, resource: Resource) -> bool:
 
 def person_for(username: str, resource: Resource):
     """The active user called ``username`` whom a manager may book ``resource`` for, else None."""
-    from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(username=(username or "").strip(), is_active=True).first()
     return user if is_person_of(user, resource) else None
@@ -170,7 +170,6 @@ def slot_grid(resource: Resource, *, days: int = 7, user=None, now=None) -> list
     now = now or timezone.now()
     today = local(now).date()
     # Hours and closed dates once (prefetched), not per day.
-    from django.db.models import prefetch_related_objects
 
     prefetch_related_objects([resource], "hours", "closed")
     range_start = aware(today, datetime.time.min)

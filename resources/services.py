@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from cases.actions.workflow import case_dispatch, case_log, case_resolve
 from lib.workdays import is_workday
 from notify.contact import address_of
 from notify.models import Message
@@ -651,7 +652,6 @@ def case_grant_resource(
     3. ``cases.actions.workflow.case_log`` then (optionally) ``case_resolve`` — the cases app checks that
        ``by`` may handle the case; any refusal rolls the whole grant back.
     """
-    from cases.actions.workflow import case_log, case_resolve
 
     now = now or timezone.now()
     if not is_manager(by, resource):
@@ -687,7 +687,6 @@ def case_grant_resource(
     if resolve:
         if case.status == case.Status.NEW:
             # Not yet dispatched: the member of staff granting the resource takes it for their unit.
-            from cases.actions.workflow import case_dispatch
 
             unit = next((m.unit for m in by.memberships.select_related("unit") if m.unit_id), None)
             if unit is None:

@@ -11,6 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cases.models import Case
+from cases.selectors import get_case_for_user
 from lib import dates
 from minhu.dbrouter import use_replica
 from org.access import role_required
@@ -260,7 +262,6 @@ def series_new(request, pk):
 @role_required(*STAFF_ROLES)
 def grant_start(request):
     """Find a case by its number (MH2025-000123) and go to its grant page."""
-    from cases.models import Case
 
     number = (request.GET.get("number") or "").strip()
     case = Case.objects.visible_to(request.user).filter(number=number).first() if number else None
@@ -272,7 +273,6 @@ def grant_start(request):
 
 @role_required(*STAFF_ROLES)
 def case_grant(request, case_pk):
-    from cases.selectors import get_case_for_user
 
     case = get_case_for_user(request.user, case_pk)
     resources = Resource.objects.visible_to(request.user).active()

@@ -13,8 +13,10 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditEntry
 from audit.services import record as audit
+from cases.models import Case
 from lib.forms import redirect_back
 from lib.pdf import Document, pdf_response
+from lib.xlsx import workbook_response
 from org.access import holds_role, role_required
 from org.models import STAFF_ROLES, Role
 from org.scoping import chosen_or_404, visible_regions
@@ -364,7 +366,6 @@ def may_export_full(user) -> bool:
 def _platform_export(request, records, *, full: bool):
     """The platform's import sheet. Masked ID numbers and phones, except an administrator's export with
     ``full=1``, which the audit log records as a full export."""
-    from lib.xlsx import workbook_response
 
     if full and not may_export_full(request.user):
         raise PermissionDenied(_("只有系统管理员可以导出完整身份证号。"))
@@ -512,7 +513,6 @@ def commitment_deliver(request, pk):
 # Matching for a case ----------------------------------------------------------------------------
 @role_required(*STAFF_ROLES)
 def match_case(request, case_pk):
-    from cases.models import Case
 
     case = get_object_or_404(Case.objects.visible_to(request.user), pk=case_pk)
     address = getattr(case, "address", None)

@@ -141,6 +141,10 @@ def test_tianping_story_on_a_phone(
     pair.wait_for()
     assert "处理前" in pair.inner_text() and "处理后" in pair.inner_text()
     assert pair.locator("img").count() == 2
-    assert page.evaluate("() => [...document.querySelectorAll('.before-after img')].every(i => i.naturalWidth > 0)")
+    # every picture arrives (through the resident's photo links, cases.public_photos)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.before-after img')].every(i => i.complete && i.naturalWidth > 0)",
+        timeout=10_000,
+    )
     save_screenshot(page, "story-tianping-tracking.png")
     _clean(page, "tracking page")

@@ -1,6 +1,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+from django.urls import NoReverseMatch, reverse
 
 from ..compensation import money
 
@@ -34,7 +35,6 @@ def days_hours(delta) -> str:
 @register.simple_tag
 def case_url(pk) -> str:
     """The case page, once the cases app serves it (the link is simply left out before that)."""
-    from django.urls import NoReverseMatch, reverse
 
     try:
         return reverse("cases:case_detail", args=[pk])
