@@ -44,6 +44,36 @@ def login(page, live_server, username, password=None):
     page.wait_for_url(f"{live_server.url}/")
 
 
+# axe-core (Deque, MPL-2.0; tests/assets/axe-core.LICENSE), vendored from the npm registry so the check runs offline.
+AXE = Path(__file__).resolve().parent / "assets" / "axe.min.js"
+
+
+def axe_check(page, *, impacts=("critical", "serious")) -> list[dict]:
+    """The page's accessibility violations of the given impacts, as axe-core finds them in the current DOM.
+
+    Each is ``{"id", "impact", "help", "targets"}``; ``axe_report`` turns them into an assertion message. The
+    script is evaluated through the DevTools protocol rather than ``add_script_tag``: the app's Content-Security-Policy
+    refuses inline scripts, as it should, and a checker must not need the page to be weakened."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                targets: v.nodes.map(n => n.target.join(" ")).slice(0, 8),
+            }));
+        }"""
+    )
+    return [v for v in found if v["impact"] in impacts]
+
+
+def axe_report(violations, where="") -> str:
+    lines = [f"{where}: {len(violations)} accessibility violation(s)"]
+    lines += [f"  [{v['impact']}] {v['id']} — {v['help']}: {', '.join(v['targets'])}" for v in violations]
+    return "\n".join(lines)
+
+
 def save_screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
