@@ -44,36 +44,6 @@ def login(page, live_server, username, password=None):
     page.wait_for_url(f"{live_server.url}/")
 
 
-# axe-core (Deque, MPL-2.0; tests/assets/axe-core.LICENSE), vendored from the npm registry so the check runs offline.
-AXE = Path(__file__).resolve().parent / "assets" / "axe.min.js"
-
-
-def axe_check(page, *, impacts=("critical", "serious")) -> list[dict]:
-    """The page's accessibility violations of the given impacts, as axe-core finds them in the current DOM.
-
-    Each is ``{"id", "impact", "help", "targets"}``; ``axe_report`` turns them into an assertion message. The
-    script is evaluated through the DevTools protocol rather than ``add_script_tag``: the app's Content-Security-Policy
-    refuses inline scripts, as it should, and a checker must not need the page to be weakened."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    found = page.evaluate(
-        """async () => {
-            const result = await axe.run(document, {resultTypes: ["violations"]});
-            return result.violations.map(v => ({
-                id: v.id, impact: v.impact, help: v.help,
-                targets: v.nodes.map(n => n.target.join(" ")).slice(0, 8),
-            }));
-        }"""
-    )
-    return [v for v in found if v["impact"] in impacts]
-
-
-def axe_report(violations, where="") -> str:
-    lines = [f"{where}: {len(violations)} accessibility violation(s)"]
-    lines += [f"  [{v['impact']}] {v['id']} — {v['help']}: {', '.join(v['targets'])}" for v in violations]
-    return "\n".join(lines)
-
-
 def save_screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
@@ -82,3 +52,28 @@ def save_screenshot(page, name: str) -> Path:
 
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+# axe-core 4.10.2 (MPL-2.0), vendored from the npm registry: `npm pack axe-core@4.10.2`, tests/assets/axe.min.js
+# (sha256 b511cd9dec01c76f4b2ad1723b66b6db37d4c2eb4ed199076e1829d9ee7b75e3). Evaluated through the browser's
+# debugging protocol, so the app's Content-Security-Policy (no inline scripts) stays as it is.
+AXE = _ROOT / "tests" / "assets" / "axe.min.js"
+BLOCKING = ("critical", "serious")
+
+
+def axe_findings(page, impacts=BLOCKING) -> list[dict]:
+    """The accessibility checker's violations on the current page at the given impacts, each with up to three
+    offending elements (for the assertion message)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(v => ({
+            id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}))"""
+    )
+    return [v for v in found if v["impact"] in impacts]
+
+
+def page_fits(page, width: int = 390) -> bool:
+    """Nothing pushes the page wider than the phone (no sideways scrolling)."""
+    return page.evaluate("() => document.documentElement.scrollWidth") <= width
