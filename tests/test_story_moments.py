@@ -12,13 +12,18 @@ import io
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
+from PIL import Image
 
+from cases.actions.workflow import case_accept, case_dispatch, case_resolve
+from cases.models import Case
 from events import services as event_services
 from events.models import DeskTopic
 from org.demo import DEMO_PASSWORD
 from org.models import Region, Unit, User
+from resources.models import Booking, Resource
 from tests.browser import DESKTOP, axe_findings, login, page_fits
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -93,3 +98,88 @@ def test_a_number_taken_by_phone_is_called_and_answered_from_a_guide(live_server
     # 4. her ticket page now says the consultation is over
     phone.reload()
     assert "已完成" in phone.locator("#ticket-status").inner_text()
+
+
+def jpeg(name, colour):
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buf, format="JPEG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/jpeg")
+
+
+def test_lunch_delivered_a_piano_room_booked_and_the_pipe_case_rated_by_its_resident(
+    live_server, chromium, phone_page, demo
+):
+    tianping = Region.objects.get(name="天平街道")
+
+    # 1. the party member on the lunch round sees today's stops and records the first: seen, well, delivered
+    volunteer = User.objects.get(username="care_vol1")
+    volunteer.set_password(DEMO_PASSWORD)  # the demo gives meal volunteers a password of their own
+    volunteer.save(update_fields=["password"])
+    phone = phone_page
+    login(phone, live_server, "care_vol1", DEMO_PASSWORD)
+    phone.goto(f"{live_server.url}/care/my/")
+    assert "还有 2 户未送达" in phone.locator("#left").inner_text()
+    stop = phone.locator(".care-stop").first
+    stop.get_by_role("button", name="良好").click()
+    done = phone.locator(".care-stop").first.locator(".care-done")
+    done.wait_for()
+    assert "送达" in done.inner_text()
+    assert phone.locator(".care-stop").first.get_by_role("button", name="良好").count() == 0
+    assert page_fits(phone) and axe_findings(phone) == []
+    phone.context.clear_cookies()
+
+    # 2. a music student with no piano at home books a free slot in the piano room the school lends
+    login(phone, live_server, "student3", DEMO_PASSWORD)
+    piano = Resource.objects.get(name="上海交响音乐进修学校免费琴房")
+    phone.goto(f"{live_server.url}/resources/{piano.pk}/")
+    phone.locator(".slots a.slot.free").first.click()
+    phone.get_by_label("时长").select_option(label="30 分钟")  # the slot tapped is half an hour; the next may be taken
+    phone.get_by_label("用途").fill("练琴")
+    phone.get_by_role("button", name="提交预约").click()
+    phone.get_by_text("预约成功！请按时到场签到。").wait_for()
+    assert Booking.objects.get(user__username="student3", status=Booking.Status.CONFIRMED).resource == piano
+    assert piano.name in phone.locator("main").inner_text()
+    assert page_fits(phone) and axe_findings(phone) == []
+    phone.context.clear_cookies()
+
+    # 3. a resident of 582弄 reports the overflowing pipe from her phone and keeps the number
+    phone.goto(f"{live_server.url}/cases/public/new/")
+    phone.get_by_label("您的称呼").fill("陆阿姨")
+    phone.get_by_label("手机号码").fill("13900005821")
+    phone.get_by_label("您住在哪个居委").select_option(label="陕西南路居委")
+    phone.get_by_label("具体地址或位置").fill("陕西南路582弄11号底楼院子")
+    phone.get_by_label("请说说遇到的问题").fill("院子地下粪管被树根挤压变形，一下雨污水就满溢到地面，气味难闻。")
+    phone.get_by_role("button", name="提交").click()
+    phone.wait_for_url("**/cases/public/done/**")
+    number = phone.url.rstrip("/").rsplit("/", 1)[1]
+    assert number in phone.locator("main").inner_text()
+
+    # 4. the subdistrict dispatches it to the neighbourhood committee, which reroutes the pipe and closes it with
+    #    photos from before and after (the staff pages are walked by the case tests; here the resident's side counts)
+    case = Case.objects.get(number=number)
+    worker = User.objects.get(username="worker_tianping")
+    case_dispatch(
+        case=case, unit=Unit.objects.get(name="陕西南路居委会"), by=User.objects.get(username="staff_tianping")
+    )
+    case_accept(case=Case.objects.get(pk=case.pk), by=worker)
+    case_resolve(
+        case=Case.objects.get(pk=case.pk),
+        by=worker,
+        note="粪管已改道，从后天井接入总管，院子地面已清理。",
+        before_photos=[jpeg("before.jpg", (90, 70, 40))],
+        after_photos=[jpeg("after.jpg", (60, 140, 60))],
+    )
+
+    # 5. back on her phone she sees it done, with what was done, and says she is satisfied
+    phone.goto(f"{live_server.url}/cases/public/case/?number={number}")
+    assert phone.locator("#public-status").inner_text() == "已办结"
+    assert "粪管已改道" in phone.locator("main").inner_text()
+    assert page_fits(phone) and axe_findings(phone) == []
+    phone.get_by_label("满意", exact=True).check()
+    phone.get_by_role("button", name="提交评价").click()
+    phone.get_by_text("谢谢您的评价。").wait_for()
+    assert "满意" in phone.locator("#public-status").locator("..").inner_text()
+
+    # 6. the story of the pipe is in 天平街道's public feed
+    phone.goto(f"{live_server.url}/deeds/public/{tianping.pk}/")
+    assert phone.get_by_text("受损粪管被改道 解决居民糟心事").first.is_visible()
