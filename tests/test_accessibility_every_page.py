@@ -84,6 +84,7 @@ def pages_by_role() -> dict[str | None, list[str]]:
             f"/cases/{case.pk}/",
             "/cases/new/",
             "/people/",
+            "/people/new/",
             "/care/",
             "/insight/hotspots/",
         ],
@@ -94,6 +95,7 @@ def pages_by_role() -> dict[str | None, list[str]]:
             f"/cases/{case.pk}/",
             f"/events/{event.pk}/",
             f"/events/desks/{desk.pk}/",
+            "/events/new/",
             f"/guides/{guide.pk}/",
             f"/renewal/{project.pk}/",
             f"/renewal/{project.pk}/progress/",
@@ -106,7 +108,7 @@ def pages_by_role() -> dict[str | None, list[str]]:
         "leader": ["/", "/dashboard/", "/dashboard/screen/", f"/renewal/{project.pk}/progress/", "/guides/"],
         "partner": ["/", "/events/", "/volunteers/", f"/volunteers/organisations/{organisation.pk}/"],
         "volunteer": ["/", "/care/my/", "/volunteers/me/", "/events/"],
-        "resident": ["/", "/resources/", f"/resources/{room.pk}/", "/resources/mine/"],
+        "resident": ["/", "/resources/", f"/resources/{room.pk}/", f"/resources/{room.pk}/book/", "/resources/mine/"],
         "admin": ["/", "/org/regions/", "/audit/", "/guides/review/"],
     }
 
