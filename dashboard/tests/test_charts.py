@@ -106,7 +106,7 @@ def test_each_chart_exports_its_table_and_the_export_is_audited(client_for, user
 def test_the_big_screen_and_who_may_see_it(client_for, users, world, cases_here_and_there):
     page = client_for(users["leader"]).get(reverse("dashboard:screen"))
     html = page.content.decode()
-    assert page.status_code == 200 and 'class="screen"' in html and 'http-equiv="refresh"' in html
+    assert page.status_code == 200 and 'class="screen"' in html and 'data-refresh-seconds="300"' in html
     assert chart_data(html, "trend")
     assert client_for(users["worker"]).get(reverse("dashboard:screen")).status_code == 403
     other = client_for(users["leader"]).get(reverse("dashboard:screen"), {"region": world.tianping.pk})

@@ -94,4 +94,17 @@
 
   function drawAll() { document.querySelectorAll(".chart-canvas").forEach(draw); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", drawAll); else drawAll();
+
+  /* The big screen reloads its figures every few minutes, but never under someone reading it: not while a table is
+     open, nor within a minute of a key, tap or scroll (a <meta refresh> would pull the page away mid-read). */
+  var every = parseInt((document.querySelector("[data-refresh-seconds]") || { dataset: {} }).dataset.refreshSeconds, 10);
+  if (every > 0) {
+    var touched = Date.now();
+    ["keydown", "pointerdown", "scroll", "focusin"].forEach(function (name) {
+      window.addEventListener(name, function () { touched = Date.now(); }, { passive: true });
+    });
+    setInterval(function () {
+      if (Date.now() - touched > 60000 && !document.querySelector("details[open]")) window.location.reload();
+    }, every * 1000);
+  }
 })();
