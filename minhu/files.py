@@ -56,24 +56,23 @@ def _case_file(request, name: str):
     return send(name)
 
 
-def _deed_photo(request, name: str):
+def _photo_of(request, name: str, model, owner: str, get_owner_for_user):
+    """A deed's or a story's photo: to readers who may see the deed or story it belongs to."""
     if not holds_role(request.user, *READERS):
         raise Http404
-    photo = DeedPhoto.objects.filter(image=name).first()
+    photo = model.objects.filter(image=name).first()
     if photo is None:
         raise Http404
-    get_deed_for_user(request.user, photo.deed_id)
+    get_owner_for_user(request.user, getattr(photo, f"{owner}_id"))
     return send(name)
+
+
+def _deed_photo(request, name: str):
+    return _photo_of(request, name, DeedPhoto, "deed", get_deed_for_user)
 
 
 def _story_photo(request, name: str):
-    if not holds_role(request.user, *READERS):
-        raise Http404
-    photo = StoryPhoto.objects.filter(image=name).first()
-    if photo is None:
-        raise Http404
-    get_story_for_user(request.user, photo.story_id)
-    return send(name)
+    return _photo_of(request, name, StoryPhoto, "story", get_story_for_user)
 
 
 def _public_story_copy(request, name: str):
