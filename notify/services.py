@@ -1,8 +1,10 @@
 import datetime
+import logging
+import time
 import uuid
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -131,9 +133,11 @@ def deliver_many(message_ids, *, now=None) -> int:
     1. Claim them (``_claim``): a message another worker holds is skipped, so nothing is sent twice.
     2. Send each; a failure keeps its row with the reason and the time of its next attempt (back-off), or
        gives up after MAX_ATTEMPTS with the reason kept for staff.
-    3. Mark the ones sent in one UPDATE and release the claims. Returns how many were sent."""
+    3. Mark each one sent as soon as its sender took it (``_mark_sent``: retried through a database restart, so a
+       message handed to the gateway is not handed over again when its claim runs out). Returns how many were
+       sent."""
     now = now or timezone.now()
-    sent = []
+    sent = 0
     for message in _claim(message_ids, now):
         try:
             sender_for(message.channel).send(message)
@@ -150,18 +154,36 @@ def deliver_many(message_ids, *, now=None) -> int:
                 claimed_until=None,
             )
         else:
-            sent.append(message.pk)
-    if sent:
-        Message.objects.filter(pk__in=sent).update(
-            status=Message.Status.SENT,
-            attempts=F("attempts") + 1,
-            sent_at=timezone.now(),
-            error="",
-            next_attempt_at=None,
-            claim_token="",
-            claimed_until=None,
-        )
-    return len(sent)
+            _mark_sent(message.pk)
+            sent += 1
+    return sent
+
+
+# How long a worker keeps trying to record a message its gateway has taken while the database is away (a restart
+# takes 1–10 s): giving up would leave the row claimed, and the next claim would send it a second time.
+MARK_SENT_TRIES = (0.5, 1, 2, 4, 8, 15)
+logger = logging.getLogger("minhu.notify")
+
+
+def _mark_sent(pk: int) -> None:
+    for pause in (*MARK_SENT_TRIES, None):
+        try:
+            Message.objects.filter(pk=pk).update(
+                status=Message.Status.SENT,
+                attempts=F("attempts") + 1,
+                sent_at=timezone.now(),
+                error="",
+                next_attempt_at=None,
+                claim_token="",
+                claimed_until=None,
+            )
+            return
+        except (OperationalError, InterfaceError):
+            if pause is None or connection.in_atomic_block:
+                raise
+            logger.warning("message %s sent but not yet recorded: database away, trying again in %s s", pk, pause)
+            connection.close()  # the next statement opens a new connection
+            time.sleep(pause)
 
 
 def sweep(*, limit: int = 500, now=None) -> int:

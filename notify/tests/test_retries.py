@@ -100,3 +100,31 @@ def test_a_message_queued_for_a_day_is_given_up_not_sent_late(db, flaky):
     message.refresh_from_db()
     assert message.status == Message.Status.FAILED and "超过 24 小时" in message.error
     assert HANDED == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_sent_while_the_database_restarts_is_recorded_once_it_is_back(flaky, monkeypatch):
+    """The gateway took the message, then the database went away before the row said so: the worker tries again
+    and records it, instead of leaving it claimed for a second sending when the claim runs out."""
+    from django.db import OperationalError
+    from django.db.models.query import QuerySet
+
+    message = services.send(to="13900001111", body="【民呼】您反映的诉求已受理。", purpose="case.created")
+    past = timezone.now() - datetime.timedelta(minutes=2)
+    Message.objects.filter(pk=message.pk).update(created_at=past, next_attempt_at=past)  # its retry is due
+    flaky.down = False
+    real_update, failures = QuerySet.update, []
+
+    def update(self, **fields):
+        if fields.get("status") == Message.Status.SENT and len(failures) < 2:
+            failures.append(1)
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_update(self, **fields)
+
+    monkeypatch.setattr(QuerySet, "update", update)
+    monkeypatch.setattr(services, "MARK_SENT_TRIES", (0, 0))
+    assert services.sweep() == 1
+    message.refresh_from_db()
+    assert (message.status, message.claimed_until, len(failures)) == (Message.Status.SENT, None, 2)
+    assert [message.pk] == HANDED
+    assert services.sweep() == 0 and [message.pk] == HANDED
