@@ -129,7 +129,7 @@ def phone_page(chromium):
 
     context = chromium.new_context(**PHONE)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # a loaded 2-core CI machine: a wait, never an assertion
     yield page
     context.close()
 
@@ -140,7 +140,7 @@ def desktop_page(chromium):
 
     context = chromium.new_context(**DESKTOP)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # a loaded 2-core CI machine: a wait, never an assertion
     yield page
     context.close()
 

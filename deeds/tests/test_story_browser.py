@@ -75,7 +75,8 @@ def test_the_pipe_story_is_approved_published_and_in_the_feed(transactional_db, 
     page.get_by_text("经过多个部门现场查勘").wait_for()
     images = page.locator("main img")
     assert images.count() >= 2
-    assert page.evaluate("() => [...document.querySelectorAll('main img')].every(i => i.naturalWidth > 0)")
+    # every picture arrives (the public copies made on approval)
+    page.wait_for_function("() => [...document.querySelectorAll('main img')].every(i => i.complete && i.naturalWidth > 0)")
     assert page_fits(page), "the story is wider than the phone"
     findings = axe_findings(page)
     assert findings == [], findings
