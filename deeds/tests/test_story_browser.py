@@ -76,7 +76,9 @@ def test_the_pipe_story_is_approved_published_and_in_the_feed(transactional_db, 
     images = page.locator("main img")
     assert images.count() >= 2
     # every picture arrives (the public copies made on approval)
-    page.wait_for_function("() => [...document.querySelectorAll('main img')].every(i => i.complete && i.naturalWidth > 0)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('main img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
     assert page_fits(page), "the story is wider than the phone"
     findings = axe_findings(page)
     assert findings == [], findings
