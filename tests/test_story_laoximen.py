@@ -87,7 +87,7 @@ def _clean(page, what):
 
 
 @pytest.mark.browser
-def test_laoximen_story_on_a_phone(transactional_db, live_server, phone_page, world, users):
+def test_laoximen_story_on_a_phone(transactional_db, shipped_data, live_server, phone_page, world, users):
     cert = _household(world, users)
     event, desk = _service_day(world, users)
     page = phone_page
@@ -122,7 +122,7 @@ def test_laoximen_story_on_a_phone(transactional_db, live_server, phone_page, wo
 
     # 3. the follow-up case is named by its number, with a link to it
     link = page.locator(".messages a")
-    link.wait_for(timeout=30_000)  # the case is taken in, routed and suggested for before the page answers
+    link.wait_for()
     number = link.inner_text()
     assert number.startswith("MH")
     _clean(page, "desk console")
