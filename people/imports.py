@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEntry
 from audit.services import record
 from lib import xlsx
 
@@ -302,19 +303,53 @@ def import_rerun(*, job: ImportJob, by, request=None) -> ImportJob:
 PENDING_GRACE = 60
 
 
+# A job whose worker died is run again by the sweep this many times on its own; after that it waits, shown as
+# 中断, for staff to press 重新运行 (a sheet that kills its worker each time must not loop).
+AUTO_RESUMES = 1
+
+
 def sweep_pending() -> int:
-    """Queue the jobs still pending PENDING_GRACE seconds after upload or rerun (the periodic job's work)."""
+    """The periodic job's work: resume jobs whose worker died (``AUTO_RESUMES`` times each), then queue the jobs
+    still pending PENDING_GRACE seconds after upload or rerun."""
     from .tasks import run_import  # noqa: PLC0415 — a cycle: people.tasks imports this module
 
+    resumed = _resume_interrupted()
     since = timezone.now() - datetime.timedelta(seconds=PENDING_GRACE)
-    ids = list(
+    ids = resumed + list(
         ImportJob.objects.filter(status=ImportJob.Status.PENDING)
         .filter(models.Q(heartbeat_at__lt=since) | models.Q(heartbeat_at__isnull=True, created_at__lt=since))
+        .exclude(pk__in=resumed)
         .values_list("pk", flat=True)[:20]
     )
     for pk in ids:
         run_import(pk)  # the run claims pending → validating: a job queued twice runs once
     return len(ids)
+
+
+def _resume_interrupted() -> list[int]:
+    """Put back to pending (compare-and-set, as ``import_rerun``) the jobs whose heartbeat stopped, unless the sweep
+    already resumed them ``AUTO_RESUMES`` times. Nothing was written by the dead run: the rerun is the whole job."""
+    stale = timezone.now() - ImportJob.STALE_AFTER
+    running, resumed = [ImportJob.Status.VALIDATING, ImportJob.Status.WRITING], []
+    for job in ImportJob.objects.filter(status__in=running, heartbeat_at__lt=stale).select_related("region")[:20]:
+        times = AuditEntry.objects.filter(
+            action="people.import.resumed", object_type=ImportJob._meta.label_lower, object_id=str(job.pk)
+        ).count()
+        if times >= AUTO_RESUMES:
+            continue
+        with transaction.atomic():
+            if ImportJob.objects.filter(pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at).update(
+                status=ImportJob.Status.PENDING, done=0, errors=[], heartbeat_at=None
+            ):
+                record(
+                    actor=None,
+                    action="people.import.resumed",
+                    obj=job,
+                    region=job.region,
+                    detail={"文件": job.filename},
+                )
+                resumed.append(job.pk)
+    return resumed
 
 
 def jobs_visible_to(user):

@@ -100,3 +100,22 @@ def test_a_sheet_cut_off_in_the_middle_is_a_file_level_message(world, django_cap
     assert len(job.errors) == 1 and job.errors[0]["row"] is None
     assert "截断" in job.errors[0]["message"] and "系统错误" not in job.errors[0]["message"]
     assert Resident.objects.count() == 0
+
+
+def test_the_sweep_resumes_a_job_whose_worker_died_once_then_leaves_it_to_staff(
+    world, django_capture_on_commit_callbacks
+):
+    job = died(start(world, xlsx_file(ROWS)))
+    with django_capture_on_commit_callbacks(execute=True):
+        imports.sweep_pending()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE, job.errors
+    assert Resident.objects.count() == 2
+    # a second job that dies after its one automatic resume is left, shown as 中断, for a person to rerun
+    again = died(start(world, xlsx_file(ROWS)))
+    ImportJob.objects.filter(pk=again.pk).update(status=ImportJob.Status.WRITING)
+    imports._resume_interrupted()  # its first resume ...
+    died(again)  # ... and its worker dies again
+    imports.sweep_pending()
+    again.refresh_from_db()
+    assert again.status == ImportJob.Status.VALIDATING and again.is_interrupted
