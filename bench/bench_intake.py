@@ -331,6 +331,11 @@ def main():
         "MINHU_DEBUG": "0",
         "DATABASE_URL": os.environ["DATABASE_URL"],
         "MINHU_LOG_LEVEL": "WARNING",
+        # one account and one partner key send every request: the API's per-account limits (lib.ratelimit) are
+        # lifted for the measurement, as a deployment raises them for a hotline platform's integration
+        "MINHU_API_USER_RATE": "1000000/min",
+        "MINHU_API_PARTNER_RATE": "1000000/min",
+        "MINHU_API_ANON_RATE": "1000000/min",
     }
     server = common.start_gunicorn("floor_app:application", port, env, workers=WORKERS, threads=THREADS)
     results, ends = {}, {}
