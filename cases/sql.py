@@ -201,14 +201,27 @@ def reserve_ids(model, count: int) -> list[int]:
 
 
 # -- reading several models' rows in one statement ----------------------------------------------------------------
+# Columns an intake never reads and that can be large (a region's GeoJSON boundary): left out of the rows read here,
+# so the instance defers them as ``.only()`` would; reading one later costs its own query.
+NOT_READ = {Region: {"shape"}}
+
+
+@functools.cache
+def _read_fields(model) -> tuple:
+    """The concrete fields of ``model`` read by ``columns``/``instance``, in order."""
+    skipped = NOT_READ.get(model, set())
+    return tuple(f for f in model._meta.concrete_fields if f.name not in skipped)
+
+
 def columns(model, alias: str) -> str:
-    """``alias.col, alias.col, …`` for every concrete field of ``model``, in the order ``instances`` reads them."""
+    """``alias.col, alias.col, …`` for the fields of ``model`` this module reads, in the order ``instances`` reads
+    them."""
     return _columns(connection.vendor, model, alias)
 
 
 @functools.cache
 def _columns(vendor: str, model, alias: str) -> str:  # made once: every intake asks
-    return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields)
+    return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in _read_fields(model))
 
 
 @functools.cache
@@ -216,7 +229,7 @@ def _converters(vendor: str, model) -> tuple:
     """((column expression, [converter, …]), …) of the model's concrete fields on this database: what the ORM
     applies to a value it reads (SQLite's 0/1 become booleans, its timestamps aware datetimes, JSON text a dict)."""
     out = []
-    for f in model._meta.concrete_fields:
+    for f in _read_fields(model):
         col = f.get_col(model._meta.db_table)
         out.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
     return tuple(out)
@@ -229,7 +242,7 @@ def instance(model, values):
         for converter in converters:
             value = converter(value, col, connection)
         out.append(value)
-    return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields], out)
+    return model.from_db(connection.alias, [f.attname for f in _read_fields(model)], out)
 
 
 def instances(values, *models) -> list:
@@ -237,7 +250,7 @@ def instances(values, *models) -> list:
     left after them: ``rule, unit, rest = instances(row, RoutingRule, Unit)``."""
     out, start = [], 0
     for model in models:
-        end = start + len(model._meta.concrete_fields)
+        end = start + len(_read_fields(model))
         out.append(instance(model, values[start:end]))
         start = end
     return [*out, tuple(values[start:])]
@@ -310,7 +323,7 @@ def region_and_category(user, region_id: int, code: str) -> tuple:
     with connection.cursor() as cursor:
         cursor.execute(statement, [region_id, *params, code])
         row = cursor.fetchone()
-    n = len(Region._meta.concrete_fields)
+    n = len(_read_fields(Region))
     region = instance(Region, row[:n]) if row[0] is not None else None
     category = instance(Category, row[n:]) if row[n] is not None else None
     return region, category

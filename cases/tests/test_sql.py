@@ -213,3 +213,16 @@ def test_the_api_and_open311_look_ups_in_one_statement_find_what_the_orm_finds(w
         orm_path(m)
         assert looked_up() == fast
     assert fast[4] is True and fast[5] == [(world.penglai_grid.pk, "repair"), ["region"], ["category"]]
+
+
+def test_a_regions_boundary_is_not_read_by_an_intake_but_still_there_when_asked(world, users, categories):
+    """A subdistrict's GeoJSON boundary can be large: the one-statement look-ups leave it out (a deferred field)."""
+    square = {"type": "Polygon", "coordinates": [[[121.48, 31.21], [121.49, 31.21], [121.49, 31.22], [121.48, 31.21]]]}
+    world.penglai_grid.shape = square
+    world.penglai_grid.save(update_fields=["shape"])
+    if not sql.fast():
+        pytest.skip("the one-statement look-ups run on PostgreSQL only")
+    region, category = sql.region_and_category(users["worker"], world.penglai_grid.pk, "repair")
+    assert region.pk == world.penglai_grid.pk and category.code == "repair"
+    assert "shape" in region.get_deferred_fields()
+    assert region.shape == square  # read on demand
