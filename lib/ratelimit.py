@@ -83,11 +83,35 @@ class _FailOpen:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
-class AnonThrottle(_FailOpen, AnonRateThrottle):
+class _Counted:
+    """DRF's throttles keep every request's time in one cached list, read and rewritten whole on each request: at a
+    partner's 200 requests a second that is thousands of entries a request, and two app servers overwrite each
+    other's writes. This counts instead (``hit``: one atomic increment; the count expires ``duration`` seconds after
+    the first request of the window), so a request costs two small cache calls whatever the rate."""
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        return hit(self.key, self.duration) <= self.num_requests
+
+    def wait(self):
+        """Seconds until the window ends (Retry-After): the cache's own expiry where it tells (Redis), else the
+        whole window."""
+        try:
+            left = cache.ttl(self.key)  # django-redis
+        except Exception:
+            left = None
+        return left if isinstance(left, int) and left > 0 else self.duration
+
+
+class AnonThrottle(_FailOpen, _Counted, AnonRateThrottle):
     """Requests without an account, per client address (rate "anon")."""
 
 
-class UserThrottle(_FailOpen, UserRateThrottle):
+class UserThrottle(_FailOpen, _Counted, UserRateThrottle):
     """Signed-in people (session), per account (rate "user"). Requests with an API key count under "partner"."""
 
     def get_cache_key(self, request, view):
@@ -96,7 +120,7 @@ class UserThrottle(_FailOpen, UserRateThrottle):
         return super().get_cache_key(request, view)
 
 
-class PartnerKeyThrottle(_FailOpen, SimpleRateThrottle):
+class PartnerKeyThrottle(_FailOpen, _Counted, SimpleRateThrottle):
     """Partner systems calling with an API key (``Authorization: Token …``), per key (rate "partner")."""
 
     scope = "partner"

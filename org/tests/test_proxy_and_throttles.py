@@ -167,5 +167,24 @@ def test_the_api_throttles_accounts_and_partner_keys_apart(client, client_for, u
 
 def test_the_api_throttles_fail_open_when_the_cache_is_down(client, db, settings):
     _rates(settings, anon="1/min")
-    with mock.patch("django.core.cache.cache.get", side_effect=ConnectionError("redis down")):
+    down = ConnectionError("redis down")
+    with (
+        mock.patch("django.core.cache.cache.get", side_effect=down),
+        mock.patch("django.core.cache.cache.add", side_effect=down),
+        mock.patch("django.core.cache.cache.incr", side_effect=down),
+        mock.patch("django.core.cache.cache.set", side_effect=down),
+    ):
         assert [client.get("/api/public-stories/").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_an_api_throttle_keeps_a_count_not_a_list_of_every_request(client, db, settings):
+    """A partner sending hundreds of requests a second must not make each request read and rewrite a list of all of
+    them; the 429 says when to come back."""
+    from django.core.cache import cache
+
+    _rates(settings, anon="50/min")
+    codes = [client.get("/api/public-stories/", REMOTE_ADDR="198.51.100.9").status_code for _ in range(51)]
+    assert codes == [200] * 50 + [429]
+    assert cache.get("throttle_anon_198.51.100.9") == 51
+    refused = client.get("/api/public-stories/", REMOTE_ADDR="198.51.100.9")
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 60
