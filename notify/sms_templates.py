@@ -43,6 +43,9 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "resources.confirmed": ("【民呼】您预约的%(r)s %(w)s 已确认。", "【民呼】您申请的%(r)s %(w)s 已通过审批。"),
     "resources.no_show": ("【民呼】您预约的%(r)s %(w)s 超过 %(g)s 分钟未签到，已自动释放。",),
     "volunteers.assignment": ("【民呼】%(name)s您好，邀请您参加：%(activity)s %(when)s。请在手机上确认是否接受。",),
+    "volunteers.duplicate_sign_up": (
+        "【民呼】%(name)s您好，有人用您的身份证号报名志愿者。您已是志愿者，无需再报；如非本人操作，请联系社区。",
+    ),
 }
 
 

@@ -19,13 +19,11 @@ class BookingForm(forms.Form):
     def __init__(self, *args, resource: Resource, **kwargs):
         super().__init__(*args, **kwargs)
         self.resource = resource
-        step = resource.slot_minutes
-        choices, m = [], resource.min_minutes
-        while m <= resource.max_minutes:
+        choices = []
+        for m in resource.durations():
             hours, rest = divmod(m, 60)
             label = (f"{hours} 小时" if hours else "") + (f"{rest} 分钟" if rest else "")
             choices.append((m, label))
-            m += step
         self.fields["minutes"].choices = choices
         if resource.capacity <= 1:
             self.fields["attendees"].widget = forms.HiddenInput()

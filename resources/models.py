@@ -140,6 +140,16 @@ class Resource(models.Model):
     def buffer(self) -> datetime.timedelta:
         return datetime.timedelta(minutes=self.buffer_minutes)
 
+    def durations(self) -> list[int]:
+        """The lengths one booking may have, in minutes: from the shortest to the longest, one slot apart."""
+        return list(range(self.min_minutes, self.max_minutes + 1, self.slot_minutes))
+
+    def default_minutes(self) -> int:
+        """The length the booking form starts at: one slot of the grid the resident picked it from (a
+        30-minute piano-room slot opens at 30 minutes), or the shortest allowed length covering it."""
+        durations = self.durations()
+        return next((m for m in durations if m >= self.slot_minutes), durations[-1])
+
     def opening_summary(self) -> str:
         """ "每天 08:00–21:00" or "周一至周五 16:00–20:00；周六 09:00–12:00": weekdays with the same hours merged."""
         by_day: dict[int, list[str]] = {}

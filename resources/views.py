@@ -85,7 +85,7 @@ def resource_detail(request, pk):
 @login_required
 def booking_new(request, pk):
     resource = get_resource_for_user(request.user, pk)
-    initial = {"minutes": max(resource.min_minutes, min(60, resource.max_minutes)), "attendees": 1}
+    initial = {"minutes": resource.default_minutes(), "attendees": 1}
     if request.GET.get("start"):
         start = dates.parse_datetime(request.GET["start"])  # clamped: the end of time does not overflow
         if start is not None:

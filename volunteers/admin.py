@@ -29,7 +29,7 @@ class VolunteerAdmin(RegionScopedAdmin):
     list_filter = ["status"]
     search_fields = ["name"]
     # State changes (approval) go through the pages and services.volunteer_decide.
-    readonly_fields = ["status", "approved_by", "approved_at", "id_number_masked", "phone_masked"]
+    readonly_fields = ["status", "approved_by", "approved_at", "id_number_masked", "phone_masked", "duplicate_of"]
     exclude = ["user"]
 
 

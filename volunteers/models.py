@@ -105,6 +105,18 @@ class Volunteer(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    # A sign-up from a resident's own account whose ID number is already a volunteer's: kept (so the
+    # public answer is the same as for a new number) without the number itself, for staff to check in
+    # person; it cannot be approved (services.volunteer_sign_up, docs/security.md "Oracles").
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("身份证号与之相同的志愿者"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = VolunteerQuerySet.as_manager()
 

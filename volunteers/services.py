@@ -48,18 +48,59 @@ def volunteer_sign_up(
     except ValueError as exc:
         raise ValidationError({"id_number": str(exc)}) from None
     volunteer.set_phone(phone)
-    if volunteer.id_number_hash and Volunteer.objects.filter(id_number_hash=volunteer.id_number_hash).exists():
+    existing = (
+        Volunteer.objects.filter(id_number_hash=volunteer.id_number_hash).first() if volunteer.id_number_hash else None
+    )
+    if existing is not None and user is None:
+        # staff entering a paper form: they are named in the audit log and may be told
         raise ValidationError({"id_number": _("已有相同身份证号的志愿者。")})
+    if existing is not None:
+        _hold_duplicate(volunteer, existing=existing)
     volunteer.save()
     for skill, level in skills:
         volunteer.skills.create(skill=skill, level=level)
     audit(actor=by, action="volunteers.volunteer.sign_up", obj=volunteer)
+    if existing is not None:
+        audit(
+            actor=by,
+            action="volunteers.volunteer.sign_up_duplicate",
+            obj=volunteer,
+            detail={"身份证号相同的志愿者": existing.pk},
+        )
+        if existing.phone:
+            send(
+                to=existing.phone,
+                body=_(
+                    "【民呼】%(name)s您好，有人用您的身份证号报名志愿者。您已是志愿者，无需再报；如非本人操作，请联系社区。"
+                )
+                % {"name": existing.name},
+                purpose="volunteers.duplicate_sign_up",
+                related=existing,
+            )
     return volunteer
+
+
+def _hold_duplicate(volunteer: Volunteer, *, existing: Volunteer) -> None:
+    """A resident's own sign-up with an ID number that is already a volunteer's.
+
+    Telling the account "已有相同身份证号的志愿者" would let anyone with a login test whose ID number
+    belongs to a volunteer. So the sign-up is kept like any other and answers the same:
+    1. it keeps the masked number the applicant typed (their own page looks as usual) but neither the
+       number nor its hash, so the number is still held by one volunteer only;
+    2. it points at the existing volunteer, which staff see on its page, and it cannot be approved;
+    3. the existing volunteer is told by text message on their own phone (the caller sends it)."""
+    volunteer.id_number_encrypted = ""
+    volunteer.id_number_hash = ""
+    volunteer.duplicate_of = existing
 
 
 @transaction.atomic
 def volunteer_decide(*, volunteer: Volunteer, approve: bool, by) -> Volunteer:
     """Staff approve or reject a sign-up. Only a pending sign-up can be decided (conditional update)."""
+    if approve and volunteer.duplicate_of_id:
+        raise ValidationError(
+            _("该报名的身份证号与已登记的志愿者相同，不能通过：请当面核实本人，再把账号关联到原有的志愿者记录。")
+        )
     status = Volunteer.Status.APPROVED if approve else Volunteer.Status.REJECTED
     now = timezone.now()
     changed = Volunteer.objects.filter(pk=volunteer.pk, status=Volunteer.Status.PENDING).update(

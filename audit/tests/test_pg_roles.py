@@ -70,3 +70,38 @@ def test_the_app_role_appends_to_the_audit_log_and_cannot_rewrite_it(app_role, w
         app.execute("SELECT count(*) FROM people_resident").fetchone()
     assert AuditEntry.objects.get(pk=entry.pk).action == "test.entry"
     assert AuditEntry.objects.filter(action="test.append").exists()
+
+
+def test_the_app_works_under_the_app_role(app_role, world, shipped_data):
+    """The deployment's split end to end: the schema migrated by the owner (the test database, made by this run's
+    own user), then the app itself — settings, ORM, sessions, the task queue — in a process that connects as the
+    app role (audit/tests/app_role_smoke.py): a need raised through the public form, staff pages opened, and its
+    own attempts to rewrite or delete an audit entry refused by the database."""
+    import json
+    import os
+    import sys
+
+    name, password = app_role
+    s = connection.settings_dict
+    url = f"postgres://{name}:{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_REPLICA_URL", "REDIS_URL")}
+    # tasks run in the process, so their writes are the app role's too; without Redis the cache is the process's own
+    env.update(DATABASE_URL=url, MINHU_TASKS_IMMEDIATE="1", MINHU_DEBUG="1", PYTHONPATH=str(settings.BASE_DIR))
+    smoke = Path(__file__).with_name("app_role_smoke.py")
+    args = [sys.executable, str(smoke), str(world.penglai.pk), world.users["staff"].username]
+    done = subprocess.run(args, env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert out["role"] == name
+    assert out["intake"]["status"] == 302 and out["intake"]["case"] and out["intake"]["events"] >= 1
+    assert out["intake"]["audit"] >= 1
+    assert set(out["pages"].values()) == {200}, out["pages"]
+    assert out["refused"] == {"update": "InsufficientPrivilege", "delete": "InsufficientPrivilege"}
+    # what the app wrote is there for the owner, and the entry it tried to rewrite is unchanged
+    from cases.models import Case
+
+    case = Case.objects.get(number=out["intake"]["case"])
+    assert AuditEntry.objects.filter(object_id=str(case.pk)).exists()
+    assert AuditEntry.objects.count() == out["audit_entries"]
+    assert not AuditEntry.objects.filter(action="rewritten").exists()

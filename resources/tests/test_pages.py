@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django.urls import reverse
 from django.utils import timezone
@@ -116,3 +117,30 @@ def test_staff_see_who_booked_and_check_them_in(client_for, piano_room, student,
     assert response.url == reverse("resources:my_bookings")  # never off-site
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
+
+
+def test_a_slot_opens_the_booking_form_at_the_slots_length(client_for, piano_room, student):
+    """The grid offers 30-minute slots of the piano room: picking one starts the form at 30 minutes, not an hour."""
+    client = client_for(student)
+    detail = client.get(reverse("resources:resource_detail", args=[piano_room.pk])).content.decode()
+    slot_url = re.search(r'class="slot free" href="([^"]+)"', detail).group(1).replace("&amp;", "&")
+    form = client.get(slot_url)
+    assert form.context["form"]["minutes"].value() == 30
+    assert re.search(r'<option value="30" selected>', form.content.decode())
+
+    # a room let by the hour starts at one hour; a grid finer than the shortest booking starts at the shortest
+    piano_room.slot_minutes, piano_room.min_minutes = 60, 60
+    piano_room.save()
+    assert client.get(slot_url).context["form"]["minutes"].value() == 60
+    piano_room.slot_minutes, piano_room.min_minutes = 15, 45
+    piano_room.save()
+    assert client.get(slot_url).context["form"]["minutes"].value() == 45
+
+
+def test_the_default_length_is_always_one_the_form_offers():
+    from resources.models import Resource
+
+    for slot, shortest, longest in [(30, 30, 120), (60, 60, 240), (15, 45, 120), (30, 45, 120), (90, 30, 60)]:
+        r = Resource(slot_minutes=slot, min_minutes=shortest, max_minutes=longest)
+        assert r.default_minutes() in r.durations()
+        assert r.default_minutes() >= min(slot, r.durations()[-1])
