@@ -15,11 +15,14 @@ How a question meets a guide, and why:
    养老机构" without the guide listing every way of saying it.
 3. Scoring: BM25 over the guide's fields, each with a weight (the matter's name, tags and the residents' common
    phrasings count most; the legal basis least), plus the best cosine between the question and any one of the
-   guide's common phrasings (a short question often is one of them, said differently). The desk's topic adds a
-   small bonus: the same question is asked at several desks ("户口迁移" at the housing desk), so the desk only
-   breaks near-ties.
-4. Confidence: a suggestion is *confident* when its score clears ``CONFIDENT`` and leads the next guide; "厕所在
-   哪里" matches nothing and the desk sees no suggestion rather than a guess.
+   guide's common phrasings (a short question often is one of them, said differently). Single characters count too,
+   at ``UNIGRAM_WEIGHT`` of a bigram: a word in no list ("寄到外地") still shares "寄" with the right guide, which
+   then reaches the top three instead of nothing. A place the resident refuses ("覅去养老院，想请人上门") is taken
+   out first (``unrefused``). The desk's topic multiplies its guides' scores by ``TOPIC_FACTOR``: the same
+   question is asked at several desks ("户口迁移" at the housing desk), so the desk only tips close calls.
+4. Confidence: a suggestion is *confident* when the score of its words (without the single characters and the
+   desk's topic) clears ``CONFIDENT`` and it is close to the best guide; "厕所在哪里" matches nothing and the desk
+   sees no suggestion rather than a guess.
 """
 
 from __future__ import annotations
