@@ -87,7 +87,7 @@ its figures are in-sample; the sealed set is scored once, by someone else, at th
             ("`tests/data/dev/desk_questions.csv`", DEV, "0.992 / 1.000, 12/15"),
             ("`guides/tests/data/fresh_questions.csv`", FRESH, "0.915 / 1.000, 10/11"),
             ("`tests/data/spent/desk_questions.csv`", SPENT, "0.860 / 0.945, 20/20"),
-            ("`guides/tests/data/paraphrase_questions.csv`", PARAPHRASE, "0.865 / 0.969, 5/6"),
+            ("`guides/tests/data/paraphrase_questions.csv`", PARAPHRASE, "0.875 / 0.975, 6/8"),
         ):
             r = result if path == DEV else evaluate(read_questions(path), region=region)
             top1, top3 = r.top1 / max(r.answered, 1), r.top3 / max(r.answered, 1)

@@ -3,8 +3,9 @@
 tests/data/dev/desk_questions.csv is the open set the guides' wording was tuned on; guides/tests/data/
 fresh_questions.csv was written for these tests, about a quarter of it on purpose between guides easily confused
 (the care assessment and long-term care insurance, the appraisal and the compensation sum …).
-guides/tests/data/paraphrase_questions.csv was written after the matcher's word lists, two per guide in other words
-and in Shanghainese plus a few that no guide answers; its misses were then fixed: a regression set, not a blind one.
+guides/tests/data/paraphrase_questions.csv was written after the matcher's word lists, two to three questions per
+guide in other words and in Shanghainese, short and long, plus a few that no guide answers; its misses were then
+fixed: a regression set, not a blind one.
 """
 
 from pathlib import Path
