@@ -2,7 +2,11 @@
 
 tests/data/dev/desk_questions.csv is the open set the guides' wording was tuned on; guides/tests/data/
 fresh_questions.csv was written for these tests, about a quarter of it on purpose between guides easily confused
-(the care assessment and long-term care insurance, the appraisal and the compensation sum …)."""
+(the care assessment and long-term care insurance, the appraisal and the compensation sum …).
+guides/tests/data/paraphrase_questions.csv was written after the matcher's word lists, two to three questions per
+guide in other words and in Shanghainese, short and long, plus a few that no guide answers; its misses were then
+fixed: a regression set, not a blind one.
+"""
 
 from pathlib import Path
 
@@ -18,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
     [
         (ROOT / "tests" / "data" / "dev" / "desk_questions.csv", 0.95, 0.99),
         (ROOT / "guides" / "tests" / "data" / "fresh_questions.csv", 0.85, 0.97),
+        (ROOT / "guides" / "tests" / "data" / "paraphrase_questions.csv", 0.88, 0.97),
     ],
 )
 def test_the_right_guide_comes_first_for_most_questions(shipped_guides, world, path, top1, top3):

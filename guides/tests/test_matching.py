@@ -109,3 +109,17 @@ def test_desk_labels_from_question_files_map_to_desk_topics():
     assert matching.topic_for_desk("物流", topics) == "物流服务"
     assert matching.topic_for_desk("法律", topics) == "法律"
     assert matching.topic_for_desk("", topics) == ""
+
+
+def test_a_place_the_resident_refuses_is_not_what_they_ask_about():
+    bag = matching.question_tokens("阿拉姆妈覅去养老院，有没有派人上门照顾的")
+    assert "#养老机构" not in bag and "#上门护理" in bag
+    # "wants the flat, not the money" is no refusal of a place
+    assert "#安置房" in matching.question_tokens("我们要房子不要钱")
+
+
+def test_characters_alone_rank_a_guide_but_never_confidently():
+    index = GuideIndex.build(GUIDES)
+    ranked = index.rank("床轮")  # no word of any guide, only two of the nursing-home guide's characters
+    assert ranked[0].key == "nursing-home-entry"
+    assert not ranked[0].confident
