@@ -78,41 +78,37 @@ def distance_matrix(points: list[tuple[float, float]]) -> list[list[int]]:
     return [[round(haversine_m(p, q) * DETOUR) for q in points] for p in points]
 
 
-def solve(problem: Problem, *, seconds: float = 3.0, first: str = "PATH_CHEAPEST_ARC", warm_start: bool = True) -> Plan:
-    """Best plan found within ``seconds``: guided local search from the continuity start plan
-    (``first`` names the OR-Tools start strategy used when there is none).
-
-    Nodes: 0 = kitchen, 1..n = stops, n+1 = a free "end" node (routes are open). A stop can be
-    dropped only at a prohibitive penalty, so a plan is complete whenever one exists.
-    """
-    stops, vehicles = problem.stops, problem.vehicles
-    n = len(stops)
-    points = [problem.depot] + [(s.lat, s.lon) for s in stops]
-    dist = distance_matrix(points)
-    end = n + 1
+def _open_distance_matrix(problem: Problem) -> list[list[int]]:
+    """Metres between nodes 0 = kitchen, 1..n = stops, plus n+1 = the free "end" node (0 to and from it)."""
+    n = len(problem.stops)
+    dist = distance_matrix([problem.depot] + [(s.lat, s.lon) for s in problem.stops])
     for row in dist:
         row.append(0)
     dist.append([0] * (n + 2))
-    manager = pywrapcp.RoutingIndexManager(n + 2, len(vehicles), [0] * len(vehicles), [end] * len(vehicles))
-    routing = pywrapcp.RoutingModel(manager)
+    return dist
 
-    # One arc cost for all (metres) keeps a single cost class, which the local search needs to be
-    # fast. Continuity is a per-vehicle count of "someone else's usual person" visited, priced by a
-    # soft bound on its value at the route's end.
-    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(dist))
-    vehicle_of = {v.key: i for i, v in enumerate(vehicles)}
-    usual = [vehicle_of.get(s.usual) for s in stops]
-    if any(u is not None for u in usual):
-        foreign = []
-        for vi in range(len(vehicles)):
-            vector = [0] + [1 if (u is not None and u != vi) else 0 for u in usual] + [0]
-            foreign.append(routing.RegisterUnaryTransitVector(vector))
-        routing.AddDimensionWithVehicleTransits(foreign, 0, n + 1, True, "Foreign")
-        foreign_dim = routing.GetDimensionOrDie("Foreign")
-        for vi in range(len(vehicles)):
-            foreign_dim.SetCumulVarSoftUpperBound(routing.End(vi), 0, CONTINUITY_PENALTY_M)
 
-    # Time in minutes per travel mode, service time counted at the stop being left.
+def _add_continuity(routing, problem: Problem, usual: list) -> None:
+    """Continuity as a per-vehicle count of "someone else's usual person" visited, priced by a soft bound on
+    its value at the route's end (one arc cost for all keeps a single cost class, which the local search
+    needs to be fast)."""
+    if not any(u is not None for u in usual):
+        return
+    n, vehicles = len(problem.stops), problem.vehicles
+    foreign = []
+    for vi in range(len(vehicles)):
+        vector = [0] + [1 if (u is not None and u != vi) else 0 for u in usual] + [0]
+        foreign.append(routing.RegisterUnaryTransitVector(vector))
+    routing.AddDimensionWithVehicleTransits(foreign, 0, n + 1, True, "Foreign")
+    foreign_dim = routing.GetDimensionOrDie("Foreign")
+    for vi in range(len(vehicles)):
+        foreign_dim.SetCumulVarSoftUpperBound(routing.End(vi), 0, CONTINUITY_PENALTY_M)
+
+
+def _add_time(routing, manager, problem: Problem, dist):
+    """Time in minutes per travel mode, service time counted at the stop being left; each stop's window and
+    the horizon as bounds. Returns the time dimension."""
+    n, vehicles, end = len(problem.stops), problem.vehicles, len(problem.stops) + 1
     time_callbacks = {}
     for mode in {v.mode for v in vehicles}:
         speed = SPEED_M_PER_MIN.get(mode, SPEED_M_PER_MIN["walk"])
@@ -125,19 +121,25 @@ def solve(problem: Problem, *, seconds: float = 3.0, first: str = "PATH_CHEAPEST
         [time_callbacks[v.mode] for v in vehicles], 60, problem.horizon, False, "Time"
     )
     time_dim = routing.GetDimensionOrDie("Time")
-    for i, stop in enumerate(stops, start=1):
+    for i, stop in enumerate(problem.stops, start=1):
         time_dim.CumulVar(manager.NodeToIndex(i)).SetRange(max(0, stop.window[0]), min(problem.horizon, stop.window[1]))
     for vi in range(len(vehicles)):
         time_dim.CumulVar(routing.Start(vi)).SetRange(0, problem.horizon)
+    return time_dim
 
-    demands = [0] + [s.demand for s in stops] + [0]
+
+def _add_load_and_drops(routing, manager, problem: Problem) -> None:
+    """Capacities, and a stop dropped only at a prohibitive penalty (so a plan is complete whenever one exists)."""
+    demands = [0] + [s.demand for s in problem.stops] + [0]
     demand_cb = routing.RegisterUnaryTransitVector(demands)
-    routing.AddDimensionWithVehicleCapacity(demand_cb, 0, [v.capacity for v in vehicles], True, "Load")
-
+    routing.AddDimensionWithVehicleCapacity(demand_cb, 0, [v.capacity for v in problem.vehicles], True, "Load")
     drop_penalty = 10_000_000
-    for i in range(1, n + 1):
+    for i in range(1, len(problem.stops) + 1):
         routing.AddDisjunction([manager.NodeToIndex(i)], drop_penalty)
 
+
+def _search(routing, problem: Problem, dist, usual, *, seconds: float, first: str, warm_start: bool):
+    """Guided local search, from the continuity start plan when there is one; None when nothing was found."""
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
@@ -153,11 +155,14 @@ def solve(problem: Problem, *, seconds: float = 3.0, first: str = "PATH_CHEAPEST
             solution = routing.SolveFromAssignmentWithParameters(start, params)
     if solution is None:
         solution = routing.SolveWithParameters(params)
-    if solution is None:
-        return Plan(routes=[], unassigned=[s.key for s in stops], distance_m=0, objective=0)
+    return solution
 
+
+def _read_plan(routing, manager, time_dim, solution, problem: Problem, dist, usual) -> Plan:
+    """Each vehicle's stops in order with arrival times and metres; the stops no route visits."""
+    stops = problem.stops
     routes, assigned, kept = [], set(), 0
-    for vi, vehicle in enumerate(vehicles):
+    for vi, vehicle in enumerate(problem.vehicles):
         route = Route(vehicle=vehicle.key)
         index = routing.Start(vi)
         previous = 0
@@ -173,7 +178,7 @@ def solve(problem: Problem, *, seconds: float = 3.0, first: str = "PATH_CHEAPEST
                 kept += usual[node - 1] == vi
             index = solution.Value(routing.NextVar(index))
         routes.append(route)
-    unassigned = [stops[i - 1].key for i in range(1, n + 1) if i not in assigned]
+    unassigned = [stops[i - 1].key for i in range(1, len(stops) + 1) if i not in assigned]
     return Plan(
         routes=routes,
         unassigned=unassigned,
@@ -181,6 +186,31 @@ def solve(problem: Problem, *, seconds: float = 3.0, first: str = "PATH_CHEAPEST
         objective=solution.ObjectiveValue(),
         kept_usual=kept,
     )
+
+
+def solve(problem: Problem, *, seconds: float = 3.0, first: str = "PATH_CHEAPEST_ARC", warm_start: bool = True) -> Plan:
+    """Best plan found within ``seconds``: guided local search from the continuity start plan
+    (``first`` names the OR-Tools start strategy used when there is none).
+
+    Nodes: 0 = kitchen, 1..n = stops, n+1 = a free "end" node (routes are open). A stop can be
+    dropped only at a prohibitive penalty, so a plan is complete whenever one exists.
+    """
+    stops, vehicles = problem.stops, problem.vehicles
+    n = len(stops)
+    dist = _open_distance_matrix(problem)
+    end = n + 1
+    manager = pywrapcp.RoutingIndexManager(n + 2, len(vehicles), [0] * len(vehicles), [end] * len(vehicles))
+    routing = pywrapcp.RoutingModel(manager)
+    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(dist))
+    vehicle_of = {v.key: i for i, v in enumerate(vehicles)}
+    usual = [vehicle_of.get(s.usual) for s in stops]
+    _add_continuity(routing, problem, usual)
+    time_dim = _add_time(routing, manager, problem, dist)
+    _add_load_and_drops(routing, manager, problem)
+    solution = _search(routing, problem, dist, usual, seconds=seconds, first=first, warm_start=warm_start)
+    if solution is None:
+        return Plan(routes=[], unassigned=[s.key for s in stops], distance_m=0, objective=0)
+    return _read_plan(routing, manager, time_dim, solution, problem, dist, usual)
 
 
 def _feasible(problem: Problem, dist, vi: int, route: list[int]) -> bool:

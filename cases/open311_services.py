@@ -284,6 +284,98 @@ def case_key(client: Open311Client, idempotency_key: str) -> str:
     return f"open311:{client.pk}:{idempotency_key}"[:100]
 
 
+def _posted_service(client: Open311Client, service_code: str | None) -> Category:
+    """The service a POST names: 400 without a code, 404 for an unknown or inactive one."""
+    if not service_code:
+        raise Open311Error(400, _("缺少 service_code。"))
+    prefetched = getattr(client, "prefetched_service", None)  # read with the key (client_for_key)
+    category = prefetched[1] if prefetched and prefetched[0] == service_code else _service(service_code)
+    if category is None:
+        raise Open311Error(404, _("没有编码为 %(code)s 的服务（service_code）。") % {"code": service_code})
+    return category
+
+
+def _posted_point(lat, long) -> tuple[Decimal | None, Decimal | None]:
+    """(lat, long) as decimals inside the platform's area, or (None, None); both or neither must be sent."""
+    if (lat is None) != (long is None):
+        raise Open311Error(400, _("lat 和 long 必须同时提供。"))
+    if lat is None:
+        return None, None
+    lat = _decimal(lat, "lat", -90, 90)
+    long = _decimal(long, "long", -180, 180)
+    _in_area(lat, long)
+    return lat, long
+
+
+def _posted_address(client: Open311Client, address_id) -> Address | None:
+    """The known address ``address_id`` names, inside the client's region; 400 for any other id."""
+    if address_id is None:
+        return None
+    try:
+        return Address.objects.select_related("region").filter(within(client.region)).get(pk=int(address_id))
+    except (Address.DoesNotExist, ValueError, TypeError):
+        message = _("address_id %(id)s 不存在或不在本系统的受理辖区内。") % {"id": address_id}
+        raise Open311Error(400, message) from None
+
+
+def _posted_media_url(media_url: str | None) -> str:
+    media_url = (media_url or "").strip()
+    if media_url and (not re.match(r"^https?://", media_url) or len(media_url) > 500):
+        raise Open311Error(400, _("media_url 必须是 http(s) 链接，且不超过 500 个字符。"))
+    return media_url
+
+
+def _posted_answers(attributes: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    """A copy of the ``attribute[code]`` answers, each answer within MAX_ATTRIBUTE characters."""
+    answers = {k: list(v) for k, v in (attributes or {}).items()}
+    for code, values in answers.items():
+        for value in values:
+            bounded(value, f"attribute[{code}]", MAX_ATTRIBUTE)
+    return answers
+
+
+def _case_text(category: Category, description: str, title_hint: str, answered) -> tuple[str, str]:
+    """(title, description) of the case: the description with the answered questions below it (or a line
+    saying none was written); the title from ``attribute[title]``, else the description's first line, else
+    the service's name, cut to 40 characters."""
+    lines = [description] if description else []
+    extra = [f"{attr.description}：{_answer_text(attr, values)}" for attr, values in answered]
+    if extra:
+        lines.append("\n".join(extra))
+    if not lines:
+        lines.append(_("%(service)s（经 Open311 反映，未填写描述）") % {"service": category.name})
+    full = "\n\n".join(lines)
+    title = title_hint or (description.splitlines()[0] if description else category.name)
+    if len(title) > 40:
+        title = title[:39] + "…"
+    return title, full
+
+
+def _save_request(
+    o: Open311Request, *, client: Open311Client, category: Category, media
+) -> tuple[Open311Request, bool]:
+    """Write the request: alone for the intake worker (a client answered with a token, no media), else with its
+    case. A replay of its Idempotency-Key answers with the first request and created False."""
+    try:  # a replay of the key, or a concurrent retry, fails at an INSERT
+        if client.answer_with_token and media is None:
+            from .tasks import take_open311_requests_soon  # noqa: PLC0415 - cycle: cases.tasks imports this module
+
+            with db.own_transaction():  # one INSERT and nothing else to write
+                o.save()
+            transaction.on_commit(take_open311_requests_soon)
+        else:
+            with transaction.atomic():  # the case first, then the request row that points at it
+                _make_cases([o], media=media, categories={category.pk: category})
+    except IntegrityError:
+        prior = _prior(o.idempotency_key) if o.idempotency_key else None
+        if prior is None:
+            raise
+        return prior, False
+    except ValidationError as exc:  # workflow (CaseError) and attachment checks, in Chinese
+        raise Open311Error(400, " ".join(exc.messages)) from None
+    return o, True
+
+
 def request_create(
     *,
     client: Open311Client,
@@ -304,60 +396,33 @@ def request_create(
     """Accept a POSTed service request. Returns (request, created); ``request.case`` is the case,
     or None while it waits for the intake worker (a client with ``answer_with_token``, no media):
     the partner then gets a token. A replay of an Idempotency-Key answers with the first request
-    and created False."""
-    if not service_code:
-        raise Open311Error(400, _("缺少 service_code。"))
-    prefetched = getattr(client, "prefetched_service", None)  # read with the key (client_for_key)
-    category = prefetched[1] if prefetched and prefetched[0] == service_code else _service(service_code)
-    if category is None:
-        raise Open311Error(404, _("没有编码为 %(code)s 的服务（service_code）。") % {"code": service_code})
-    if (lat is None) != (long is None):
-        raise Open311Error(400, _("lat 和 long 必须同时提供。"))
-    if lat is not None:
-        lat = _decimal(lat, "lat", -90, 90)
-        long = _decimal(long, "long", -180, 180)
-        _in_area(lat, long)
+    and created False.
+
+    1. Check each field in turn (service, point, text bounds, address, some location, media URL, answers);
+       the first fault is the 400/404 the partner gets.
+    2. Compose the case's title and description.
+    3. Save the request (and its case, unless the worker takes it in).
+    """
+    category = _posted_service(client, service_code)
+    lat, long = _posted_point(lat, long)
     description = bounded(description, "description", MAX_DESCRIPTION)
     address_string = bounded(address_string, "address_string", MAX_ADDRESS)
     first_name, last_name = bounded(first_name, "first_name", MAX_NAME), bounded(last_name, "last_name", MAX_NAME)
-    address = None
-    if address_id is not None:
-        try:
-            address = Address.objects.select_related("region").filter(within(client.region)).get(pk=int(address_id))
-        except (Address.DoesNotExist, ValueError, TypeError):
-            message = _("address_id %(id)s 不存在或不在本系统的受理辖区内。") % {"id": address_id}
-            raise Open311Error(400, message) from None
-        if lat is None and address.latitude is not None:
-            lat, long = address.latitude, address.longitude
+    address = _posted_address(client, address_id)
+    if lat is None and address is not None and address.latitude is not None:
+        lat, long = address.latitude, address.longitude
     if lat is None and address is None and not address_string:
         raise Open311Error(400, _("缺少位置：请提供 lat/long、address_string 或 address_id 之一。"))
-    media_url = (media_url or "").strip()
-    if media_url and (not re.match(r"^https?://", media_url) or len(media_url) > 500):
-        raise Open311Error(400, _("media_url 必须是 http(s) 链接，且不超过 500 个字符。"))
-    answers = {k: list(v) for k, v in (attributes or {}).items()}
-    for code, values in answers.items():
-        for value in values:
-            bounded(value, f"attribute[{code}]", MAX_ATTRIBUTE)
+    media_url = _posted_media_url(media_url)
+    answers = _posted_answers(attributes)
     answered = check_attributes(category, answers)
 
-    title_hint = " ".join(answers.pop("title", [])).strip()
-    lines = [description] if description else []
-    extra = [f"{attr.description}：{_answer_text(attr, values)}" for attr, values in answered]
-    if extra:
-        lines.append("\n".join(extra))
-    if not lines:
-        lines.append(_("%(service)s（经 Open311 反映，未填写描述）") % {"service": category.name})
-    full = "\n\n".join(lines)
-    title = title_hint or (description.splitlines()[0] if description else category.name)
-    if len(title) > 40:
-        title = title[:39] + "…"
+    title, full = _case_text(category, description, " ".join(answers.pop("title", [])).strip(), answered)
     phone = (phone or "").strip()[:20]
-
-    key = case_key(client, idempotency_key) if idempotency_key else None
     o = Open311Request(
         client=client,
         token=secrets.token_hex(16),
-        idempotency_key=key,
+        idempotency_key=case_key(client, idempotency_key) if idempotency_key else None,
         latitude=lat,
         longitude=long,
         address_string=address_string,
@@ -373,24 +438,7 @@ def request_create(
             "location_text": address_string or (address.text if address else ""),
         },
     )
-    try:  # a replay of the key, or a concurrent retry, fails at an INSERT
-        if client.answer_with_token and media is None:
-            from .tasks import take_open311_requests_soon  # noqa: PLC0415 - cycle: cases.tasks imports this module
-
-            with db.own_transaction():  # one INSERT and nothing else to write
-                o.save()
-            transaction.on_commit(take_open311_requests_soon)
-        else:
-            with transaction.atomic():  # the case first, then the request row that points at it
-                _make_cases([o], media=media, categories={category.pk: category})
-    except IntegrityError:
-        prior = _prior(key) if key else None
-        if prior is None:
-            raise
-        return prior, False
-    except ValidationError as exc:  # workflow (CaseError) and attachment checks, in Chinese
-        raise Open311Error(400, " ".join(exc.messages)) from None
-    return o, True
+    return _save_request(o, client=client, category=category, media=media)
 
 
 def _prior(key: str) -> Open311Request | None:

@@ -224,21 +224,61 @@ def _resolve(schema, components):
     return schema
 
 
-def example_for(schema, components, name: str = "", depth: int = 0):
-    """A value valid against ``schema`` (OpenAPI 3.0), with domain-looking values for known field names."""
-    schema = _resolve(schema, components)
-    if "example" in schema:
-        return copy.deepcopy(schema["example"])
+def _combined(schema, components):
+    """The one schema an ``allOf`` (its options merged), ``oneOf`` or ``anyOf`` (its first option) stands for;
+    None when the schema combines nothing."""
     for key in ("allOf", "oneOf", "anyOf"):
         if schema.get(key):
             options = [_resolve(s, components) for s in schema[key]]
-            if key == "allOf":
-                merged = {}
-                for option in options:
-                    properties = {**merged.get("properties", {}), **option.get("properties", {})}
-                    merged = {**merged, **option, "properties": properties}
-                return example_for(merged, components, name, depth)
-            return example_for(options[0], components, name, depth)
+            if key != "allOf":
+                return options[0]
+            merged = {}
+            for option in options:
+                properties = {**merged.get("properties", {}), **option.get("properties", {})}
+                merged = {**merged, **option, "properties": properties}
+            return merged
+    return None
+
+
+# Examples of plain values: by format (for strings and untyped values), after the integer/number/boolean types.
+_BY_FORMAT = {
+    "date-time": "2026-12-07T09:30:00+08:00",
+    "date": "2026-12-07",
+    "time": "09:30:00",
+    "uri": "https://minhu.example.cn/media/photo.jpg",
+    "url": "https://minhu.example.cn/media/photo.jpg",
+    "decimal": "12.50",
+}
+
+
+def _scalar_example(kind, fmt, name: str):
+    """A known field name's domain value where its type fits, else a value by type, then by format."""
+    if name in _BY_NAME and kind in ("string", "integer", None):
+        value = _BY_NAME[name]
+        if (kind == "integer") == isinstance(value, int):
+            return value
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return "31.218000" if fmt == "decimal" else 1.5
+    if kind == "boolean":
+        return True
+    return _BY_FORMAT.get(fmt, "示例")
+
+
+def example_for(schema, components, name: str = "", depth: int = 0):
+    """A value valid against ``schema`` (OpenAPI 3.0), with domain-looking values for known field names.
+
+    In order: the schema's own example; what allOf/oneOf/anyOf stands for; the first non-empty enum value; an
+    object of its readable properties (empty past depth 4); an array of one item (empty from depth 4); a plain
+    value (``_scalar_example``).
+    """
+    schema = _resolve(schema, components)
+    if "example" in schema:
+        return copy.deepcopy(schema["example"])
+    combined = _combined(schema, components)
+    if combined is not None:
+        return example_for(combined, components, name, depth)
     if "enum" in schema:
         values = [v for v in schema["enum"] if v not in ("", None)] or schema["enum"]
         return values[0]
@@ -253,28 +293,7 @@ def example_for(schema, components, name: str = "", depth: int = 0):
         }
     if kind == "array":
         return [example_for(schema.get("items", {}), components, name, depth + 1)] if depth < 4 else []
-    if name in _BY_NAME and kind in ("string", "integer", None):
-        value = _BY_NAME[name]
-        if (kind == "integer") == isinstance(value, int):
-            return value
-    fmt = schema.get("format")
-    if kind == "integer":
-        return 1
-    if kind == "number":
-        return "31.218000" if fmt == "decimal" else 1.5
-    if kind == "boolean":
-        return True
-    if fmt == "date-time":
-        return "2026-12-07T09:30:00+08:00"
-    if fmt == "date":
-        return "2026-12-07"
-    if fmt == "time":
-        return "09:30:00"
-    if fmt in ("uri", "url"):
-        return "https://minhu.example.cn/media/photo.jpg"
-    if fmt == "decimal":
-        return "12.50"
-    return "示例"
+    return _scalar_example(kind, schema.get("format"), name)
 
 
 def _status_errors(method: str, path: str, public: bool) -> list[int]:

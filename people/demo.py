@@ -156,14 +156,9 @@ def _tags_for(rng, person: dict, size: int) -> list[str]:
     return tags
 
 
-def load(ctx: dict) -> None:
-    rng, regions = ctx["rng"], ctx["regions"]
-    tags = {}
-    for name, description in TAGS.items():
-        tags[name], _ = Tag.objects.get_or_create(name=name, defaults={"description": description})
-
-    # 1. Addresses: every house of every lane, one to three flats each.
-    addresses, address_code = [], {}
+def _addresses(rng, regions) -> list[Address]:
+    """Step 1: every house of every lane, one to three flats each; returned saved, with their regions."""
+    addresses = []
     for grid, (_code, lanes, (lat, lng)) in STREETS.items():
         for road, lane, houses in lanes:
             for number in range(1, houses + 1):
@@ -179,31 +174,43 @@ def load(ctx: dict) -> None:
                     )
                     addresses.append(address)
     Address.objects.bulk_create(addresses)
-    addresses = list(Address.objects.filter(region__in=[regions[g] for g in STREETS]).select_related("region"))
-    for address in addresses:
-        address_code[address.pk] = STREETS[address.region.name][0]
+    return list(Address.objects.filter(region__in=[regions[g] for g in STREETS]).select_related("region"))
 
-    # 2. Households and their members (about two thirds of the flats are lived in).
-    numbers = _Numbers()
+
+def _household_plans(rng, addresses) -> list[tuple]:
+    """(address, members, size) of the flats lived in: about two thirds, and always 陕西南路582弄11号."""
     plans = []
     for address in addresses:
         if rng.random() < 0.68 or (address.road, address.lane, address.number) == ("陕西南路", "582", "11"):
             size = rng.choice(SIZES)
             plans.append((address, _members(rng, size), size))
+    return plans
+
+
+def _resident(rng, numbers: _Numbers, address: Address, person: dict) -> Resident:
+    """One unsaved resident: a name, a fictional ID number of their district and birth, a phone for most."""
+    resident = Resident(
+        region=address.region,
+        relation=person["relation"],
+        name=_name(rng, person["gender"], person.get("surname")),
+        note="",
+    )
+    code = STREETS[address.region.name][0]
+    resident.set_id_number(numbers.id_number(code, _birth(rng, person["age"]), person["gender"]))
+    if rng.random() < 0.85:
+        resident.set_phone(numbers.phone())
+    return resident
+
+
+def _households(rng, addresses, tags) -> tuple[list[Household], list[Resident]]:
+    """Step 2: households and their members, saved, with their tags; the head's name names the household."""
+    numbers = _Numbers()
+    plans = _household_plans(rng, addresses)
     households = [Household(region=a.region, address=a) for a, _, _ in plans]
     residents, resident_tags = [], []
     for household, (address, members, size) in zip(households, plans, strict=True):
         for person in members:
-            resident = Resident(
-                region=address.region,
-                relation=person["relation"],
-                name=_name(rng, person["gender"], person.get("surname")),
-                note="",
-            )
-            number = numbers.id_number(address_code[address.pk], _birth(rng, person["age"]), person["gender"])
-            resident.set_id_number(number)
-            if rng.random() < 0.85:
-                resident.set_phone(numbers.phone())
+            resident = _resident(rng, numbers, address, person)
             if person["relation"] == "head":
                 household.name = resident.name
             residents.append((household, resident))
@@ -218,16 +225,28 @@ def load(ctx: dict) -> None:
         for r, names in zip(people, resident_tags, strict=True)
         for t in names
     )
+    return households, people
 
-    # 3. A little history so the audit log page is not empty.
-    users = ctx.get("users", {})
-    if "worker" in users:
-        record(
-            actor=users["worker"], action="people.demo.load", region=regions["老西门街道"], detail={"居民": len(people)}
-        )
-        local = [r for r in people if regions["蓬莱路居委"].contains(r.region)]
-        for resident in rng.sample(local, min(3, len(local))):
-            record_view(actor=users["worker"], obj=resident)
 
+def _history(rng, ctx: dict, people: list[Resident]) -> None:
+    """Step 3: a little history so the audit log page is not empty."""
+    users, regions = ctx.get("users", {}), ctx["regions"]
+    if "worker" not in users:
+        return
+    record(actor=users["worker"], action="people.demo.load", region=regions["老西门街道"], detail={"居民": len(people)})
+    local = [r for r in people if regions["蓬莱路居委"].contains(r.region)]
+    for resident in rng.sample(local, min(3, len(local))):
+        record_view(actor=users["worker"], obj=resident)
+
+
+def load(ctx: dict) -> None:
+    """1. addresses; 2. households and residents with their tags; 3. a little audit history."""
+    rng, regions = ctx["rng"], ctx["regions"]
+    tags = {}
+    for name, description in TAGS.items():
+        tags[name], _ = Tag.objects.get_or_create(name=name, defaults={"description": description})
+    addresses = _addresses(rng, regions)
+    households, people = _households(rng, addresses, tags)
+    _history(rng, ctx, people)
     ctx["residents"], ctx["households"], ctx["addresses"], ctx["tags"] = people, households, addresses, tags
     ctx["stdout"].write(f"    地址 {len(addresses)} 个，户 {len(households)} 户，居民 {len(people)} 人")

@@ -400,124 +400,166 @@ def _rule_number(value) -> Decimal:
     return _rule_decimal(str(value or 0))
 
 
+@dataclass(frozen=True)
+class _Excluded:
+    """Why an item is not paid to this household (the excluded line's formula); ``lapsed`` when its day passed."""
+
+    formula: str
+    lapsed: bool = False
+
+
+# A gate answers None (passed), a condition still awaited (Chinese, shown on the line) or _Excluded.
+def _choice_gate(item: dict, facts: Facts) -> str | _Excluded | None:
+    choice = item.get("choice") or ""
+    if not choice:
+        return None
+    label = {"cash": "货币补偿", "exchange": "产权调换"}.get(choice, choice)
+    if facts.choice and facts.choice != choice:
+        return _Excluded(f"仅适用于选择{label}的家庭")
+    return None if facts.choice else f"选择{label}"
+
+
+def _window_gate(item: dict, facts: Facts) -> str | _Excluded | None:
+    start, end = item.get("window_start"), item.get("window_end")
+    if not (start or end):
+        return None
+    window = f"{start or '…'} 至 {end or '…'}"
+    if facts.signed_at is None:
+        if end and facts.today and facts.today > _as_date(end):
+            return _Excluded(f"未在 {end} 前签约，期限已过", lapsed=True)
+        return f"在 {window} 内签约"
+    day = _local_date(facts.signed_at)
+    if (start and day < _as_date(start)) or (end and day > _as_date(end)):
+        return _Excluded(f"签约日 {day} 不在 {window} 内")
+    return None
+
+
+def _effect_gate(item: dict, facts: Facts) -> str | _Excluded | None:
+    if not item.get("requires_effect") or facts.took_effect:
+        return None
+    return "协议生效" if facts.took_effect is None else _Excluded("协议未生效，不发放")
+
+
+def _ratio_gate(item: dict, facts: Facts) -> str | _Excluded | None:
+    min_ratio = item.get("min_ratio")
+    if min_ratio in (None, ""):
+        return None
+    min_ratio = Decimal(str(min_ratio))
+    if facts.final_ratio is None:
+        return f"最终签约比例达到 {_pct(min_ratio)}"
+    if facts.final_ratio < min_ratio:
+        return _Excluded(f"最终签约比例 {_pct(facts.final_ratio)} 未达 {_pct(min_ratio)}")
+    return None
+
+
+GATES = (_choice_gate, _window_gate, _effect_gate, _ratio_gate)  # checked in this order; conditions listed so
+
+
+# An amount rule answers (value, formula, condition still awaited or "") or _Excluded.
+def _fixed_amount(item: dict, facts: Facts, rate: Decimal, minimum: Decimal):
+    value, formula = _amount(rate, minimum, facts.S)
+    return value, formula, ""
+
+
+def _per_person_amount(item: dict, facts: Facts, rate: Decimal, minimum: Decimal):
+    person = item.get("person_kind") or ""
+    count = int(facts.persons.get(person, 0))
+    each, _each_formula = _amount(rate, minimum, facts.S)
+    value = fen(each * count)
+    formula = f"{person or '人员'} {count} 人 × {money(each)} 元 = {money(value)} 元"
+    if not count:
+        return _Excluded(formula)
+    return value, formula, ""
+
+
+def _tier_amount(tier: dict, S: Decimal) -> tuple[Decimal, str]:
+    return _amount(_rule_number(tier.get("rate")), _rule_number(tier.get("minimum")), S)
+
+
+def _day_tiers_amount(item: dict, facts: Facts, rate: Decimal, minimum: Decimal):
+    """The tier of the day the household signed (or moved); before that day, the best tier still reachable."""
+    basis = item.get("basis") or "signed"
+    moment = facts.signed_at if basis == "signed" else facts.moved_at
+    basis_label = "签约" if basis == "signed" else "搬离"
+    tiers = sorted(item.get("tiers") or [], key=lambda tier: str(tier["until"]))
+    if not tiers:
+        return _Excluded("未设置时间档")
+    if moment is None:
+        # the best tier still reachable: tiers whose day is past are gone for a household not yet there
+        open_tiers = [tr for tr in tiers if not facts.today or facts.today <= _as_date(tr["until"])]
+        if not open_tiers:
+            return _Excluded(f"未在 {tiers[-1]['until']} 前{basis_label}，期限已过", lapsed=True)
+        best = open_tiers[0]
+        value, f = _tier_amount(best, facts.S)
+        return value, f"{best['until']} 前{basis_label}：{f}", f"{best['until']} 前{basis_label}"
+    day = _local_date(moment)
+    tier = next((tr for tr in tiers if day <= _as_date(tr["until"])), None)
+    if tier is None:
+        return _Excluded(f"{basis_label}日 {day} 晚于最后一档")
+    value, f = _tier_amount(tier, facts.S)
+    return value, f"{basis_label}日 {day}（{tier['until']} 前档）：{f}", ""
+
+
+def _ratio_steps_amount(item: dict, facts: Facts, rate: Decimal, minimum: Decimal):
+    """The highest step the plot's final signing ratio reached; before it is known, the top step."""
+    steps = sorted(item.get("steps") or [], key=lambda s: _rule_number(s["ratio"]))
+    if not steps:
+        return _Excluded("未设置比例档")
+    if facts.final_ratio is None:
+        top = steps[-1]
+        value, f = _tier_amount(top, facts.S)
+        return value, f"最高档：{f}", f"最终签约比例达到 {_pct(Decimal(str(top['ratio'])))}"
+    reached = [s for s in steps if facts.final_ratio >= _rule_number(s["ratio"])]
+    if not reached:
+        lowest = _pct(Decimal(str(steps[0]["ratio"])))
+        return _Excluded(f"最终签约比例 {_pct(facts.final_ratio)} 未达最低档 {lowest}")
+    step = reached[-1]
+    value, f = _tier_amount(step, facts.S)
+    return value, f"最终签约比例 {_pct(facts.final_ratio)} ≥ {_pct(Decimal(str(step['ratio'])))}：{f}", ""
+
+
+AMOUNT_RULES = {
+    "per_area": _fixed_amount,
+    "flat": _fixed_amount,
+    "max_rate_min": _fixed_amount,
+    "per_person": _per_person_amount,
+    "day_tiers": _day_tiers_amount,
+    "ratio_steps": _ratio_steps_amount,
+}
+
+
 def evaluate_item(item: dict, facts: Facts) -> Line:
-    """One plan item for one certificate. ``item`` is plain data (see renewal.models.PlanItem.as_rule)."""
+    """One plan item for one certificate. ``item`` is plain data (see renewal.models.PlanItem.as_rule).
+
+    1. The gates in order (choice, date window, taking effect, final ratio): the first that excludes answers;
+       the others may each add a condition still awaited.
+    2. The amount by the item's kind (``AMOUNT_RULES``), which may exclude or add a condition of its own.
+    3. Included, or conditional with every condition listed (its amount shown, not yet counted).
+    """
     kind = item["kind"]
     name = item["name"]
     code = item.get("code") or name
     rate = _rule_number(item.get("rate"))
     minimum = _rule_number(item.get("minimum"))
-    S = facts.S
     conditions: list[str] = []
-    pending = False
-
-    # Gates first: choice, date window, taking effect, final ratio.
-    choice = item.get("choice") or ""
-    if choice:
-        label = {"cash": "货币补偿", "exchange": "产权调换"}.get(choice, choice)
-        if facts.choice and facts.choice != choice:
-            return Line(code, name, f"仅适用于选择{label}的家庭", ZERO.quantize(FEN), "excluded")
-        if not facts.choice:
-            pending = True
-            conditions.append(f"选择{label}")
-    start, end = item.get("window_start"), item.get("window_end")
-    if start or end:
-        window = f"{start or '…'} 至 {end or '…'}"
-        if facts.signed_at is None:
-            if end and facts.today and facts.today > _as_date(end):
-                return Line(code, name, f"未在 {end} 前签约，期限已过", ZERO.quantize(FEN), "excluded", lapsed=True)
-            pending = True
-            conditions.append(f"在 {window} 内签约")
-        else:
-            day = _local_date(facts.signed_at)
-            if (start and day < _as_date(start)) or (end and day > _as_date(end)):
-                return Line(code, name, f"签约日 {day} 不在 {window} 内", ZERO.quantize(FEN), "excluded")
-    if item.get("requires_effect"):
-        if facts.took_effect is None:
-            pending = True
-            conditions.append("协议生效")
-        elif not facts.took_effect:
-            return Line(code, name, "协议未生效，不发放", ZERO.quantize(FEN), "excluded")
-    min_ratio = item.get("min_ratio")
-    if min_ratio not in (None, ""):
-        min_ratio = Decimal(str(min_ratio))
-        if facts.final_ratio is None:
-            pending = True
-            conditions.append(f"最终签约比例达到 {_pct(min_ratio)}")
-        elif facts.final_ratio < min_ratio:
-            return Line(
-                code,
-                name,
-                f"最终签约比例 {_pct(facts.final_ratio)} 未达 {_pct(min_ratio)}",
-                ZERO.quantize(FEN),
-                "excluded",
-            )
-
-    if kind in ("per_area", "flat", "max_rate_min"):
-        value, formula = _amount(rate, minimum, S)
-    elif kind == "per_person":
-        person = item.get("person_kind") or ""
-        count = int(facts.persons.get(person, 0))
-        each, each_formula = _amount(rate, minimum, S)
-        value = fen(each * count)
-        formula = f"{person or '人员'} {count} 人 × {money(each)} 元 = {money(value)} 元"
-        if not count:
-            return Line(code, name, formula, ZERO.quantize(FEN), "excluded")
-    elif kind == "day_tiers":
-        basis = item.get("basis") or "signed"
-        moment = facts.signed_at if basis == "signed" else facts.moved_at
-        basis_label = "签约" if basis == "signed" else "搬离"
-        tiers = sorted(item.get("tiers") or [], key=lambda tier: str(tier["until"]))
-        if not tiers:
-            return Line(code, name, "未设置时间档", ZERO.quantize(FEN), "excluded")
-        if moment is None:
-            # the best tier still reachable: tiers whose day is past are gone for a household not yet there
-            open_tiers = [tr for tr in tiers if not facts.today or facts.today <= _as_date(tr["until"])]
-            if not open_tiers:
-                last = tiers[-1]["until"]
-                formula = f"未在 {last} 前{basis_label}，期限已过"
-                return Line(code, name, formula, ZERO.quantize(FEN), "excluded", lapsed=True)
-            best = open_tiers[0]
-            value, f = _amount(_rule_number(best.get("rate")), _rule_number(best.get("minimum")), S)
-            conditions.append(f"{best['until']} 前{basis_label}")
-            formula = f"{best['until']} 前{basis_label}：{f}"
-            pending = True
-        else:
-            day = _local_date(moment)
-            tier = next((tr for tr in tiers if day <= _as_date(tr["until"])), None)
-            if tier is None:
-                return Line(code, name, f"{basis_label}日 {day} 晚于最后一档", ZERO.quantize(FEN), "excluded")
-            value, f = _amount(_rule_number(tier.get("rate")), _rule_number(tier.get("minimum")), S)
-            formula = f"{basis_label}日 {day}（{tier['until']} 前档）：{f}"
-    elif kind == "ratio_steps":
-        steps = sorted(item.get("steps") or [], key=lambda s: _rule_number(s["ratio"]))
-        if not steps:
-            return Line(code, name, "未设置比例档", ZERO.quantize(FEN), "excluded")
-        if facts.final_ratio is None:
-            top = steps[-1]
-            value, f = _amount(_rule_number(top.get("rate")), _rule_number(top.get("minimum")), S)
-            conditions.append(f"最终签约比例达到 {_pct(Decimal(str(top['ratio'])))}")
-            formula = f"最高档：{f}"
-            pending = True
-        else:
-            reached = [s for s in steps if facts.final_ratio >= _rule_number(s["ratio"])]
-            if not reached:
-                return Line(
-                    code,
-                    name,
-                    f"最终签约比例 {_pct(facts.final_ratio)} 未达最低档 {_pct(Decimal(str(steps[0]['ratio'])))}",
-                    ZERO.quantize(FEN),
-                    "excluded",
-                )
-            step = reached[-1]
-            value, f = _amount(_rule_number(step.get("rate")), _rule_number(step.get("minimum")), S)
-            formula = f"最终签约比例 {_pct(facts.final_ratio)} ≥ {_pct(Decimal(str(step['ratio'])))}：{f}"
-    else:
+    for gate in GATES:
+        outcome = gate(item, facts)
+        if isinstance(outcome, _Excluded):
+            return Line(code, name, outcome.formula, ZERO.quantize(FEN), "excluded", lapsed=outcome.lapsed)
+        if outcome:
+            conditions.append(outcome)
+    rule = AMOUNT_RULES.get(kind)
+    if rule is None:
         raise CompensationError(f"未知的补偿项目类型“{kind}”")
-    if pending:
+    outcome = rule(item, facts, rate, minimum)
+    if isinstance(outcome, _Excluded):
+        return Line(code, name, outcome.formula, ZERO.quantize(FEN), "excluded", lapsed=outcome.lapsed)
+    value, formula, condition = outcome
+    if condition:
+        conditions.append(condition)
+    if conditions:
         condition = "、".join(conditions)
-        formula += "（条件：" + condition + "）"
-        return Line(code, name, formula, value, "conditional", condition)
+        return Line(code, name, formula + "（条件：" + condition + "）", value, "conditional", condition)
     return Line(code, name, formula, value, "included")
 
 

@@ -83,6 +83,140 @@ def _flag(text, column, errors, row, *, allow_blank_none=False):
     return None
 
 
+def _error(errors, row, column, message) -> None:
+    errors.append({"row": row, "column": column, "message": message})
+
+
+def _certificate_number(r, errors, row, existing: set, seen: dict) -> str:
+    """The certificate's number: given, not yet in the project, not repeated in the file (first row wins)."""
+    number = str(r["number"]).strip()
+    if not number:
+        _error(errors, row, "权证编号", "不能为空")
+    elif number in existing:
+        _error(errors, row, "权证编号", f"本地块已有权证“{number}”")
+    elif number in seen:
+        _error(errors, row, "权证编号", f"与第 {seen[number]} 行重复")
+    else:
+        seen[number] = row
+    return number
+
+
+def _kinds(r, errors, row) -> tuple:
+    """(certificate kind, holder kind — 居民 when blank), each None when not one of the labels."""
+    kind = KINDS.get(str(r["kind"]).strip())
+    if kind is None:
+        _error(errors, row, "权证类型", "应为房地产权证、租用公房凭证或非居")
+    holder_kind = HOLDERS.get(str(r["holder_kind"]).strip() or "居民")
+    if holder_kind is None:
+        _error(errors, row, "权利人类别", "应为居民或单位")
+    return kind, holder_kind
+
+
+def _required_text(r, errors, row) -> None:
+    for key, column in (("holder_name", "权利人/承租人"), ("address", "房屋坐落")):
+        if not str(r[key]).strip():
+            _error(errors, row, column, "不能为空")
+
+
+def _plot(r, errors, row, plots: dict):
+    """The named sub-plot of the project, or None when the cell is blank (or names none: an error)."""
+    name = str(r["plot"]).strip()
+    if not name:
+        return None
+    plot = plots.get(name)
+    if plot is None:
+        _error(errors, row, "子地块", f"本地块没有子地块“{r['plot']}”")
+    return plot
+
+
+def _areas(r, errors, row) -> tuple:
+    """(building area, [(room name, living area)]): exactly one of the two must be given; an unnamed room is
+    部位<n>."""
+    building_area = _number(r["building_area"], "建筑面积", errors, row)
+    rooms = []
+    for i, part in enumerate(_split(r["living_area"] or ""), start=1):
+        bits = part.split()
+        name, area_text = (" ".join(bits[:-1]), bits[-1]) if len(bits) > 1 else (f"部位{i}", bits[0])
+        area = _number(area_text, "居住面积", errors, row)
+        if area is not None:
+            rooms.append((name, area))
+    if building_area is None and not rooms and not any(x["column"] in ("建筑面积", "居住面积") for x in errors):
+        _error(errors, row, "建筑面积", "建筑面积和居住面积至少填写一项")
+    if building_area is not None and rooms:
+        _error(errors, row, "居住面积", "建筑面积和居住面积只填一项")
+    return building_area, rooms
+
+
+def _difficulty_persons(r, errors, row):
+    """The number of persons in housing difficulty: a whole number, 0 when blank."""
+    n = _number(r["difficulty_persons"] or "0", "居困人口", errors, row, positive=False)
+    if n is not None and n != n.to_integral_value():
+        _error(errors, row, "居困人口", "应为整数")
+    return n
+
+
+def _co_residents(text, errors, row) -> list[tuple]:
+    """(name, relation, hukou here, lived one year, welfare housing elsewhere) of each “a:b:c:d:e”."""
+    co_residents = []
+    for part in _split(text or ""):
+        bits = [b.strip() for b in part.replace("：", ":").split(":")]
+        if len(bits) != 5 or not bits[0]:
+            _error(errors, row, "同住人", f"“{part}”应为“姓名:关系:户口在册:居住满一年:他处有福利分房”")
+            continue
+        flags = [_flag(b, "同住人", errors, row) for b in bits[2:]]
+        co_residents.append((bits[0], bits[1], *flags))
+    return co_residents
+
+
+def _hardship(text, errors, row) -> list[tuple]:
+    """(name, kind) of each “姓名:类别”."""
+    hardship = []
+    for part in _split(text or ""):
+        bits = [b.strip() for b in part.replace("：", ":").split(":")]
+        if len(bits) != 2 or not all(bits):
+            _error(errors, row, "特殊困难人员", f"“{part}”应为“姓名:类别”")
+            continue
+        hardship.append(tuple(bits))
+    return hardship
+
+
+def _check_row(project, row_number, r, existing: set, seen: dict, plots: dict) -> tuple[dict | None, list[dict]]:
+    """(the parsed row, []) or (None, its errors in the order of the columns)."""
+    e: list[dict] = []
+    number = _certificate_number(r, e, row_number, existing, seen)
+    kind, holder_kind = _kinds(r, e, row_number)
+    _required_text(r, e, row_number)
+    ht = compensation.house_type(str(r["house_type"]))
+    if ht is None:
+        _error(e, row_number, "房屋类型", f"“{r['house_type']}”不在折算系数表中")
+    plot = _plot(r, e, row_number, plots)
+    building_area, rooms = _areas(r, e, row_number)
+    unit_price = _number(r["unit_price"], "评估单价", e, row_number)
+    contained = _flag(r["self_contained"], "成套独用", e, row_number, allow_blank_none=True)
+    n = _difficulty_persons(r, e, row_number)
+    affordable = _flag(r["had_affordable"], "已享受经济适用住房", e, row_number)
+    co_residents = _co_residents(r["co_residents"], e, row_number)
+    hardship = _hardship(r["hardship"], e, row_number)
+    if e:
+        return None, e
+    certificate = Certificate(
+        project=project,
+        plot=plot,
+        number=number,
+        kind=kind,
+        holder_kind=holder_kind,
+        holder_name=str(r["holder_name"]).strip(),
+        address=str(r["address"]).strip(),
+        house_type=ht.name,
+        self_contained=contained,
+        building_area=building_area,
+        unit_price=unit_price,
+        difficulty_persons=int(n or 0),
+        had_affordable_housing=bool(affordable),
+    )
+    return {"certificate": certificate, "rooms": rooms, "co_residents": co_residents, "hardship": hardship}, e
+
+
 def validate(project: RenewalProject, rows, progress=None) -> tuple[list[dict], list[dict]]:
     """Every row checked; returns (parsed rows, errors). Nothing is written."""
     errors: list[dict] = []
@@ -93,96 +227,10 @@ def validate(project: RenewalProject, rows, progress=None) -> tuple[list[dict], 
     for index, (row_number, r) in enumerate(rows, start=1):
         if progress and index % 250 == 0:
             progress(index)
-        e: list[dict] = []
-        number = str(r["number"]).strip()
-        if not number:
-            e.append({"row": row_number, "column": "权证编号", "message": "不能为空"})
-        elif number in existing:
-            e.append({"row": row_number, "column": "权证编号", "message": f"本地块已有权证“{number}”"})
-        elif number in seen:
-            e.append({"row": row_number, "column": "权证编号", "message": f"与第 {seen[number]} 行重复"})
-        else:
-            seen[number] = row_number
-        kind = KINDS.get(str(r["kind"]).strip())
-        if kind is None:
-            e.append({"row": row_number, "column": "权证类型", "message": "应为房地产权证、租用公房凭证或非居"})
-        holder_kind = HOLDERS.get(str(r["holder_kind"]).strip() or "居民")
-        if holder_kind is None:
-            e.append({"row": row_number, "column": "权利人类别", "message": "应为居民或单位"})
-        for key, column in (("holder_name", "权利人/承租人"), ("address", "房屋坐落")):
-            if not str(r[key]).strip():
-                e.append({"row": row_number, "column": column, "message": "不能为空"})
-        ht = compensation.house_type(str(r["house_type"]))
-        if ht is None:
-            e.append({"row": row_number, "column": "房屋类型", "message": f"“{r['house_type']}”不在折算系数表中"})
-        plot = None
-        if str(r["plot"]).strip():
-            plot = plots.get(str(r["plot"]).strip())
-            if plot is None:
-                e.append({"row": row_number, "column": "子地块", "message": f"本地块没有子地块“{r['plot']}”"})
-        building_area = _number(r["building_area"], "建筑面积", e, row_number)
-        rooms = []
-        for i, part in enumerate(_split(r["living_area"] or ""), start=1):
-            bits = part.split()
-            name, area_text = (" ".join(bits[:-1]), bits[-1]) if len(bits) > 1 else (f"部位{i}", bits[0])
-            area = _number(area_text, "居住面积", e, row_number)
-            if area is not None:
-                rooms.append((name, area))
-        if building_area is None and not rooms and not any(x["column"] in ("建筑面积", "居住面积") for x in e):
-            e.append({"row": row_number, "column": "建筑面积", "message": "建筑面积和居住面积至少填写一项"})
-        if building_area is not None and rooms:
-            e.append({"row": row_number, "column": "居住面积", "message": "建筑面积和居住面积只填一项"})
-        unit_price = _number(r["unit_price"], "评估单价", e, row_number)
-        contained = _flag(r["self_contained"], "成套独用", e, row_number, allow_blank_none=True)
-        n = _number(r["difficulty_persons"] or "0", "居困人口", e, row_number, positive=False)
-        if n is not None and n != n.to_integral_value():
-            e.append({"row": row_number, "column": "居困人口", "message": "应为整数"})
-        affordable = _flag(r["had_affordable"], "已享受经济适用住房", e, row_number)
-        co_residents = []
-        for part in _split(r["co_residents"] or ""):
-            bits = [b.strip() for b in part.replace("：", ":").split(":")]
-            if len(bits) != 5 or not bits[0]:
-                e.append(
-                    {
-                        "row": row_number,
-                        "column": "同住人",
-                        "message": f"“{part}”应为“姓名:关系:户口在册:居住满一年:他处有福利分房”",
-                    }
-                )
-                continue
-            flags = [_flag(b, "同住人", e, row_number) for b in bits[2:]]
-            co_residents.append((bits[0], bits[1], *flags))
-        hardship = []
-        for part in _split(r["hardship"] or ""):
-            bits = [b.strip() for b in part.replace("：", ":").split(":")]
-            if len(bits) != 2 or not all(bits):
-                e.append({"row": row_number, "column": "特殊困难人员", "message": f"“{part}”应为“姓名:类别”"})
-                continue
-            hardship.append(tuple(bits))
-        errors.extend(e)
-        if not e:
-            parsed.append(
-                {
-                    "certificate": Certificate(
-                        project=project,
-                        plot=plot,
-                        number=number,
-                        kind=kind,
-                        holder_kind=holder_kind,
-                        holder_name=str(r["holder_name"]).strip(),
-                        address=str(r["address"]).strip(),
-                        house_type=ht.name,
-                        self_contained=contained,
-                        building_area=building_area,
-                        unit_price=unit_price,
-                        difficulty_persons=int(n or 0),
-                        had_affordable_housing=bool(affordable),
-                    ),
-                    "rooms": rooms,
-                    "co_residents": co_residents,
-                    "hardship": hardship,
-                }
-            )
+        row, row_errors = _check_row(project, row_number, r, existing, seen, plots)
+        errors.extend(row_errors)
+        if row is not None:
+            parsed.append(row)
     return parsed, errors
 
 

@@ -203,47 +203,49 @@ def _days(start, end):
         day += datetime.timedelta(days=1)
 
 
-@transaction.atomic
-def rounds_generate(*, start, end, kitchens=None, by=None) -> dict:
-    """Create the rounds and deliveries for ``start``..``end`` from subscriptions and pauses.
-
-    1. For each kitchen and day: skip statutory holidays unless the kitchen serves on them.
-    2. For each subscription serving that weekday and not paused, one delivery in that day's round.
-    3. Assign the usual volunteer while they have capacity in the round; otherwise the kitchen's
-       volunteer with the most room left. Existing deliveries are kept (safe to run again).
-    """
-    kitchens = list(kitchens if kitchens is not None else Kitchen.objects.filter(is_active=True))
-    kitchen_ids = [k.pk for k in kitchens]
-    subs = list(
+def _subscriptions_in(kitchen_ids, start, end) -> list:
+    """Subscriptions of these kitchens running at some point in ``start``..``end``, recipient still in care."""
+    return list(
         MealSubscription.objects.filter(kitchen_id__in=kitchen_ids, starts_on__lte=end)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
         .exclude(recipient__status=CareRecipient.Status.ENDED)
         .select_related("recipient")
         .order_by("kitchen_id", "meal", "recipient__resident__name", "pk")
     )
+
+
+def _pauses_by_recipient(recipient_ids, start, end) -> dict:
     pauses = defaultdict(list)
-    for p in Pause.objects.filter(recipient_id__in={s.recipient_id for s in subs}, starts_on__lte=end).filter(
+    for p in Pause.objects.filter(recipient_id__in=recipient_ids, starts_on__lte=end).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=start)
     ):
         pauses[p.recipient_id].append(p)
+    return pauses
+
+
+def _volunteer_teams(kitchen_ids) -> tuple[dict, dict]:
+    """(capacity by volunteer user id, volunteer user ids by kitchen id) for the active volunteers."""
     capacity, team = {}, defaultdict(list)
     for v in CareVolunteer.objects.filter(is_active=True, kitchen_id__in=kitchen_ids):
         capacity[v.user_id] = v.capacity
         team[v.kitchen_id].append(v.user_id)
-    rounds = {
-        (r.kitchen_id, r.date, r.meal): r
-        for r in MealRound.objects.filter(kitchen_id__in=kitchen_ids, date__gte=start, date__lte=end)
-    }
+    return capacity, team
+
+
+def _existing_deliveries(rounds) -> tuple[set, defaultdict]:
+    """((round id, recipient id) already delivered to, load by (round id, volunteer id)) — kept on a rerun."""
     existing, load = set(), defaultdict(int)
-    for round_id, recipient_id, volunteer_id in Delivery.objects.filter(round__in=list(rounds.values())).values_list(
+    for round_id, recipient_id, volunteer_id in Delivery.objects.filter(round__in=rounds).values_list(
         "round_id", "recipient_id", "volunteer_id"
     ):
         existing.add((round_id, recipient_id))
         load[(round_id, volunteer_id)] += 1
+    return existing, load
 
-    # 1–2: which (kitchen, day, meal) need which subscriptions
+
+def _wanted_meals(subs, pauses, by_kitchen, start, end) -> dict:
+    """Steps 1–2: the subscriptions each (kitchen id, day, meal) must serve."""
     wanted = defaultdict(list)
-    by_kitchen = {k.pk: k for k in kitchens}
     holidays = {day for day in _days(start, end) if is_public_holiday(day)}
     for sub in subs:
         kitchen = by_kitchen[sub.kitchen_id]
@@ -255,7 +257,11 @@ def rounds_generate(*, start, end, kitchens=None, by=None) -> dict:
             if any(p.covers(day) for p in pauses.get(sub.recipient_id, ())):
                 continue
             wanted[(sub.kitchen_id, day, sub.meal)].append(sub)
+    return wanted
 
+
+def _create_missing_rounds(wanted, rounds, by_kitchen) -> list:
+    """Create the rounds ``wanted`` needs and ``rounds`` lacks; add them to ``rounds`` and return them."""
     new_rounds = []
     for key in wanted:
         if key not in rounds:
@@ -273,18 +279,27 @@ def rounds_generate(*, start, end, kitchens=None, by=None) -> dict:
             )
     for r in MealRound.objects.bulk_create(new_rounds):
         rounds[(r.kitchen_id, r.date, r.meal)] = r
+    return new_rounds
 
-    # 3: assignment with continuity and capacity
+
+def _pick_volunteer(usual, round_id, team, capacity, load):
+    """The usual volunteer while they have room in the round; else the team member with the most room left
+    (the lowest user id on a tie); None when the whole team is full."""
+    if usual in capacity and load[(round_id, usual)] < capacity[usual]:
+        return usual
+    room = [(capacity[v] - load[(round_id, v)], -v) for v in team if load[(round_id, v)] < capacity[v]]
+    return -max(room)[1] if room else None
+
+
+def _assign_deliveries(wanted, rounds, existing, load, capacity, team) -> list:
+    """Step 3: one unsaved Delivery per wanted (round, recipient) not yet delivered to, day by day."""
     deliveries = []
     for key, subs_of_round in sorted(wanted.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2])):
         rnd = rounds[key]
         for sub in subs_of_round:
             if (rnd.pk, sub.recipient_id) in existing:
                 continue
-            volunteer = sub.volunteer_id
-            if volunteer not in capacity or load[(rnd.pk, volunteer)] >= capacity[volunteer]:
-                room = [(capacity[v] - load[(rnd.pk, v)], -v) for v in team[key[0]] if load[(rnd.pk, v)] < capacity[v]]
-                volunteer = -max(room)[1] if room else None
+            volunteer = _pick_volunteer(sub.volunteer_id, rnd.pk, team[key[0]], capacity, load)
             load[(rnd.pk, volunteer)] += 1
             existing.add((rnd.pk, sub.recipient_id))
             deliveries.append(
@@ -298,6 +313,33 @@ def rounds_generate(*, start, end, kitchens=None, by=None) -> dict:
                     window_end=sub.window_end,
                 )
             )
+    return deliveries
+
+
+@transaction.atomic
+def rounds_generate(*, start, end, kitchens=None, by=None) -> dict:
+    """Create the rounds and deliveries for ``start``..``end`` from subscriptions and pauses.
+
+    1. For each kitchen and day: skip statutory holidays unless the kitchen serves on them.
+    2. For each subscription serving that weekday and not paused, one delivery in that day's round.
+    3. Assign the usual volunteer while they have capacity in the round; otherwise the kitchen's
+       volunteer with the most room left. Existing deliveries are kept (safe to run again).
+    """
+    kitchens = list(kitchens if kitchens is not None else Kitchen.objects.filter(is_active=True))
+    kitchen_ids = [k.pk for k in kitchens]
+    by_kitchen = {k.pk: k for k in kitchens}
+    subs = _subscriptions_in(kitchen_ids, start, end)
+    pauses = _pauses_by_recipient({s.recipient_id for s in subs}, start, end)
+    capacity, team = _volunteer_teams(kitchen_ids)
+    rounds = {
+        (r.kitchen_id, r.date, r.meal): r
+        for r in MealRound.objects.filter(kitchen_id__in=kitchen_ids, date__gte=start, date__lte=end)
+    }
+    existing, load = _existing_deliveries(list(rounds.values()))
+
+    wanted = _wanted_meals(subs, pauses, by_kitchen, start, end)
+    new_rounds = _create_missing_rounds(wanted, rounds, by_kitchen)
+    deliveries = _assign_deliveries(wanted, rounds, existing, load, capacity, team)
     Delivery.objects.bulk_create(deliveries, batch_size=2000)
     result = {"rounds": len(new_rounds), "deliveries": len(deliveries)}
     if by is not None:
