@@ -24,6 +24,27 @@ class FallbackRedisCache(RedisCache):
         self._fallback = LocMemCache("minhu-cache-fallback", {"TIMEOUT": params.get("TIMEOUT", 300)})
         self._redis_down_until = 0.0
 
+    def hit(self, key: str, window: int) -> tuple[int, int]:
+        """Count one hit on ``key``: (the new count, seconds until the count expires). The count expires ``window``
+        seconds after the first hit. One round trip to Redis (SET NX EX, INCR, TTL in one MULTI/EXEC), where
+        ``add`` then ``incr`` take three; in the fallback, the same count in the process's memory."""
+        if not self.degraded:
+            try:
+                name = self.make_and_validate_key(key)
+                pipe = self._cache.get_client(name, write=True).pipeline()
+                pipe.set(name, 0, ex=window, nx=True).incr(name).ttl(name)
+                _created, count, left = pipe.execute()
+                return int(count), int(left)
+            except RedisError as exc:
+                logger.warning("Redis cache unavailable (%s); using this process's memory.", type(exc).__name__)
+                self._redis_down_until = time.monotonic() + RETRY_SECONDS
+        self._fallback.add(key, 0, window)
+        try:
+            return int(self._fallback.incr(key)), window
+        except ValueError:  # expired between add and incr
+            self._fallback.set(key, 1, window)
+            return 1, window
+
     @property
     def degraded(self) -> bool:
         """True while calls go to the per-process fallback (shown on /healthz/ready)."""
