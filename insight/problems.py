@@ -75,16 +75,46 @@ class Problem:
         return (self.things[0] if self.things else "") + (self.faults[0] if self.faults else "")
 
 
+@functools.cache
+def near() -> frozenset[tuple[str, str]]:
+    """Pairs of things one need is often told by either (lines "近" of the lexicon)."""
+    pairs = set()
+    for parts in _lines():
+        if parts[:1] == ["近"]:
+            pairs.update((x, y) for x in parts[1:] for y in parts[1:])
+    return frozenset(pairs)
+
+
+@functools.cache
+def _words() -> tuple[tuple[str, str, str], ...]:
+    """(word, kind, entry name) for every word of the lexicon, longest words first."""
+    out = [(w, e.kind, e.name) for e in entries() for w in e.words]
+    return tuple(sorted(out, key=lambda t: -len(t[0])))
+
+
 def problem_of(text: str, *, plain: bool = False) -> Problem:
-    """Things and faults named in a text, in the order they are first said."""
+    """Things and faults named in a text, in the order they are first said.
+
+    A word inside a longer word of the same kind names nothing of its own: "路灯" is not also a
+    "灯" of the stairwell, "装修垃圾" not also a renovation's noise. A fault that implies a thing
+    ("失联" → 独居老人) adds it only when the text names no thing itself."""
     text = text if plain else dialect.normalise(text or "")
-    things, faults = [], []
-    for e in entries():
-        at = min((i for i in (text.find(w) for w in e.words) if i >= 0), default=-1)
-        if at >= 0:
-            (things if e.kind == "物" else faults).append((at, e.name))
-            if e.implies:
-                things.append((at, e.implies))
+    taken: dict[str, list[tuple[int, int]]] = {"物": [], "症": []}
+    first: dict[tuple[str, str], int] = {}
+    for word, kind, name in _words():
+        start = text.find(word)
+        while start >= 0:
+            end = start + len(word)
+            if not any(s <= start and end <= e for s, e in taken[kind]):
+                taken[kind].append((start, end))
+                key = (kind, name)
+                first[key] = min(first.get(key, start), start)
+            start = text.find(word, start + 1)
+    things = [(at, name) for (kind, name), at in first.items() if kind == "物"]
+    faults = [(at, name) for (kind, name), at in first.items() if kind == "症"]
+    if not things:
+        implied = {e.name: e.implies for e in entries() if e.kind == "症" and e.implies}
+        things = [(at, implied[name]) for at, name in faults if implied.get(name)]
     return Problem(
         things=tuple(dict.fromkeys(n for _at, n in sorted(things))),
         faults=tuple(dict.fromkeys(n for _at, n in sorted(faults))),
@@ -105,7 +135,14 @@ class Comparison:
 def compare(a: Problem, b: Problem) -> Comparison:
     shared_things = [t for t in a.things if t in b.things]
     shared_faults = [f for f in a.faults if f in b.faults]
-    thing = len(shared_things) if shared_things else (-1 if a.things and b.things else 0)
+    if shared_things:
+        thing = len(shared_things)
+    elif a.things and b.things:
+        # things often told by either ("垃圾" / "杂物") neither confirm nor contradict
+        close = near()
+        thing = 0 if any((x, y) in close for x in a.things for y in b.things) else -1
+    else:
+        thing = 0
     if shared_faults:
         fault = 1
     elif a.faults and b.faults:

@@ -227,6 +227,10 @@ class Where:
 NUMBERS_SURE = 0.9
 #: how sure two different roads of the gazetteer are different places
 ROADS_SURE = 0.8
+#: how sure two different stations or landmarks of the gazetteer are different places
+LANDMARKS_SURE = 0.8
+#: how sure a number said without road or lane ("8号") tells the building
+LONE_NUMBER_SURE = 0.6
 
 
 def compare_places(a: Place, b: Place) -> Where:
@@ -246,6 +250,15 @@ def compare_places(a: Place, b: Place) -> Where:
         if a.lane == b.lane:
             return Where("same_lane", sure, f"同一弄堂：{(a.road or b.road)}{a.lane}弄")
         return Where("different", sure, "不同弄堂")
+    if a.number and b.number and not (a.lane and b.lane) and (not (a.road or a.lane) or not (b.road or b.lane)):
+        # a number said alone ("8号一楼", "511号401") against the other's address: the same number
+        # is probably the same building (a lane's number 8 less surely), another number another one
+        other = a if (a.road or a.lane) else b
+        if a.number != b.number:
+            return Where("different", LONE_NUMBER_SURE, "不同楼栋")
+        if other.lane:
+            return Where("same_lane", LONE_NUMBER_SURE, f"同一门牌：{other.lane}弄{other.number}号")
+        return Where("same_building", LONE_NUMBER_SURE, f"同一地址：{other.building or other.number + '号'}")
     d = metres(a, b)
     if d is not None:
         return Where("nearby", 1.0, "距离很近") if d <= NEARBY_METRES else Where("different", 0.5, "相距较远")
@@ -268,7 +281,11 @@ def compare_places(a: Place, b: Place) -> Where:
             return Where("different", 0.9, "同一车站的不同出口")
         if sa == sb:
             return Where("same_landmark", 0.8, f"同一地点：{sa}")
-        return Where("different", 0.3, "不同地点")
+        # two stations or landmarks of the gazetteer are surely two places; estates read from the
+        # words ("康乐小区") less surely
+        g = address.gazetteer()
+        known = all(s in g.landmarks or g.roads.get(s) == s for s in (sa, sb))
+        return Where("different", LANDMARKS_SURE if known else 0.3, "不同地点")
     return Where("unknown", 0.0)
 
 
