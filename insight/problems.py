@@ -21,7 +21,7 @@ LEXICON = Path(__file__).resolve().parent / "data" / "problems.txt"
 
 @dataclass(frozen=True)
 class Entry:
-    kind: str  # "物" or "症"
+    kind: str  # "物" (thing), "症" (fault) or "无" (words that name nothing)
     name: str
     category: str
     words: tuple[str, ...]
@@ -55,6 +55,10 @@ def shared() -> frozenset[str]:
 def entries() -> tuple[Entry, ...]:
     out = []
     for parts in _lines():
+        if parts[:1] == ["无"]:
+            # words that name nothing: they keep the shorter words inside them from counting
+            out.append(Entry(kind="无", name="", category="", words=tuple(parts[1:])))
+            continue
         if len(parts) < 3 or parts[0] not in ("物", "症"):
             continue
         name, _at, category = parts[1].partition("@")
@@ -99,16 +103,17 @@ def problem_of(text: str, *, plain: bool = False) -> Problem:
     "灯" of the stairwell, "装修垃圾" not also a renovation's noise. A fault that implies a thing
     ("失联" → 独居老人) adds it only when the text names no thing itself."""
     text = text if plain else dialect.normalise(text or "")
-    taken: dict[str, list[tuple[int, int]]] = {"物": [], "症": []}
+    taken: dict[str, list[tuple[int, int]]] = {"物": [], "症": [], "无": []}
     first: dict[tuple[str, str], int] = {}
     for word, kind, name in _words():
         start = text.find(word)
         while start >= 0:
             end = start + len(word)
-            if not any(s <= start and end <= e for s, e in taken[kind]):
+            inside = taken["无"] if kind == "无" else taken[kind] + taken["无"]
+            if not any(s <= start and end <= e for s, e in inside):
                 taken[kind].append((start, end))
-                key = (kind, name)
-                first[key] = min(first.get(key, start), start)
+                if kind != "无":
+                    first[(kind, name)] = min(first.get((kind, name), start), start)
             start = text.find(word, start + 1)
     things = [(at, name) for (kind, name), at in first.items() if kind == "物"]
     faults = [(at, name) for (kind, name), at in first.items() if kind == "症"]
