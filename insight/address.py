@@ -308,10 +308,20 @@ def _landmark(text: str) -> str:
             trimmed = _after_speaker(_trim_speaker(name))
             if len(trimmed) >= 3:
                 return trimmed
+    # a landmark said by name: the first in the text (the longest there); a two-character name only
+    # with a word of place after it ("文庙门口", not every "文庙" in a sentence)
+    found = []
     for name in g.landmarks:
-        if len(name) >= 3 and name in text:
-            return name
-    return ""
+        at = text.find(name)
+        while at >= 0:
+            if len(name) >= 3 or _NEAR_WORD.match(text, at + len(name)):
+                found.append((at, -len(name), name))
+                break
+            at = text.find(name, at + 1)
+    return min(found)[2] if found else ""
+
+
+_NEAR_WORD = re.compile(r"门口|旁边|边上|附近|后面|对面|里面|前面|周边|周围|那里|这里|一带|门前|出口|入口")
 
 
 def read(text: str) -> Reading:
