@@ -91,7 +91,12 @@ def plain_numbers(text: str) -> str:
         n = cn_number(m.group(0))
         return str(n) if n is not None else m.group(0)
 
-    return _GROUND.sub("1楼", _CN_NUMBER.sub(repl, text))
+    text = _GROUND.sub("1楼", _CN_NUMBER.sub(repl, text))
+    # "252-7号" and "252弄-7号" are written for 252弄7号
+    return _DASHED.sub(r"\1弄\2号", text)
+
+
+_DASHED = re.compile(r"(?<![\d-])(\d{1,4})\s*弄?\s*[-－—]\s*(\d{1,4})\s*号")
 
 
 def _read_list(name: str) -> list[str]:
