@@ -275,18 +275,22 @@ def compare_places(a: Place, b: Place) -> Where:
     if a.road and a.road == b.road:
         return Where("same_road", min(a.certainty, b.certainty), f"同一条路：{a.road}")
     if a.landmark and b.landmark:
-        sa, _, ea = a.landmark.partition("站")
-        sb, _, eb = b.landmark.partition("站")
-        if sa == sb and ea and eb and ea != eb:
-            return Where("different", 0.9, "同一车站的不同出口")
-        if sa == sb:
-            return Where("same_landmark", 0.8, f"同一地点：{sa}")
-        # two stations or landmarks of the gazetteer are surely two places; estates read from the
-        # words ("康乐小区") less surely
-        g = address.gazetteer()
-        known = all(s in g.landmarks or g.roads.get(s) == s for s in (sa, sb))
-        return Where("different", LANDMARKS_SURE if known else 0.3, "不同地点")
+        return _compare_landmarks(a.landmark, b.landmark)
     return Where("unknown", 0.0)
+
+
+def _compare_landmarks(a: str, b: str) -> Where:
+    sa, _, ea = a.partition("站")
+    sb, _, eb = b.partition("站")
+    if sa == sb and ea and eb and ea != eb:
+        return Where("different", 0.9, "同一车站的不同出口")
+    if sa == sb:
+        return Where("same_landmark", 0.8, f"同一地点：{sa}")
+    # two stations or landmarks of the gazetteer are surely two places; estates read from the
+    # words ("康乐小区") less surely
+    g = address.gazetteer()
+    known = all(s in g.landmarks or g.roads.get(s) == s for s in (sa, sb))
+    return Where("different", LANDMARKS_SURE if known else 0.3, "不同地点")
 
 
 def _strip_places(text: str) -> str:
