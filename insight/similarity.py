@@ -459,7 +459,7 @@ def same_issue_score(a: Need, b: Need, *, bags: tuple[Counter, Counter] | None =
     same_person = a.persons & b.persons
     if same_person:
         z += PERSON_FOR
-        phrases.append("同一居民：" + "、".join(sorted(same_person)) + "某")
+        phrases.append("同一居民：" + "、".join(f"{name}某" for name in sorted(same_person)))
     if a.category and a.category == b.category and a.category != "other":
         z += CATEGORY_FOR
     if a.at is not None and b.at is not None and abs((a.at - b.at).total_seconds()) > 14 * 86400:
