@@ -335,6 +335,18 @@ def read(text: str) -> Reading:
 
 
 def strip(text: str) -> str:
-    """The text without what ``read`` would take as an address (for comparing what is said)."""
+    """The text without what ``read`` would take as an address, and without the gazetteer's roads
+    and landmarks (for comparing what is said: the place is compared on its own)."""
     text = plain_numbers(text or "")
-    return _ROADS_AND_NUMBERS.sub(lambda m: " " if (m.group("lane") or m.group("number")) else m.group(0), text)
+    text = _ROADS_AND_NUMBERS.sub(lambda m: " " if (m.group("lane") or m.group("number")) else m.group(0), text)
+    g = gazetteer()
+    cuts = []
+    for m in _ROAD_ENDING.finditer(text):
+        # the longest name of the gazetteer (or other name: 陕南路) ending here
+        for n in range(min(g._longest, m.end()), 1, -1):
+            if text[m.end() - n : m.end()] in g.roads:
+                cuts.append((m.end() - n, m.end()))
+                break
+    for start, end in reversed(cuts):
+        text = text[:start] + " " + text[end:]
+    return text
