@@ -22,10 +22,12 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 
 import common
 
-DATA = common.ROOT.parent / "shared" / "data"
+# beside the checkout by default; MINHU_SHARED_DATA points elsewhere (a worktree's checkout is deeper)
+DATA = Path(os.environ.get("MINHU_SHARED_DATA") or common.ROOT.parent / "shared" / "data")
 MESSAGES = DATA / "tipdm2020-messages.xlsx"
 TREE = DATA / "tipdm2020-label-tree.xlsx"
 
