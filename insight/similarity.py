@@ -228,7 +228,7 @@ NUMBERS_SURE = 0.9
 #: how sure two different roads of the gazetteer are different places
 ROADS_SURE = 0.8
 #: how sure two different stations or landmarks of the gazetteer are different places
-LANDMARKS_SURE = 0.8
+LANDMARKS_SURE = 0.9
 #: how sure a number said without road or lane ("8号") tells the building
 LONE_NUMBER_SURE = 0.6
 
@@ -397,7 +397,7 @@ PLACE_WEIGHT = {"same_building": 2.1, "same_lane": 1.2, "nearby": 1.0, "same_roa
 PLACE_AGAINST = 6.0
 VETO_CERTAINTY = 0.85
 THING_FOR, THING_AGAINST = 1.5, 4.0
-FAULT_FOR, FAULT_AGAINST = 2.5, 2.8
+FAULT_FOR, FAULT_AGAINST = 2.5, 3.5
 #: against: another grid of the neighbourhood, a lot when nothing else says where
 OTHER_GRID, OTHER_GRID_NO_PLACE = 2.0, 7.5
 #: against: neither a place nor a grid says where (two needs of a whole neighbourhood are seldom one)
