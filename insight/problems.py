@@ -80,6 +80,12 @@ class Problem:
 
 
 @functools.cache
+def personal() -> frozenset[str]:
+    """Things that are about one person (lines "人" of the lexicon): two people named, two needs."""
+    return frozenset(t for parts in _lines() if parts[:1] == ["人"] for t in parts[1:])
+
+
+@functools.cache
 def near() -> frozenset[tuple[str, str]]:
     """Pairs of things one need is often told by either (lines "近" of the lexicon)."""
     pairs = set()
@@ -135,6 +141,8 @@ class Comparison:
     label: str
     #: the shared thing is one a whole building shares (a sewer, not a flat's water heater)
     building_wide: bool = False
+    #: a thing either names is about one person (an elderly person not seen, a meal not delivered)
+    personal: bool = False
 
 
 def compare(a: Problem, b: Problem) -> Comparison:
@@ -157,7 +165,11 @@ def compare(a: Problem, b: Problem) -> Comparison:
         fault = 0
     label = (shared_things[0] if shared_things else "") + (shared_faults[0] if shared_faults else "")
     return Comparison(
-        thing=thing, fault=fault, label=label, building_wide=bool(shared_things and shared_things[0] in shared())
+        thing=thing,
+        fault=fault,
+        label=label,
+        building_wide=bool(shared_things and shared_things[0] in shared()),
+        personal=bool(personal() & set(a.things + b.things)),
     )
 
 

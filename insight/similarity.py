@@ -350,10 +350,15 @@ _PERSON = re.compile(
 )
 
 
+#: who is speaking or writing down, not whom the need is about ("来电人张某反映隔壁王阿婆…")
+_REPORTER = re.compile(r"(?:来电人|来电者|市民|诉求人|反映人|网格员|志愿者|社工|楼组长|工作人员)$")
+
+
 def persons(text: str) -> frozenset[str]:
-    """Surnames of the people a text names ("李阿婆", "李某" → 李): one person told by a neighbour,
-    a hotline call and a visit note."""
-    return frozenset(_PERSON.findall(text or ""))
+    """Surnames of the people a text is about ("李阿婆", "李某" → 李): one person told by a neighbour,
+    a hotline call and a visit note. A reporter named ("来电人张某") is not counted."""
+    text = text or ""
+    return frozenset(m.group(1) for m in _PERSON.finditer(text) if not _REPORTER.search(text, 0, m.start()))
 
 
 @dataclass(frozen=True)
@@ -405,6 +410,8 @@ OTHER_GRID, OTHER_GRID_NO_PLACE = 2.0, 7.5
 NO_PLACE = 1.0
 #: for: the same person named on both sides ("李阿婆" / "李某")
 PERSON_FOR = 1.0
+#: against: different people named for a need about one person (problems.txt, lines "人")
+PERSON_AGAINST = 6.0
 WEEKS_APART = 1.0
 CATEGORY_FOR = 0.2
 
@@ -422,6 +429,33 @@ def _place_evidence(a: Need, b: Need, where: Where, what) -> tuple[float, list[s
         phrases.append("不同单元" if where.flat == "unit" else "不同住户")
         return z, phrases, True
     return z, phrases, False
+
+
+def _what_and_who_evidence(a: Need, b: Need, what, phrases: list[str]) -> float:
+    """The problem's and the person's part of the score (log-odds); appends their phrases."""
+    z = 0.0
+    if what.thing > 0:
+        z += THING_FOR * min(what.thing, 2)
+    elif what.thing < 0:
+        z -= THING_AGAINST
+        phrases.append("不同问题：" + "／".join(dict.fromkeys([a.problem.things[0], b.problem.things[0]])))
+    # a fault says something only of the same thing: two things that leak are not one leak
+    if what.fault > 0 and what.thing >= 0:
+        z += FAULT_FOR
+    elif what.fault < 0 and what.thing >= 0:
+        z -= FAULT_AGAINST
+    if what.thing > 0 or (what.fault > 0 and what.thing == 0):
+        phrases.append("同一问题：" + (what.label or a.problem.label))
+    same_person = a.persons & b.persons
+    if same_person:
+        z += PERSON_FOR
+        phrases.append("同一居民：" + "、".join(f"{name}某" for name in sorted(same_person)))
+    elif len(a.persons) == 1 and len(b.persons) == 1 and what.personal:
+        # 李阿婆's meal and 王老伯's meal are two needs (for a sewer, two names are two reporters); one
+        # side naming two people may be a neighbour speaking of another, so only one against one
+        z -= PERSON_AGAINST
+        phrases.append("不同居民")
+    return z
 
 
 def same_issue_score(a: Need, b: Need, *, bags: tuple[Counter, Counter] | None = None) -> tuple[float, dict]:
@@ -445,22 +479,7 @@ def same_issue_score(a: Need, b: Need, *, bags: tuple[Counter, Counter] | None =
                 phrases.append("不同网格")
         elif where.relation == "unknown":
             phrases.append("同一网格")
-    if what.thing > 0:
-        z += THING_FOR * min(what.thing, 2)
-    elif what.thing < 0:
-        z -= THING_AGAINST
-        phrases.append("不同问题：" + "／".join(dict.fromkeys([a.problem.things[0], b.problem.things[0]])))
-    # a fault says something only of the same thing: two things that leak are not one leak
-    if what.fault > 0 and what.thing >= 0:
-        z += FAULT_FOR
-    elif what.fault < 0 and what.thing >= 0:
-        z -= FAULT_AGAINST
-    if what.thing > 0 or (what.fault > 0 and what.thing == 0):
-        phrases.append("同一问题：" + (what.label or a.problem.label))
-    same_person = a.persons & b.persons
-    if same_person:
-        z += PERSON_FOR
-        phrases.append("同一居民：" + "、".join(f"{name}某" for name in sorted(same_person)))
+    z += _what_and_who_evidence(a, b, what, phrases)
     if a.category and a.category == b.category and a.category != "other":
         z += CATEGORY_FOR
     if a.at is not None and b.at is not None and abs((a.at - b.at).total_seconds()) > 14 * 86400:

@@ -142,6 +142,14 @@ def test_the_same_person_told_by_a_neighbour_and_a_visit_note_is_one_issue():
     assert score >= similarity.THRESHOLD and "同一居民：李某" in why["summary"]
 
 
+def test_two_people_named_for_a_need_about_one_person_are_two_needs():
+    li, wang = need("嘉善路140弄李阿婆今朝中饭又没送到"), need("嘉善路140弄王老伯今朝中饭又没送到")
+    score, why = similarity.same_issue_score(li, wang)
+    assert score < similarity.THRESHOLD and "不同居民" in why["summary"]
+    # a caller named is not whom the need is about
+    assert similarity.persons("来电人张某反映隔壁王阿婆多日未见") == {"王"}
+
+
 def test_a_number_said_alone_is_compared_with_the_others_address():
     a = need("永嘉路511号4楼住户装修，双休日施工噪音扰民")
     assert similarity.is_same_issue(a, need("511号401装修，礼拜天早上八点就开始敲，一敲敲到夜里"))
