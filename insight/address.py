@@ -51,15 +51,17 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 _ROAD_END = r"(?:[东南西北中]?[一二三四五六七八九]?路|大道|公路|大街|街|巷)(?![灯面边上段道坊线牌])"
 _ROAD = re.compile(rf"[\u4e00-\u9fa5]{{1,10}}?{_ROAD_END}")
 _LANE = r"(?P<lane>\d{1,4})\s*(?:支弄|弄)"
-_NUMBER = r"(?P<number>\d{1,4})\s*(?:号楼|号(?![线口床])|幢|栋|座)"
+_NUMBER = r"(?P<number>\d{1,4})\s*(?:号楼(?![道梯])|号(?![线口床出])|幢|栋|座)"
 _UNIT = r"(?:(?P<unit>\d{1,2})\s*单元)"
 _FLOOR = r"(?:(?P<floor>\d{1,2})\s*(?:楼|层)(?![下上道梯]))"
 _ROOM = r"(?:(?P<room>\d{2,4})\s*(?:室|房间)?)"
 #: lane, number, room in the usual order, each optional ("582弄11号201室", "582弄", "11号楼", "3号201")
 _NUMBERS = re.compile(rf"(?:{_LANE})?\s*(?:{_NUMBER})?(?:\s*{_ROOM})?")
 _LANDMARK_SUFFIX = re.compile(
-    r"(?P<name>[\u4e00-\u9fa5]{2,6}?)(?:地铁站|站)(?:[\u4e00-\u9fa5]{0,6}?(?P<exit>\d{1,2})\s*号(?:出入)?口)?"
-    r"|(?P<estate>[\u4e00-\u9fa5]{2,5}?(?:菜场|菜市场|小学|中学|幼儿园|医院|公园|新村|小区|花园|公寓|大楼|广场|苑|里))"
+    r"(?P<name>[\u4e00-\u9fa5]{2,6}?)(?:地铁站|地铁|站)(?:[\u4e00-\u9fa5]{0,6}?(?P<exit>\d{1,2})\s*号(?:出入|出)?口)?"
+    r"|(?P<estate>[\u4e00-\u9fa5]{2,5}?(?:菜场|菜市场|小学|中学|幼儿园|医院|公园|新村|小区|花园|公寓|大楼|广场|苑"
+    # a lane of 石库门 houses is "…里" (步高里); "屋里", "夜里", "老市里面" are not
+    r"|(?<![屋家这那哪夜心手城店院村弄楼房间子厢堂市场])里(?![面头边厢向外])))"
 )
 
 
@@ -89,7 +91,12 @@ def plain_numbers(text: str) -> str:
         n = cn_number(m.group(0))
         return str(n) if n is not None else m.group(0)
 
-    return _GROUND.sub("1楼", _CN_NUMBER.sub(repl, text))
+    text = _GROUND.sub("1楼", _CN_NUMBER.sub(repl, text))
+    # "252-7号" and "252弄-7号" are written for 252弄7号
+    return _DASHED.sub(r"\1弄\2号", text)
+
+
+_DASHED = re.compile(r"(?<![\d-])(\d{1,4})\s*弄?\s*[-－—]\s*(\d{1,4})\s*号")
 
 
 def _read_list(name: str) -> list[str]:
@@ -306,10 +313,20 @@ def _landmark(text: str) -> str:
             trimmed = _after_speaker(_trim_speaker(name))
             if len(trimmed) >= 3:
                 return trimmed
+    # a landmark said by name: the first in the text (the longest there); a two-character name only
+    # with a word of place after it ("文庙门口", not every "文庙" in a sentence)
+    found = []
     for name in g.landmarks:
-        if len(name) >= 3 and name in text:
-            return name
-    return ""
+        at = text.find(name)
+        while at >= 0:
+            if len(name) >= 3 or _NEAR_WORD.match(text, at + len(name)):
+                found.append((at, -len(name), name))
+                break
+            at = text.find(name, at + 1)
+    return min(found)[2] if found else ""
+
+
+_NEAR_WORD = re.compile(r"门口|旁边|边上|附近|后面|对面|里面|前面|周边|周围|那里|这里|一带|门前|出口|入口")
 
 
 def read(text: str) -> Reading:
@@ -318,6 +335,18 @@ def read(text: str) -> Reading:
 
 
 def strip(text: str) -> str:
-    """The text without what ``read`` would take as an address (for comparing what is said)."""
+    """The text without what ``read`` would take as an address, and without the gazetteer's roads
+    and landmarks (for comparing what is said: the place is compared on its own)."""
     text = plain_numbers(text or "")
-    return _ROADS_AND_NUMBERS.sub(lambda m: " " if (m.group("lane") or m.group("number")) else m.group(0), text)
+    text = _ROADS_AND_NUMBERS.sub(lambda m: " " if (m.group("lane") or m.group("number")) else m.group(0), text)
+    g = gazetteer()
+    cuts = []
+    for m in _ROAD_ENDING.finditer(text):
+        # the longest name of the gazetteer (or other name: 陕南路) ending here
+        for n in range(min(g._longest, m.end()), 1, -1):
+            if text[m.end() - n : m.end()] in g.roads:
+                cuts.append((m.end() - n, m.end()))
+                break
+    for start, end in reversed(cuts):
+        text = text[:start] + " " + text[end:]
+    return text

@@ -21,7 +21,7 @@ LEXICON = Path(__file__).resolve().parent / "data" / "problems.txt"
 
 @dataclass(frozen=True)
 class Entry:
-    kind: str  # "物" or "症"
+    kind: str  # "物" (thing), "症" (fault) or "无" (words that name nothing)
     name: str
     category: str
     words: tuple[str, ...]
@@ -55,6 +55,10 @@ def shared() -> frozenset[str]:
 def entries() -> tuple[Entry, ...]:
     out = []
     for parts in _lines():
+        if parts[:1] == ["无"]:
+            # words that name nothing: they keep the shorter words inside them from counting
+            out.append(Entry(kind="无", name="", category="", words=tuple(parts[1:])))
+            continue
         if len(parts) < 3 or parts[0] not in ("物", "症"):
             continue
         name, _at, category = parts[1].partition("@")
@@ -75,16 +79,53 @@ class Problem:
         return (self.things[0] if self.things else "") + (self.faults[0] if self.faults else "")
 
 
+@functools.cache
+def personal() -> frozenset[str]:
+    """Things that are about one person (lines "人" of the lexicon): two people named, two needs."""
+    return frozenset(t for parts in _lines() if parts[:1] == ["人"] for t in parts[1:])
+
+
+@functools.cache
+def near() -> frozenset[tuple[str, str]]:
+    """Pairs of things one need is often told by either (lines "近" of the lexicon)."""
+    pairs = set()
+    for parts in _lines():
+        if parts[:1] == ["近"]:
+            pairs.update((x, y) for x in parts[1:] for y in parts[1:])
+    return frozenset(pairs)
+
+
+@functools.cache
+def _words() -> tuple[tuple[str, str, str], ...]:
+    """(word, kind, entry name) for every word of the lexicon, longest words first."""
+    out = [(w, e.kind, e.name) for e in entries() for w in e.words]
+    return tuple(sorted(out, key=lambda t: -len(t[0])))
+
+
 def problem_of(text: str, *, plain: bool = False) -> Problem:
-    """Things and faults named in a text, in the order they are first said."""
+    """Things and faults named in a text, in the order they are first said.
+
+    A word inside a longer word of the same kind names nothing of its own: "路灯" is not also a
+    "灯" of the stairwell, "装修垃圾" not also a renovation's noise. A fault that implies a thing
+    ("失联" → 独居老人) adds it only when the text names no thing itself."""
     text = text if plain else dialect.normalise(text or "")
-    things, faults = [], []
-    for e in entries():
-        at = min((i for i in (text.find(w) for w in e.words) if i >= 0), default=-1)
-        if at >= 0:
-            (things if e.kind == "物" else faults).append((at, e.name))
-            if e.implies:
-                things.append((at, e.implies))
+    taken: dict[str, list[tuple[int, int]]] = {"物": [], "症": [], "无": []}
+    first: dict[tuple[str, str], int] = {}
+    for word, kind, name in _words():
+        start = text.find(word)
+        while start >= 0:
+            end = start + len(word)
+            inside = taken["无"] if kind == "无" else taken[kind] + taken["无"]
+            if not any(s <= start and end <= e for s, e in inside):
+                taken[kind].append((start, end))
+                if kind != "无":
+                    first[(kind, name)] = min(first.get((kind, name), start), start)
+            start = text.find(word, start + 1)
+    things = [(at, name) for (kind, name), at in first.items() if kind == "物"]
+    faults = [(at, name) for (kind, name), at in first.items() if kind == "症"]
+    if not things:
+        implied = {e.name: e.implies for e in entries() if e.kind == "症" and e.implies}
+        things = [(at, implied[name]) for at, name in faults if implied.get(name)]
     return Problem(
         things=tuple(dict.fromkeys(n for _at, n in sorted(things))),
         faults=tuple(dict.fromkeys(n for _at, n in sorted(faults))),
@@ -100,12 +141,21 @@ class Comparison:
     label: str
     #: the shared thing is one a whole building shares (a sewer, not a flat's water heater)
     building_wide: bool = False
+    #: a thing either names is about one person (an elderly person not seen, a meal not delivered)
+    personal: bool = False
 
 
 def compare(a: Problem, b: Problem) -> Comparison:
     shared_things = [t for t in a.things if t in b.things]
     shared_faults = [f for f in a.faults if f in b.faults]
-    thing = len(shared_things) if shared_things else (-1 if a.things and b.things else 0)
+    if shared_things:
+        thing = len(shared_things)
+    elif a.things and b.things:
+        # things often told by either ("垃圾" / "杂物") neither confirm nor contradict
+        close = near()
+        thing = 0 if any((x, y) in close for x in a.things for y in b.things) else -1
+    else:
+        thing = 0
     if shared_faults:
         fault = 1
     elif a.faults and b.faults:
@@ -115,7 +165,11 @@ def compare(a: Problem, b: Problem) -> Comparison:
         fault = 0
     label = (shared_things[0] if shared_things else "") + (shared_faults[0] if shared_faults else "")
     return Comparison(
-        thing=thing, fault=fault, label=label, building_wide=bool(shared_things and shared_things[0] in shared())
+        thing=thing,
+        fault=fault,
+        label=label,
+        building_wide=bool(shared_things and shared_things[0] in shared()),
+        personal=bool(personal() & set(a.things + b.things)),
     )
 
 

@@ -22,8 +22,9 @@ The model, and why:
 - A linear SVM with balanced class weights (rare categories are not drowned by common ones); the
   ranking of its decision values gives the top 3, and a softmax with a temperature fitted on held-out
   data turns them into confidences. The auto-dispatch threshold is chosen on the same held-out
-  confidences (``choose_threshold``, with a lower confidence bound), so the figure it promises is
-  measured, not assumed. Above ``LARGE`` training texts the same hinge loss is fitted by SGD.
+  confidences (``choose_threshold``, with a lower confidence bound) and then raised by a margin
+  (``with_margin``: the final model is surer of new texts than its probes were of held-out ones), so
+  the figure it promises is measured, not assumed. Above ``LARGE`` training texts the same hinge loss is fitted by SGD.
 """
 
 from __future__ import annotations
@@ -512,9 +513,11 @@ def train_routing(
        not see it (``folds``-fold, 5 by default); above that, one probe fitted on 80 % predicts the
        other 20 % (the training job must stay within a minute at 100,000 cases).
     2. On those held-out predictions: fit the softmax temperature, measure accuracy/macro-F1/top-3,
-       and choose the auto-dispatch threshold (``choose_threshold``).
-    3. Fit the final model on everything with that temperature; the threshold carries over (a model
-       trained on more data is not less accurate than its probes).
+       and choose the auto-dispatch threshold (``choose_threshold``, then ``with_margin``).
+    3. Fit the final model on everything with that temperature; the threshold carries over, raised
+       by the margin: the final model is fitted on more cases than its probes and is surer of new
+       texts than they were of held-out ones, so more new texts reach a confidence than held-out
+       texts did, and the extra ones are the least sure.
     """
     labels = [str(y) for y in labels]
     n = len(labels)
@@ -553,7 +556,7 @@ def train_routing(
         tops = [[(names[j], float(row[j])) for j in idx] for row, idx in zip(probs, order, strict=True)]
         heldout = evaluate([labels[i] for i in val], tops, labels=names)
         correct = [a == b for a, b in zip(heldout.y_true, heldout.y_pred, strict=True)]
-        threshold = choose_threshold(heldout.confidence, correct, target=target, min_count=min_count)
+        threshold = with_margin(choose_threshold(heldout.confidence, correct, target=target, min_count=min_count))
         precision, count = precision_at(heldout.confidence, correct, threshold)
         coverage = count / len(correct)
     model.fit(docs, labels)
@@ -623,6 +626,23 @@ def choose_threshold(
         if k >= min_count and wilson_lower(hits, k) >= target:
             best = conf
     return best
+
+
+#: share of the distance to 1 by which the held-out threshold is raised (``with_margin``)
+THRESHOLD_MARGIN = 0.25
+
+
+def with_margin(threshold: float | None, margin: float = THRESHOLD_MARGIN) -> float | None:
+    """The threshold chosen on held-out confidences, raised ``margin`` of the way to 1 (0.96 → 0.97).
+
+    The threshold is chosen on probes' confidences, but the final model, fitted on a quarter more
+    cases, is surer of new texts: on TipDM (5-fold, 5 shuffles) the share of new texts at or above
+    a fold's threshold was on average a tenth larger than the share of its held-out texts, and the
+    unchosen threshold auto-dispatched 96.2–98.4 % correctly, below the promised 97 % in two
+    shuffles of five. Raised by a quarter, every shuffle stayed at or above 97 % (docs/insight.md)."""
+    if threshold is None:
+        return None
+    return threshold + margin * (1.0 - threshold)
 
 
 def precision_at(confidence: Sequence[float], correct: Sequence[bool], threshold: float | None) -> tuple[float, int]:

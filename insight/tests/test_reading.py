@@ -16,6 +16,8 @@ from insight import address, dialect, problems
         ("５８２弄１１号楼下水道", "", "582", "11"),
         ("陕南路582弄11号一楼", "陕西南路", "582", "11"),
         ("住在永嘉路十八号", "永嘉路", "", "18"),
+        ("蓬莱路252-7号", "蓬莱路", "252", "7"),
+        ("楼上那家水管漏了，水淌到阿拉屋里，188弄6号二楼", "", "188", "6"),
     ],
 )
 def test_addresses_are_read_without_the_speakers_words(said, road, lane, number):
@@ -75,3 +77,16 @@ def test_the_problem_is_the_thing_and_what_is_wrong_with_it():
     assert other.thing == -1
     # a neighbour who does not answer is about an elderly person living alone
     assert "独居老人" in problems.problem_of("敲门无应答，电话也不接").things
+
+
+def test_a_word_inside_a_longer_word_names_nothing_of_its_own():
+    street = problems.problem_of("582弄弄堂口路灯坏了")
+    assert street.things == ("路灯",)
+    assert problems.compare(street, problems.problem_of("楼道灯坏了")).thing == -1
+    # a quarrel a problem led to is not a noise
+    assert "噪音" not in problems.problem_of("楼上晾衣服滴水，两家为此吵过几次").things
+    # things one need is often told by either neither confirm nor contradict
+    sofa, bulky = problems.problem_of("弄口扔了一只旧沙发"), problems.problem_of("大件垃圾没人清运")
+    assert problems.compare(sofa, bulky).thing >= 0
+    rubbish, junk = problems.problem_of("门口垃圾没人倒"), problems.problem_of("有人在楼道里堆杂物")
+    assert problems.compare(rubbish, junk).thing == 0

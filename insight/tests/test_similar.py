@@ -135,6 +135,38 @@ def test_another_flat_is_another_case_for_a_flats_own_problem_not_for_a_shared_o
     assert similarity.is_same_issue(sewer, need("宛平路2号301室下水道也堵了，马桶冲不下去"))
 
 
+def test_the_same_person_told_by_a_neighbour_and_a_visit_note_is_one_issue():
+    neighbour = need("嘉善路140弄李阿婆讲今朝中饭又没送到，这礼拜已经第二趟了")
+    visit = need("送餐服务对象李某（嘉善路一四〇弄）反映本周两次未收到午餐配送，要求核查原因。")
+    score, why = similarity.same_issue_score(neighbour, visit)
+    assert score >= similarity.THRESHOLD and "同一居民：李某" in why["summary"]
+
+
+def test_two_people_named_for_a_need_about_one_person_are_two_needs():
+    li, wang = need("嘉善路140弄李阿婆今朝中饭又没送到"), need("嘉善路140弄王老伯今朝中饭又没送到")
+    score, why = similarity.same_issue_score(li, wang)
+    assert score < similarity.THRESHOLD and "不同居民" in why["summary"]
+    # a caller named is not whom the need is about
+    assert similarity.persons("来电人张某反映隔壁王阿婆多日未见") == {"王"}
+
+
+def test_a_number_said_alone_is_compared_with_the_others_address():
+    a = need("永嘉路511号4楼住户装修，双休日施工噪音扰民")
+    assert similarity.is_same_issue(a, need("511号401装修，礼拜天早上八点就开始敲，一敲敲到夜里"))
+    assert similarity.compare_places(a.place, need("515号楼上装修").place).relation == "different"
+
+
+def test_two_stations_are_two_places():
+    where = similarity.compare_places(need("陕西南路地铁站出口积水").place, need("老西门地铁站出口积水").place)
+    assert where.relation == "different" and where.sure >= 0.8
+    assert not similarity.is_same_issue(need("文庙门口共享单车堆成小山"), need("老西门地铁3号口共享单车堆成小山"))
+
+
+def test_two_leaks_of_one_building_from_different_things_are_two_issues():
+    bathroom, roof = need("梦花街41号三楼卫生间漏水到二楼厨房"), need("梦花街41号顶楼屋面漏水，三楼卧室滴水")
+    assert not similarity.is_same_issue(bathroom, roof)
+
+
 def test_the_pairs_file_command_prints_precision_recall_and_f1_last(db, tmp_path):
     import re
 

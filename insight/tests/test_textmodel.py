@@ -99,6 +99,12 @@ def test_threshold_is_where_the_slice_above_is_surely_precise_enough():
     assert textmodel.choose_threshold([1 - i / 1000 for i in range(500)], [i % 10 != 0 for i in range(500)]) is None
 
 
+def test_the_threshold_is_raised_part_of_the_way_to_one_for_the_final_model():
+    assert textmodel.with_margin(None) is None
+    assert textmodel.with_margin(0.96) == pytest.approx(0.97)
+    assert textmodel.with_margin(1.0) == 1.0
+
+
 def test_keyword_rules_never_look_certain():
     rules = textmodel.KeywordRules({"repair": ["漏水", "电梯"], "sanitation": ["垃圾"]})
     top = rules.top([textmodel.Doc.of("电梯坏了", "电梯停运，楼道还有垃圾")])[0]
