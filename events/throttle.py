@@ -13,9 +13,7 @@ from lib import ratelimit
 
 def take_refused(*, event_id: int, device: str, ip: str | None) -> bool:
     """Count one take for the device and the address at this event; True when either went over its limit."""
-    window = settings.TAKE_WINDOW
-    over_address = ratelimit.over(f"take:ip:{event_id}:{ip or '-'}", settings.TAKE_ADDRESS_LIMIT, window)
-    over_device = bool(device) and ratelimit.over(
-        f"take:dev:{event_id}:{device[:60]}", settings.TAKE_DEVICE_LIMIT, window
-    )
-    return over_address or over_device
+    limits = {f"take:ip:{event_id}:{ip or '-'}": settings.TAKE_ADDRESS_LIMIT}
+    if device:
+        limits[f"take:dev:{event_id}:{device[:60]}"] = settings.TAKE_DEVICE_LIMIT
+    return ratelimit.over_any(limits, settings.TAKE_WINDOW)

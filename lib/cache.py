@@ -28,22 +28,33 @@ class FallbackRedisCache(RedisCache):
         """Count one hit on ``key``: (the new count, seconds until the count expires). The count expires ``window``
         seconds after the first hit. One round trip to Redis (SET NX EX, INCR, TTL in one MULTI/EXEC), where
         ``add`` then ``incr`` take three; in the fallback, the same count in the process's memory."""
+        return self.hit_many([key], window)[0]
+
+    def hit_many(self, keys: list[str], window: int) -> list[tuple[int, int]]:
+        """``hit`` on each of ``keys``, all in the same round trip (one per key when keys are spread over several
+        Redis servers)."""
+        if len(keys) > 1 and len(self._servers) > 1:
+            return [self.hit_many([key], window)[0] for key in keys]
         if not self.degraded:
             try:
-                name = self.make_and_validate_key(key)
-                pipe = self._cache.get_client(name, write=True).pipeline()
-                pipe.set(name, 0, ex=window, nx=True).incr(name).ttl(name)
-                _created, count, left = pipe.execute()
-                return int(count), int(left)
+                names = [self.make_and_validate_key(key) for key in keys]
+                pipe = self._cache.get_client(names[0], write=True).pipeline()
+                for name in names:
+                    pipe.set(name, 0, ex=window, nx=True).incr(name).ttl(name)
+                answers = pipe.execute()
+                return [(int(answers[i + 1]), int(answers[i + 2])) for i in range(0, len(answers), 3)]
             except RedisError as exc:
                 logger.warning("Redis cache unavailable (%s); using this process's memory.", type(exc).__name__)
                 self._redis_down_until = time.monotonic() + RETRY_SECONDS
+        return [(self._fallback_hit(key, window), window) for key in keys]
+
+    def _fallback_hit(self, key: str, window: int) -> int:
         self._fallback.add(key, 0, window)
         try:
-            return int(self._fallback.incr(key)), window
+            return int(self._fallback.incr(key))
         except ValueError:  # expired between add and incr
             self._fallback.set(key, 1, window)
-            return 1, window
+            return 1
 
     @property
     def degraded(self) -> bool:

@@ -33,23 +33,37 @@ def hit(key: str, window: int) -> int:
 
 def hit_and_ttl(key: str, window: int) -> tuple[int, int]:
     """``hit``, and the seconds until the count expires (``window`` when the cache cannot say)."""
+    return hit_many([key], window)[0]
+
+
+def hit_many(keys: list[str], window: int) -> list[tuple[int, int]]:
+    """``hit_and_ttl`` on each of ``keys``: in one round trip on Redis (``lib.cache.FallbackRedisCache``)."""
     try:
-        if hasattr(cache, "hit"):  # lib.cache.FallbackRedisCache: one round trip
-            return cache.hit(key, window)
-        cache.add(key, 0, window)
-        try:
-            return int(cache.incr(key)), window
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, window)
-            return 1, window
+        if hasattr(cache, "hit_many"):
+            return cache.hit_many(keys, window)
+        out = []
+        for key in keys:
+            cache.add(key, 0, window)
+            try:
+                out.append((int(cache.incr(key)), window))
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, window)
+                out.append((1, window))
+        return out
     except Exception:
-        log.warning("rate limit cache unreachable; %s not counted", key.split(":", 1)[0])
-        return 0, window
+        log.warning("rate limit cache unreachable; %s not counted", keys[0].split(":", 1)[0])
+        return [(0, window) for _ in keys]
 
 
 def over(key: str, limit: int, window: int) -> bool:
     """Count one hit and say whether it went over ``limit`` hits in the window."""
     return hit(key, window) > limit
+
+
+def over_any(limits: dict[str, int], window: int) -> bool:
+    """Count one hit on each key of ``limits`` (key → limit), in one round trip; whether any went over its limit."""
+    keys = list(limits)
+    return any(count > limits[key] for key, (count, _left) in zip(keys, hit_many(keys, window), strict=True))
 
 
 def claim(key: str, seconds: int) -> bool:

@@ -47,3 +47,12 @@ def test_rate_limits_use_the_one_round_trip_counter(live, monkeypatch):
     key = f"test-over-{secrets.token_hex(4)}"
     assert [ratelimit.over(key, 2, 60) for _ in range(3)] == [False, False, True]
     live.delete(key)
+
+
+def test_several_counts_in_one_round_trip(live, monkeypatch):
+    monkeypatch.setattr(ratelimit, "cache", live)
+    keys = [f"test-many-{secrets.token_hex(4)}", f"test-many-{secrets.token_hex(4)}"]
+    live.hit(keys[0], 30)
+    assert [count for count, _left in live.hit_many(keys, 30)] == [2, 1]
+    assert ratelimit.over_any(dict.fromkeys(keys, 2), 30) is True  # the first key reached 3
+    live.delete_many(keys)

@@ -173,7 +173,7 @@ def test_the_api_throttles_fail_open_when_the_cache_is_down(client, db, settings
         mock.patch("django.core.cache.cache.add", side_effect=down),
         mock.patch("django.core.cache.cache.incr", side_effect=down),
         mock.patch("django.core.cache.cache.set", side_effect=down),
-        mock.patch("django.core.cache.cache.hit", side_effect=down, create=True),
+        mock.patch("django.core.cache.cache.hit_many", side_effect=down, create=True),
     ):
         assert [client.get("/api/public-stories/").status_code for _ in range(3)] == [200, 200, 200]
 
