@@ -30,7 +30,7 @@ def get_ticket_for_user(user, pk) -> QueueTicket:
 
 @dataclass
 class DeskReport:
-    desk: Desk
+    desk: Desk | None  # None: the event's total row
     served: int = 0
     no_shows: int = 0
     transfers: int = 0
