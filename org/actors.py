@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, TypeAlias
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
-    from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
+
+    from org.models import User
 
 SYSTEM = None
 
@@ -51,7 +52,10 @@ class Partner:
 
 # The type of ``by=``: a page's ``request.user`` (signed in or anonymous), SYSTEM, RESIDENT or a Partner. Code that
 # needs the account calls ``user_of``; the timeline names any of them with ``actor_name``.
-Actor: TypeAlias = "AbstractBaseUser | AnonymousUser | Resident | Partner | None"
+Actor: TypeAlias = "User | AnonymousUser | Resident | Partner | None"
+
+# The type of a page's or an API request's user (``request.user``) as reads take it: signed in, or not.
+Viewer: TypeAlias = "User | AnonymousUser"
 
 
 def user_of(by):
