@@ -4,6 +4,7 @@ import importlib
 from django.utils import timezone
 
 from lib import crypto, ical
+from org.models import User
 
 from .models import CalendarFeed
 
@@ -23,7 +24,7 @@ def feed_user(token: str):
     return feed.user
 
 
-def feed_text(user, kind: str, *, now=None) -> str | None:
+def feed_text(user: User, kind: str, *, now: datetime.datetime | None = None) -> str | None:
     """The .ics text of feed ``kind`` for ``user`` (None for an unknown kind)."""
     if kind not in FEEDS:
         return None
