@@ -1,5 +1,7 @@
 """Reads for resources: who may book, opening windows, the free-slot grid and usage figures."""
 
+from __future__ import annotations
+
 import datetime
 from dataclasses import dataclass
 
