@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from events.models import DeskTopic
+from org.models import Region
 
 from . import content
 from .models import Guide
@@ -102,7 +103,9 @@ class GuideFilter(forms.Form):
 
 
 class ImportForm(forms.Form):
-    region = forms.ModelChoiceField(label=_("导入到（“街道”“区级”按此确定）"), queryset=None)
+    region: "forms.ModelChoiceField[Region]" = forms.ModelChoiceField(
+        label=_("导入到（“街道”“区级”按此确定）"), queryset=None
+    )
     file = forms.FileField(label=_("Excel 文件（.xlsx）"))
 
     def __init__(self, *args, regions, **kwargs):

@@ -208,14 +208,14 @@ def question_tokens(text: str) -> Counter:
     norm = normalise(raw)
     bag = Counter(dict.fromkeys(set(bigrams(raw)) | set(bigrams(norm)), 1.0))
     for c in set(concepts(raw)) | set(concepts(norm)):
-        bag[c] = CONCEPT_WEIGHT
+        bag[c] = CONCEPT_WEIGHT  # type: ignore[assignment]  # float weights (typeshed's Counter counts ints)
     clauses = [c for c in _CLAUSE.split(norm) if c.strip()]
     if len(clauses) > ASK_CLAUSES:
         ask = "，".join(clauses[-ASK_CLAUSES:])
         for t in set(bigrams(ask)):
-            bag[t] *= ASK_WEIGHT
+            bag[t] *= ASK_WEIGHT  # type: ignore[assignment]  # float weights (typeshed's Counter counts ints)
         for c in concepts(ask):
-            bag[c] *= ASK_WEIGHT
+            bag[c] *= ASK_WEIGHT  # type: ignore[assignment]  # float weights (typeshed's Counter counts ints)
     return bag
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from events.models import DeskTopic
-from org.models import Region, Role
+from org.models import Region, Role, Unit
 from org.scoping import get_visible_or_404
 
 from . import matching
@@ -60,11 +60,11 @@ def may_review(user, revision: GuideRevision, *, memberships=None) -> bool:
     return any(owner_path.startswith(m.region.path) for m in memberships)
 
 
-def writable_levels(user) -> list[tuple[Region | None, object]]:
+def writable_levels(user) -> list[tuple[Region, Unit]]:
     """(region, owner unit) pairs the user may create guides for: staff for their unit at its region."""
     pairs = []
     for m in _edit_memberships(user):
-        if m.unit_id and m.unit.region_id == m.region_id:
+        if m.unit is not None and m.unit.region_id == m.region_id:
             pairs.append((m.region, m.unit))
     return pairs
 
@@ -86,9 +86,9 @@ def effective(guides) -> list[Guide]:
     """One guide per matter: the deepest region's (a subdistrict's own over its district's over the city's)."""
     best: dict[str, Guide] = {}
     for g in guides:
-        depth = -1 if g.region_id is None else g.region.depth
+        depth = -1 if g.region is None else g.region.depth
         current = best.get(g.code)
-        if current is None or depth > (-1 if current.region_id is None else current.region.depth):
+        if current is None or depth > (-1 if current.region is None else current.region.depth):
             best[g.code] = g
     return sorted(best.values(), key=lambda g: (g.topic.order, g.topic.name, g.code))
 
