@@ -200,8 +200,8 @@ def load(ctx: dict) -> None:
                 name=_name(rng, person["gender"], person.get("surname")),
                 note="",
             )
-            number = numbers.id_number(address_code[address.pk], _birth(rng, person["age"]), person["gender"])
-            resident.set_id_number(number)
+            id_number = numbers.id_number(address_code[address.pk], _birth(rng, person["age"]), person["gender"])
+            resident.set_id_number(id_number)
             if rng.random() < 0.85:
                 resident.set_phone(numbers.phone())
             if person["relation"] == "head":

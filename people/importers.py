@@ -281,7 +281,7 @@ class ResidentImporter(Importer):
         for chunk in _chunks(address_ids):
             for h in Household.objects.filter(address_id__in=chunk).order_by("-pk"):
                 households[h.address_id] = h
-        new_households = {}
+        new_households: dict = {}
         for _n, key, _region, resident, _t in rows:
             address = addresses[key]
             if address.pk in households:
