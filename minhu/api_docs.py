@@ -233,7 +233,7 @@ def example_for(schema, components, name: str = "", depth: int = 0):
         if schema.get(key):
             options = [_resolve(s, components) for s in schema[key]]
             if key == "allOf":
-                merged = {}
+                merged: dict = {}
                 for option in options:
                     properties = {**merged.get("properties", {}), **option.get("properties", {})}
                     merged = {**merged, **option, "properties": properties}
