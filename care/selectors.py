@@ -2,6 +2,7 @@
 
 import datetime
 from collections import defaultdict
+from typing import Any
 
 from django.db.models import Q
 from django.http import Http404
@@ -35,8 +36,9 @@ def get_alert_for_user(user, pk) -> SafetyAlert:
 def get_delivery_for_user(user, pk) -> Delivery:
     """The volunteer who carries it, or staff of its region; anyone else gets 404."""
     qs = Delivery.objects.select_related("round__kitchen", "recipient__resident__household__address")
-    delivery = qs.filter(pk=pk).filter(Q(volunteer=user) | Q(pk__in=Delivery.objects.visible_to(user).values("pk")))
-    delivery = delivery.first()
+    delivery = (
+        qs.filter(pk=pk).filter(Q(volunteer=user) | Q(pk__in=Delivery.objects.visible_to(user).values("pk"))).first()
+    )
     if delivery is None:
         raise Http404
     return delivery
@@ -123,7 +125,7 @@ def delivery_figures(deliveries, *, now=None) -> dict:
     rows = deliveries.exclude(state=Delivery.State.CANCELLED).select_related(
         "round__kitchen", "volunteer", "recipient__resident"
     )
-    groups = {
+    groups: dict[str, defaultdict[Any, list[int]]] = {
         "volunteer": defaultdict(lambda: [0, 0]),
         "route": defaultdict(lambda: [0, 0]),
         "month": defaultdict(lambda: [0, 0]),

@@ -234,7 +234,8 @@ def rounds_generate(*, start, end, kitchens=None, by=None) -> dict:
         (r.kitchen_id, r.date, r.meal): r
         for r in MealRound.objects.filter(kitchen_id__in=kitchen_ids, date__gte=start, date__lte=end)
     }
-    existing, load = set(), defaultdict(int)
+    existing: set[tuple[int, int]] = set()
+    load: defaultdict[tuple[int, int | None], int] = defaultdict(int)
     for round_id, recipient_id, volunteer_id in Delivery.objects.filter(round__in=list(rounds.values())).values_list(
         "round_id", "recipient_id", "volunteer_id"
     ):
