@@ -38,7 +38,7 @@ def _lines() -> list[list[str]]:
 @functools.cache
 def compatible() -> frozenset[tuple[str, str]]:
     """Pairs of faults one problem can show at once (lines "兼" of the lexicon)."""
-    pairs = set()
+    pairs: set[tuple[str, str]] = set()
     for parts in _lines():
         if parts[:1] == ["兼"]:
             pairs.update((x, y) for x in parts[1:] for y in parts[1:])
@@ -78,7 +78,8 @@ class Problem:
 def problem_of(text: str, *, plain: bool = False) -> Problem:
     """Things and faults named in a text, in the order they are first said."""
     text = text if plain else dialect.normalise(text or "")
-    things, faults = [], []
+    things: list[tuple[int, str]] = []
+    faults: list[tuple[int, str]] = []
     for e in entries():
         at = min((i for i in (text.find(w) for w in e.words) if i >= 0), default=-1)
         if at >= 0:
