@@ -4,6 +4,7 @@ entries, routing-rule dispatch and messages written in a fixed handful of statem
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
@@ -14,7 +15,8 @@ from audit.services import build as audit_entry
 from lib import phone
 from notify.contact import channel_of
 from notify.services import deliver_after_commit, message_rows
-from org.actors import user_of
+from org.actors import Actor, user_of
+from org.models import Unit
 
 from .. import deadlines, search, sql
 from ..errors import CaseError
@@ -65,7 +67,7 @@ class _Intake:
     """One need being recorded by ``case_create_many``: the unsaved case and what follows from it."""
 
     case: Case
-    by: object
+    by: Actor
     rule: RoutingRule | None  # the rule that dispatched it, if one did
     created_note: str
     dispatch_note: str
@@ -287,7 +289,10 @@ def _number_ahead(cases: list[Case]) -> bool:
 def _write_intake_effects(intakes: list[_Intake]) -> None:
     """Timeline, co-units, audit log and messages of freshly inserted cases: one INSERT per table,
     all in one statement on PostgreSQL."""
-    events, audits, messages, co_links = [], [], [], []
+    events: list = []
+    audits: list = []
+    messages: list[dict] = []
+    co_links: list = []
     accepted = _("【民呼】您反映的诉求已受理，编号 %(number)s。可凭编号和手机号查询进度：%(url)s")
     new_order = _("【民呼】新派单 %(number)s：%(title)s，请及时签收。")
     for i in intakes:
@@ -317,7 +322,7 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
             )
         if i.rule is None:
             continue
-        unit = case.main_unit
+        unit = cast(Unit, case.main_unit)  # a rule dispatched it, and every rule has a main unit
         co_units = [(pk, name) for pk, name in i.rule.co_unit_names if pk != unit.pk]
         co_links.extend(Case.co_units.through(case_id=case.pk, unit_id=pk) for pk, _ in co_units)
         events.append(
