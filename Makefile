@@ -69,7 +69,7 @@ format: install
 	$(VENV)/bin/ruff format .
 
 # Types of the shared helpers and the read/write layers (pyproject.toml [tool.mypy] says what and how strictly).
-TYPED := lib org notify audit ops events resources calendars volunteers deeds guides dashboard people minhu care insight cases
+TYPED := lib org notify audit ops events resources calendars volunteers deeds guides dashboard people minhu care insight cases renewal
 typecheck: install
 	$(VENV)/bin/mypy $(TYPED)
 

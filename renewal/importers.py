@@ -103,10 +103,10 @@ def validate(project: RenewalProject, rows, progress=None) -> tuple[list[dict], 
             e.append({"row": row_number, "column": "权证编号", "message": f"与第 {seen[number]} 行重复"})
         else:
             seen[number] = row_number
-        kind = KINDS.get(str(r["kind"]).strip())
+        kind = KINDS.get(str(r["kind"]).strip())  # type: ignore[call-overload]  # lazy labels compare as text
         if kind is None:
             e.append({"row": row_number, "column": "权证类型", "message": "应为房地产权证、租用公房凭证或非居"})
-        holder_kind = HOLDERS.get(str(r["holder_kind"]).strip() or "居民")
+        holder_kind = HOLDERS.get(str(r["holder_kind"]).strip() or "居民")  # type: ignore[call-overload]
         if holder_kind is None:
             e.append({"row": row_number, "column": "权利人类别", "message": "应为居民或单位"})
         for key, column in (("holder_name", "权利人/承租人"), ("address", "房屋坐落")):
@@ -171,7 +171,7 @@ def validate(project: RenewalProject, rows, progress=None) -> tuple[list[dict], 
                         holder_kind=holder_kind,
                         holder_name=str(r["holder_name"]).strip(),
                         address=str(r["address"]).strip(),
-                        house_type=ht.name,
+                        house_type=ht.name,  # type: ignore[union-attr]  # no errors: the type was found
                         self_contained=contained,
                         building_area=building_area,
                         unit_price=unit_price,

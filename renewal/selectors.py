@@ -6,6 +6,7 @@ certificates and their finances; a leader sees progress aggregates only; anyone 
 
 import math
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, Q
 from django.http import Http404
@@ -77,19 +78,20 @@ def progress(project: RenewalProject) -> dict:
         .order_by("plot__name")
     )
     keys = ("total", "voted", "agreed", "signed", "cash", "moved", "handed")
-    plots, overall = [], dict.fromkeys(keys, 0)
+    plots: list[dict[str, Any]] = []
+    overall: dict[str, Any] = dict.fromkeys(keys, 0)
     units = 0
     for row in rows:
         units += row["units"]
         if not row["total"]:
             continue  # a sub-plot of unit certificates only, when they do not count
-        entry = {k: row[k] for k in keys}
+        entry: dict[str, Any] = {k: row[k] for k in keys}  # type: ignore[literal-required]  # keys of the row
         entry["name"] = row["plot__name"] or _("未分子地块")
         entry["round1_ratio"] = ratio(row["agreed"], row["total"])
         entry["round2_ratio"] = ratio(row["signed"], row["total"])
         plots.append(entry)
         for k in keys:
-            overall[k] += row[k]
+            overall[k] += row[k]  # type: ignore[literal-required]
     overall["name"] = _("全地块")
     overall["round1_ratio"] = ratio(overall["agreed"], overall["total"])
     overall["round2_ratio"] = ratio(overall["signed"], overall["total"])
