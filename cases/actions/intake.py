@@ -8,6 +8,7 @@ from typing import cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,13 +17,15 @@ from lib import phone
 from notify.contact import channel_of
 from notify.services import deliver_after_commit, message_rows
 from org.actors import Actor, user_of
-from org.models import Unit
+from org.models import Region, Unit
+from people.models import Address, Resident
 
 from .. import deadlines, search, sql
 from ..errors import CaseError
 from ..models import (
     Attachment,
     Case,
+    Category,
     RoutingRule,
 )
 from ..routing import find_routing_rule, resolve_category
@@ -34,22 +37,22 @@ from .tracking import tracking_url
 @transaction.atomic
 def case_create(
     *,
-    title,
-    description,
-    region,
-    channel,
-    by=None,
-    category=None,
-    urgency="normal",
-    resident=None,
-    reporter_name="",
-    reporter_phone="",
-    address=None,
-    source=None,
-    due_minutes=None,
-    idempotency_key=None,
+    title: str,
+    description: str,
+    region: Region,
+    channel: str,
+    by: Actor = None,
+    category: Category | str | None = None,
+    urgency: str = "normal",
+    resident: Resident | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    address: Address | None = None,
+    source: Model | None = None,
+    due_minutes: int | None = None,
+    idempotency_key: str | None = None,
     photos=(),
-    location_text="",
+    location_text: str = "",
 ) -> tuple[Case, bool]:
     """Record a need: ``(case, created)``. Routing rules dispatch it at once where they decide; otherwise
     it waits in the dispatcher's inbox. The same ``idempotency_key`` twice answers with the first case,
