@@ -24,6 +24,7 @@ from people.models import Resident
 
 from .models import (
     Assignment,
+    Commitment,
     CommitmentDelivery,
     Organisation,
     ServiceCertificate,
@@ -420,7 +421,7 @@ def certificate_issue(
 
 
 @transaction.atomic
-def commitment_deliver(*, commitment, date: datetime.date, note: str, by: Actor) -> CommitmentDelivery:
+def commitment_deliver(*, commitment: Commitment, date: datetime.date, note: str, by: Actor) -> CommitmentDelivery:
     delivery = CommitmentDelivery.objects.create(commitment=commitment, date=date, note=note, recorded_by=user_of(by))
     audit(
         actor=by,
@@ -437,15 +438,15 @@ def regular_shift_create(
     volunteer: Volunteer,
     activity: str,
     region: Region,
-    start_time,
-    end_time,
-    first_date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    first_date: datetime.date,
     by: Actor,
     days: str = "workdays",
-    weekdays=(),
+    weekdays: Iterable[int] = (),
     place: str = "",
-    last_date=None,
-):
+    last_date: datetime.date | None = None,
+) -> RegularShift:
     """Give a volunteer a standing duty (固定班次); its dates follow the statutory calendar."""
     shift = RegularShift(
         volunteer=volunteer,
