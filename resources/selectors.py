@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -116,14 +116,14 @@ def is_person_of(user: User | None, resource: Resource) -> bool:
     return user.booking_groups.filter(pk__in=resource.allowed_groups.values("pk")).exists()
 
 
-def person_for(username: str, resource: Resource):
+def person_for(username: str, resource: Resource) -> User | None:
     """The active user called ``username`` whom a manager may book ``resource`` for, else None."""
 
     user = get_user_model().objects.filter(username=(username or "").strip(), is_active=True).first()
     return user if is_person_of(user, resource) else None
 
 
-def bookable_resources(user: Viewer):
+def bookable_resources(user: Viewer) -> QuerySet[Resource] | list[Resource]:
     """Resources a user can see on the list page: the ones they manage and the ones they may book."""
     if not user.is_authenticated:
         return Resource.objects.none()
@@ -274,7 +274,7 @@ def usage(resource: Resource, *, start: datetime.date, end: datetime.date) -> Us
     )
 
 
-def pending_for(user: Viewer):
+def pending_for(user: Viewer) -> QuerySet[Booking]:
     """The approval queue: pending requests of resources the user manages, oldest first."""
     return (
         Booking.objects.filter(status=Booking.Status.PENDING, resource__in=Resource.objects.visible_to(user))
