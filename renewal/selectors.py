@@ -8,7 +8,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +37,7 @@ def get_certificate_for_user(user, pk) -> Certificate:
     return get_visible_or_404(queryset, user, pk=pk)
 
 
-def is_office(user, project) -> bool:
+def is_office(user: User, project: RenewalProject) -> bool:
     """An office membership on the project's region or above it; one query (the region's path lists its
     ancestors' paths as prefixes)."""
     if user.is_superuser:
@@ -47,7 +47,7 @@ def is_office(user, project) -> bool:
     return Membership.objects.filter(user=user, role__in=list(OFFICE_ROLES), region__path__in=prefixes).exists()
 
 
-def office_members(project):
+def office_members(project: RenewalProject) -> QuerySet[User]:
     """People who may be put in charge of a holdout: the office for this project."""
     paths = [r.path for r in project.region.ancestors()]
     ids = Membership.objects.filter(role__in=list(OFFICE_ROLES), region__path__in=paths).values("user_id")
@@ -105,7 +105,7 @@ def progress(project: RenewalProject) -> dict:
     return {"plots": plots, "overall": overall, "remaining": remaining, "unit_certificates": units}
 
 
-def not_signed(project: RenewalProject):
+def not_signed(project: RenewalProject) -> QuerySet[Certificate]:
     return (
         Certificate.objects.counted(project)
         .filter(signed_at__isnull=True)
