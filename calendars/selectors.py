@@ -15,7 +15,7 @@ PAST = datetime.timedelta(days=31)
 AHEAD = datetime.timedelta(days=183)
 
 
-def feed_user(token: str):
+def feed_user(token: str) -> User | None:
     """The active user whose secret feed address this is, or None."""
     feed = CalendarFeed.objects.select_related("user").filter(token_hash=crypto.lookup_hash(token or "")).first()
     if feed is None or not feed.user.is_active:
