@@ -2,9 +2,10 @@
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -115,7 +116,7 @@ def stops_for_volunteer(user, day: datetime.date):
 
 
 # Figures ------------------------------------------------------------------------------------------
-def delivery_figures(deliveries, *, now=None) -> dict:
+def delivery_figures(deliveries: QuerySet[Delivery], *, now: datetime.datetime | None = None) -> dict:
     """准时送达率 per volunteer, per route (kitchen · meal) and per month, and the missed and late ones.
 
     On time: confirmed (the person seen or not) by the end of the stop's window (its own, else the
@@ -164,9 +165,9 @@ def delivery_figures(deliveries, *, now=None) -> dict:
     }
 
 
-def alert_figures(alerts) -> dict:
+def alert_figures(alerts: Iterable[SafetyAlert]) -> dict:
     closed = [a for a in alerts if a.closed_at]
-    minutes = sorted((a.closed_at - a.opened_at).total_seconds() / 60 for a in closed)
+    minutes = sorted((a.closed_at - a.opened_at).total_seconds() / 60 for a in closed)  # type: ignore[operator]  # closed ones
     return {
         "alerts": list(alerts),
         "closed": len(closed),
