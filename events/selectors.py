@@ -39,11 +39,11 @@ class DeskReport:
     waits: list = field(default_factory=list)
 
     @property
-    def median_wait(self):
+    def median_wait(self) -> float | None:
         return median_p90(self.waits)[0]
 
     @property
-    def p90_wait(self):
+    def p90_wait(self) -> float | None:
         return median_p90(self.waits)[1]
 
 
