@@ -68,8 +68,9 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Types of the shared helpers and the read/write layers (pyproject.toml [tool.mypy] says what and how strictly).
-TYPED := lib org
+# Types of every app and the shared helpers (pyproject.toml [tool.mypy] says how strictly; tests are excluded).
+TYPED := lib org notify audit ops events resources calendars volunteers deeds guides dashboard people minhu care \
+         insight cases renewal
 typecheck: install
 	$(VENV)/bin/mypy $(TYPED)
 

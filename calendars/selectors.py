@@ -4,6 +4,7 @@ import importlib
 from django.utils import timezone
 
 from lib import crypto, ical
+from org.models import User
 
 from .models import CalendarFeed
 
@@ -14,7 +15,7 @@ PAST = datetime.timedelta(days=31)
 AHEAD = datetime.timedelta(days=183)
 
 
-def feed_user(token: str):
+def feed_user(token: str) -> User | None:
     """The active user whose secret feed address this is, or None."""
     feed = CalendarFeed.objects.select_related("user").filter(token_hash=crypto.lookup_hash(token or "")).first()
     if feed is None or not feed.user.is_active:
@@ -23,7 +24,7 @@ def feed_user(token: str):
     return feed.user
 
 
-def feed_text(user, kind: str, *, now=None) -> str | None:
+def feed_text(user: User, kind: str, *, now: datetime.datetime | None = None) -> str | None:
     """The .ics text of feed ``kind`` for ``user`` (None for an unknown kind)."""
     if kind not in FEEDS:
         return None

@@ -26,8 +26,7 @@ class ReadOnlyAdmin:
 
 class ContactInline(ReadOnlyAdmin, admin.TabularInline):
     model = EmergencyContact
-    fields = ["order", "name", "relation", "phone_masked"]
-    readonly_fields = fields
+    fields = readonly_fields = ("order", "name", "relation", "phone_masked")
     extra = 0
 
 

@@ -3,6 +3,7 @@ people living alone, every day, and see each of them at the door. Two more are v
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
@@ -20,7 +21,7 @@ PARTY_MEMBERS = [  # (username, name, mode) — fictional
     ("care_vol4", "蒋秀英", "walk"),
     ("care_vol5", "韩国平", "bike"),
 ]
-DIETS = [
+DIETS: list[dict[str, Any]] = [
     {"low_salt": True},
     {"low_sugar": True},
     {"soft": True},

@@ -232,7 +232,7 @@ def _continuity_routes(problem: Problem, dist, usual) -> list[list[int]]:
     capacity allow), then everyone else by cheapest feasible insertion."""
     routes = []
     for vi in range(len(problem.vehicles)):
-        route = []
+        route: list[int] = []
         mine = sorted((i for i, u in enumerate(usual, start=1) if u == vi), key=lambda i: problem.stops[i - 1].window)
         for node in mine:
             if _feasible(problem, dist, vi, route + [node]):

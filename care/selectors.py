@@ -2,8 +2,10 @@
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -35,8 +37,9 @@ def get_alert_for_user(user, pk) -> SafetyAlert:
 def get_delivery_for_user(user, pk) -> Delivery:
     """The volunteer who carries it, or staff of its region; anyone else gets 404."""
     qs = Delivery.objects.select_related("round__kitchen", "recipient__resident__household__address")
-    delivery = qs.filter(pk=pk).filter(Q(volunteer=user) | Q(pk__in=Delivery.objects.visible_to(user).values("pk")))
-    delivery = delivery.first()
+    delivery = (
+        qs.filter(pk=pk).filter(Q(volunteer=user) | Q(pk__in=Delivery.objects.visible_to(user).values("pk"))).first()
+    )
     if delivery is None:
         raise Http404
     return delivery
@@ -113,7 +116,7 @@ def stops_for_volunteer(user, day: datetime.date):
 
 
 # Figures ------------------------------------------------------------------------------------------
-def delivery_figures(deliveries, *, now=None) -> dict:
+def delivery_figures(deliveries: QuerySet[Delivery], *, now: datetime.datetime | None = None) -> dict:
     """准时送达率 per volunteer, per route (kitchen · meal) and per month, and the missed and late ones.
 
     On time: confirmed (the person seen or not) by the end of the stop's window (its own, else the
@@ -123,7 +126,7 @@ def delivery_figures(deliveries, *, now=None) -> dict:
     rows = deliveries.exclude(state=Delivery.State.CANCELLED).select_related(
         "round__kitchen", "volunteer", "recipient__resident"
     )
-    groups = {
+    groups: dict[str, defaultdict[Any, list[int]]] = {
         "volunteer": defaultdict(lambda: [0, 0]),
         "route": defaultdict(lambda: [0, 0]),
         "month": defaultdict(lambda: [0, 0]),
@@ -162,9 +165,9 @@ def delivery_figures(deliveries, *, now=None) -> dict:
     }
 
 
-def alert_figures(alerts) -> dict:
+def alert_figures(alerts: Iterable[SafetyAlert]) -> dict:
     closed = [a for a in alerts if a.closed_at]
-    minutes = sorted((a.closed_at - a.opened_at).total_seconds() / 60 for a in closed)
+    minutes = sorted((a.closed_at - a.opened_at).total_seconds() / 60 for a in closed)  # type: ignore[operator]  # closed ones
     return {
         "alerts": list(alerts),
         "closed": len(closed),

@@ -30,8 +30,7 @@ class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "actor_name", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "kind", "actor_name", "note")
 
     def has_add_permission(self, request, obj=None):
         return False

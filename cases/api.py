@@ -38,10 +38,11 @@ class CaseEventSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category: "serializers.SlugRelatedField[Category]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    main_unit = serializers.StringRelatedField(allow_null=True)  # null until the case is dispatched
-    region = serializers.StringRelatedField()
+    # null until the case is dispatched
+    main_unit: "serializers.StringRelatedField[Unit]" = serializers.StringRelatedField(allow_null=True)
+    region: "serializers.StringRelatedField[Region]" = serializers.StringRelatedField()
 
     class Meta:
         model = Case

@@ -51,11 +51,11 @@ def check_image(upload) -> None:
 def process(upload) -> dict:
     """Check, strip metadata, scale, and make a thumbnail. Returns fields for an Attachment."""
     check_image(upload)
-    with Image.open(upload) as img:
-        fmt = img.format
-        latitude, longitude = read_gps(img)
-        img = ImageOps.exif_transpose(img)  # keep the photo upright once orientation EXIF is gone
-        ext = ALLOWED_FORMATS[fmt]
+    with Image.open(upload) as opened:
+        fmt = opened.format
+        latitude, longitude = read_gps(opened)
+        img: Image.Image = ImageOps.exif_transpose(opened)  # keep the photo upright once orientation EXIF is gone
+        ext = ALLOWED_FORMATS[fmt]  # type: ignore[index]  # check_image let only these formats through
         save_fmt = "JPEG" if ext == "jpg" else fmt
         if img.mode not in ("RGB", "RGBA", "L"):
             img = img.convert("RGBA" if ("A" in img.mode or img.mode == "P") else "RGB")

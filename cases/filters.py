@@ -39,7 +39,7 @@ class CaseFilter(django_filters.FilterSet):
 
     class Meta:
         model = Case
-        fields = []
+        fields: list[str] = []
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -80,6 +80,10 @@ class RoutingRule(models.Model):
     What no rule decides lands in the dispatcher's inbox.
     """
 
+    # Set by cases.routing.find_routing_rule (and its SQL twin) on the rule it returns.
+    co_unit_names: list[tuple[int, str]]
+    unit_contacts: list[str]
+
     category = models.ForeignKey(
         Category,
         verbose_name=_("分类"),
@@ -144,7 +148,7 @@ class CaseQuerySet(models.QuerySet):
         units = {unit for role, _path, unit in memberships if unit and role in (STAFF_ROLES | {Role.PARTNER})}
         if units:
             co = Case.co_units.through.objects.filter(case_id=OuterRef("pk"), unit_id__in=units)
-            q |= Q(main_unit_id__in=units) | Exists(co)
+            q |= Q(main_unit_id__in=units) | Exists(co)  # type: ignore[assignment]  # Q | Exists is a Q
         return self.filter(q)
 
 
@@ -712,6 +716,9 @@ class Open311Client(models.Model):
     """A partner system that writes to Minhu over Open311 GeoReport v2 (POST requests and
     servicerequestupdates). Staff issue one key per system in the back office; the key is shown
     once and only its SHA-256 digest is stored. Reads (GET) need no key."""
+
+    # Set by the key look-up when the POST names its service: (code, the service's Category or None).
+    prefetched_service: "tuple[str, Category | None]"
 
     name = models.CharField(_("系统名称"), max_length=100, unique=True)
     contact = models.CharField(_("对接联系人"), max_length=100, blank=True)

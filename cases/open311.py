@@ -297,12 +297,12 @@ def discovery(request, fmt):
 
 
 def _service(category: Category) -> dict:
-    parent = category.parent.name if category.parent_id else ""
+    parent = category.parent.name if category.parent is not None else ""
     return {
         "service_code": category.code,
         "service_name": category.name,
         "description": category.description or category.name,
-        "metadata": bool(category.has_attributes),
+        "metadata": bool(category.has_attributes),  # type: ignore[attr-defined]  # annotated by the look-up
         "type": "realtime",
         "keywords": ",".join(k for k in (category.name, parent, category.code) if k),
         "group": parent or category.name,

@@ -14,6 +14,7 @@ as a file, so it is configured, not edited on a page.
 
 import functools
 import json
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -66,7 +67,7 @@ def _load(path: str) -> tuple:
     return tuple(polygons)
 
 
-def contains(lat: float, long: float) -> bool:
+def contains(lat: float | Decimal, long: float | Decimal) -> bool:
     """Whether the point (WGS-84 degrees) lies in the jurisdiction's area."""
     path = getattr(settings, "OPEN311_AREA_FILE", "")
     if path:

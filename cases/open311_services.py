@@ -50,7 +50,7 @@ class Open311Error(Exception):
 def actor_for(client: Open311Client, person: str = ""):
     """The client's linked account, or the partner system itself (``org.actors.Partner``: the timeline says which
     system, and for an update which person there, acted; the audit log records the system in detail)."""
-    if client.user_id and client.user.is_active:
+    if client.user_id and client.user.is_active:  # type: ignore[union-attr]  # user_id: there is one
         return client.user
     return Partner(client, person)
 
@@ -241,7 +241,7 @@ def _nearest_region_ids(points: list[tuple]) -> dict:
 def check_attributes(category: Category, answers: dict[str, list[str]]) -> list[tuple[Open311Attribute, list[str]]]:
     """Validate ``attribute[code]`` answers against the service definition; returns the answered
     attributes in order. Unknown codes are kept by the caller but not checked."""
-    answered = []
+    answered: list = []
     if getattr(category, "has_attributes", True) is False:
         return answered  # the POST's lookup of the service already said it asks nothing
     for attr in Open311Attribute.objects.filter(category_id=category.pk).order_by("order", "id"):

@@ -31,7 +31,7 @@ def photo_url(photo, size: str = THUMBNAIL) -> str:
     return reverse("cases:public_photo", args=[photo_token(photo, size)])
 
 
-def _stored_name(kind: str, pk: int) -> str:
+def _stored_name(kind: str, pk: int) -> str | None:  # None or "": no file (send answers 404)
     if kind in (THUMBNAIL, IMAGE):
         attachment = Attachment.objects.filter(pk=pk).only("image", "thumbnail").first()
         if attachment is not None:

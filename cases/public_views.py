@@ -189,7 +189,7 @@ def _find_refused(request, number: str) -> bool:
 def _photos(case) -> dict:
     """The pictures a resident would rather look at than read: before and after the work side by side (the
     case's own photos, and those of a practical deed (实事项目) the case is part of), then the rest."""
-    groups = {Attachment.Kind.BEFORE: [], Attachment.Kind.AFTER: [], "other": []}
+    groups: dict[str, list[tuple]] = {Attachment.Kind.BEFORE: [], Attachment.Kind.AFTER: [], "other": []}
     for a in case.attachments.all():
         groups.get(a.kind, groups["other"]).append((photo_url(a, IMAGE), photo_url(a, THUMBNAIL), a.get_kind_display()))
     for deed in case.deeds.prefetch_related("photos"):

@@ -2,15 +2,17 @@
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.functional import cached_property
 
+from org.models import Region
 from org.scoping import within
 
 from .models import Case, CaseRequest
 
 
-def cases_for_source(obj):
+def cases_for_source(obj: Model) -> QuerySet[Case]:
     """Cases created from ``obj`` (a consultation, a delivery, a household …), newest first."""
     return Case.objects.filter(source_type=ContentType.objects.get_for_model(obj), source_id=str(obj.pk))
 
@@ -30,7 +32,7 @@ INBOX_FIELDS = (
 )  # fmt: skip
 
 
-def inbox_for_region(region, *, limit=INBOX_PAGE) -> dict:
+def inbox_for_region(region: Region, *, limit: int = INBOX_PAGE) -> dict:
     """What the dispatcher must decide under ``region``: cases no routing rule dispatched (oldest
     first, with the count) and units' return/extension/complex requests waiting for a decision."""
     waiting = Case.objects.filter(within(region, "region_path"), status=Case.Status.NEW)

@@ -20,6 +20,7 @@ writes the same rows through the ORM and through this module and compares their 
 
 import functools
 import json
+from typing import Any
 
 from django.db import connection, models
 
@@ -75,7 +76,7 @@ def _link(obj) -> None:
 
 def _values(objs, fields) -> list:
     """The INSERT's parameters, row after row, prepared as the ORM prepares them."""
-    params = []
+    params: list = []
     for o in objs:
         _link(o)
         params.extend(f.get_db_prep_save(f.pre_save(o, True), connection) for f in fields)
@@ -115,7 +116,7 @@ def insert(objs: list) -> list:
     ``bulk_create``."""
     if not objs:
         return objs
-    model = type(objs[0])
+    model: Any = type(objs[0])  # any model (the look-ups below are cached per model)
     new_keys = objs[0].pk is None
     if not fast() or any((o.pk is None) != new_keys for o in objs):
         model.objects.bulk_create(objs)
@@ -139,12 +140,12 @@ def insert_unless_taken(objs: list, field: str) -> list:
         return []
     if not fast():
         raise NotImplementedError("insert_unless_taken is PostgreSQL's; elsewhere insert in a savepoint")
-    model = type(objs[0])
+    model: Any = type(objs[0])  # any model (the look-ups below are cached per model)
     if any(o.pk is None for o in objs):
         raise ValueError("insert_unless_taken needs the rows' keys")
     fields = _fields(model, False)
     conflict = model._meta.get_field(field).column
-    written = set()
+    written: set = set()
     for chunk in _chunks(objs, fields):
         with connection.cursor() as cursor:
             cursor.execute(_insert_sql(model, fields, len(chunk), True, conflict), _values(chunk, fields))
@@ -157,7 +158,7 @@ def insert_all(*groups: list) -> None:
     """``insert`` for several lists of instances (each of one model): on PostgreSQL in one statement (each INSERT a
     data-modifying CTE, the keys the database assigns returned together), saving a round trip per list; elsewhere
     ``bulk_create`` each. Empty lists are skipped."""
-    groups = [g for g in groups if g]
+    groups = tuple(g for g in groups if g)
     mixed = any(len({o.pk is None for o in g}) > 1 for g in groups)
     if not fast() or len(groups) < 2 or mixed:
         for g in groups:
@@ -165,7 +166,7 @@ def insert_all(*groups: list) -> None:
         return
     parts, params = [], []
     for n, objs in enumerate(groups):
-        model = type(objs[0])
+        model: Any = type(objs[0])  # any model (the look-ups below are cached per model)
         fields = _fields(model, objs[0].pk is None)
         params += _values(objs, fields)
         sql = _insert_sql(model, fields, len(objs), False)
@@ -262,17 +263,17 @@ def routing_rule(*, paths: list[str], categories: list[int]) -> RoutingRule | No
     ``co_unit_names`` and the main unit's members' contacts as ``unit_contacts``, the two lists aggregated as JSON."""
     rr, unit, region = RoutingRule._meta.db_table, Unit._meta.db_table, Region._meta.db_table
     members = f"SELECT m.user_id FROM {Membership._meta.db_table} m WHERE m.unit_id = rr.main_unit_id"
-    co_units = (
+    co_units_sql = (
         f"SELECT json_agg(json_build_array(cu.id, cu.name) ORDER BY cr.path, cu.name)"
         f" FROM {RoutingRule.co_units.through._meta.db_table} c JOIN {unit} cu ON cu.id = c.unit_id"
         f" JOIN {region} cr ON cr.id = cu.region_id WHERE c.routingrule_id = rr.id"
     )
-    people = (
+    people_sql = (
         f"SELECT json_agg(json_build_array(mu.phone, mu.email) ORDER BY mu.id) FROM {User._meta.db_table} mu"
         f" WHERE mu.id IN ({members})"
     )
     statement = (
-        f"SELECT {columns(RoutingRule, 'rr')}, {columns(Unit, 'u')}, ({co_units}), ({people}) FROM {rr} rr"
+        f"SELECT {columns(RoutingRule, 'rr')}, {columns(Unit, 'u')}, ({co_units_sql}), ({people_sql}) FROM {rr} rr"
         f" JOIN {region} r ON r.id = rr.region_id JOIN {unit} u ON u.id = rr.main_unit_id"
         f" WHERE r.path = ANY(%s) AND (rr.category_id = ANY(%s) OR rr.category_id IS NULL)"
         " ORDER BY r.depth DESC, CASE WHEN rr.category_id = %s THEN 0 WHEN rr.category_id IS NULL THEN 2 ELSE 1 END"

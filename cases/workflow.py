@@ -23,6 +23,7 @@ those actions; both sides only look the other up when called, so either may be i
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -58,7 +59,7 @@ def _merge(case, by, d, files):
 @dataclass(frozen=True)
 class Step:
     name: str
-    label: str
+    label: str | Promise
     form: type
     from_states: tuple
     may: tuple  # checks (user, case) -> bool; any one passing lets the person take the step
@@ -78,57 +79,65 @@ class Step:
 
 
 L = gettext_lazy
-STEPS: dict[str, Step] = {
-    s.name: s
-    for s in [
-        Step("dispatch", L("派单"), forms.DispatchForm, (S.NEW,), DISPATCHER, main=True,
-             run=lambda case, by, d, files: handling.case_dispatch(
-                 case=case, unit=d["unit"], co_units=list(d["co_units"]), by=by, note=d["note"])),
-        Step("accept", L("签收"), forms.NoteForm, (S.DISPATCHED,), ACCEPTER, main=True,
-             run=lambda case, by, d, files: handling.case_accept(case=case, by=by, note=d["note"])),
-        Step("contact", L("先行联系"), forms.RequiredNoteForm, (S.DISPATCHED, S.ACCEPTED), HANDLER, main=True,
-             run=lambda case, by, d, files: handling.case_contact(case=case, by=by, note=d["note"])),
-        Step("start", L("开始处理"), forms.NoteForm, (S.DISPATCHED, S.ACCEPTED, S.CONTACTED), HANDLER, main=True,
-             run=lambda case, by, d, files: handling.case_start(case=case, by=by, note=d["note"])),
-        Step("resolve", L("办结"), forms.ResolveForm, HANDLING, HANDLER, main=True,
-             run=lambda case, by, d, files: handling.case_resolve(
-                 case=case, by=by, note=d["note"], before_photos=files.getlist("before_photos"),
-                 after_photos=files.getlist("after_photos"))),
-        Step("visit", L("回访"), forms.VisitForm, (S.RESOLVED,), HANDLER, main=True,
-             run=lambda case, by, d, files: handling.case_visit(
-                 case=case, by=by, verdict=d["verdict"], note=d["note"], channel=d["channel"])),
-        Step("archive", L("归档"), forms.NoteForm, (S.RESOLVED, S.VISITED), DISPATCHER, main=True,
-             run=lambda case, by, d, files: handling.case_archive(case=case, by=by, note=d["note"])),
-        Step("log", L("记录进展"), forms.RequiredNoteForm, OPEN, HANDLER_OR_SUPERVISOR,
-             run=lambda case, by, d, files: handling.case_log(case=case, by=by, note=d["note"])),
-        Step("pause", L("暂停计时（等待居民）"), forms.RequiredNoteForm, HANDLING, HANDLER,
-             when=lambda case: case.paused_at is None,
-             run=lambda case, by, d, files: handling.case_pause(case=case, by=by, reason=d["note"])),
-        Step("resume", L("恢复计时"), forms.NoteForm, HANDLING, HANDLER,
-             when=lambda case: case.paused_at is not None,
-             run=lambda case, by, d, files: handling.case_resume(case=case, by=by, note=d["note"])),
-        Step("return", L("申请退单"), forms.ReturnForm, HANDLING, HANDLER,
-             run=lambda case, by, d, files: requests.case_request_return(
-                 case=case, by=by, reason_code=d["reason_code"], reason=d["reason"])),
-        Step("extension", L("申请延期"), forms.ExtensionForm, CLOCK, HANDLER,
-             run=lambda case, by, d, files: requests.case_request_extension(
-                 case=case, by=by, days=d["days"], reason=d["reason"])),
-        Step("complex", L("申请认定复杂诉求"), forms.ComplexForm, CLOCK, HANDLER,
-             when=lambda case: not case.is_complex,
-             run=lambda case, by, d, files: requests.case_request_complex(case=case, by=by, reason=d["reason"])),
-        Step("reassign", L("改派"), forms.ReassignForm, (S.NEW, *HANDLING), DISPATCHER,
-             run=lambda case, by, d, files: requests.case_reassign(
-                 case=case, unit=d["unit"], co_units=list(d["co_units"]), by=by, note=d["note"])),
-        Step("supervise", L("督办"), forms.RequiredNoteForm, OPEN, SUPERVISOR,
-             run=lambda case, by, d, files: supervision.case_supervise(case=case, by=by, note=d["note"])),
-        Step("consent", L("发起方案征询"), forms.ConsentRoundForm, OPEN, HANDLER,
-             run=lambda case, by, d, files: consent.consent_round_open(
-                 case=case, by=by, title=d["title"], description=d["description"])),
-        Step("merge", L("合并到其他诉求"), forms.MergeForm, OPEN, DISPATCHER, danger=True, run=_merge),
-        Step("cancel", L("撤销"), forms.RequiredNoteForm, OPEN, DISPATCHER, danger=True,
-             run=lambda case, by, d, files: handling.case_cancel(case=case, by=by, reason=d["note"])),
-    ]
-}  # fmt: skip
+
+
+def _steps() -> dict[str, Step]:
+    # A function, not a module-level literal, only so that the type checker can wait for the actions' types: this
+    # module and cases.actions import each other.
+    return {
+        s.name: s
+        for s in [
+            Step("dispatch", L("派单"), forms.DispatchForm, (S.NEW,), DISPATCHER, main=True,
+                 run=lambda case, by, d, files: handling.case_dispatch(
+                     case=case, unit=d["unit"], co_units=list(d["co_units"]), by=by, note=d["note"])),
+            Step("accept", L("签收"), forms.NoteForm, (S.DISPATCHED,), ACCEPTER, main=True,
+                 run=lambda case, by, d, files: handling.case_accept(case=case, by=by, note=d["note"])),
+            Step("contact", L("先行联系"), forms.RequiredNoteForm, (S.DISPATCHED, S.ACCEPTED), HANDLER, main=True,
+                 run=lambda case, by, d, files: handling.case_contact(case=case, by=by, note=d["note"])),
+            Step("start", L("开始处理"), forms.NoteForm, (S.DISPATCHED, S.ACCEPTED, S.CONTACTED), HANDLER, main=True,
+                 run=lambda case, by, d, files: handling.case_start(case=case, by=by, note=d["note"])),
+            Step("resolve", L("办结"), forms.ResolveForm, HANDLING, HANDLER, main=True,
+                 run=lambda case, by, d, files: handling.case_resolve(
+                     case=case, by=by, note=d["note"], before_photos=files.getlist("before_photos"),
+                     after_photos=files.getlist("after_photos"))),
+            Step("visit", L("回访"), forms.VisitForm, (S.RESOLVED,), HANDLER, main=True,
+                 run=lambda case, by, d, files: handling.case_visit(
+                     case=case, by=by, verdict=d["verdict"], note=d["note"], channel=d["channel"])),
+            Step("archive", L("归档"), forms.NoteForm, (S.RESOLVED, S.VISITED), DISPATCHER, main=True,
+                 run=lambda case, by, d, files: handling.case_archive(case=case, by=by, note=d["note"])),
+            Step("log", L("记录进展"), forms.RequiredNoteForm, OPEN, HANDLER_OR_SUPERVISOR,
+                 run=lambda case, by, d, files: handling.case_log(case=case, by=by, note=d["note"])),
+            Step("pause", L("暂停计时（等待居民）"), forms.RequiredNoteForm, HANDLING, HANDLER,
+                 when=lambda case: case.paused_at is None,
+                 run=lambda case, by, d, files: handling.case_pause(case=case, by=by, reason=d["note"])),
+            Step("resume", L("恢复计时"), forms.NoteForm, HANDLING, HANDLER,
+                 when=lambda case: case.paused_at is not None,
+                 run=lambda case, by, d, files: handling.case_resume(case=case, by=by, note=d["note"])),
+            Step("return", L("申请退单"), forms.ReturnForm, HANDLING, HANDLER,
+                 run=lambda case, by, d, files: requests.case_request_return(
+                     case=case, by=by, reason_code=d["reason_code"], reason=d["reason"])),
+            Step("extension", L("申请延期"), forms.ExtensionForm, CLOCK, HANDLER,
+                 run=lambda case, by, d, files: requests.case_request_extension(
+                     case=case, by=by, days=d["days"], reason=d["reason"])),
+            Step("complex", L("申请认定复杂诉求"), forms.ComplexForm, CLOCK, HANDLER,
+                 when=lambda case: not case.is_complex,
+                 run=lambda case, by, d, files: requests.case_request_complex(case=case, by=by, reason=d["reason"])),
+            Step("reassign", L("改派"), forms.ReassignForm, (S.NEW, *HANDLING), DISPATCHER,
+                 run=lambda case, by, d, files: requests.case_reassign(
+                     case=case, unit=d["unit"], co_units=list(d["co_units"]), by=by, note=d["note"])),
+            Step("supervise", L("督办"), forms.RequiredNoteForm, OPEN, SUPERVISOR,
+                 run=lambda case, by, d, files: supervision.case_supervise(case=case, by=by, note=d["note"])),
+            Step("consent", L("发起方案征询"), forms.ConsentRoundForm, OPEN, HANDLER,
+                 run=lambda case, by, d, files: consent.consent_round_open(
+                     case=case, by=by, title=d["title"], description=d["description"])),
+            Step("merge", L("合并到其他诉求"), forms.MergeForm, OPEN, DISPATCHER, danger=True, run=_merge),
+            Step("cancel", L("撤销"), forms.RequiredNoteForm, OPEN, DISPATCHER, danger=True,
+                 run=lambda case, by, d, files: handling.case_cancel(case=case, by=by, reason=d["note"])),
+        ]
+    }  # fmt: skip
+
+
+STEPS: dict[str, Step] = _steps()
 
 
 def from_states(name: str) -> tuple:

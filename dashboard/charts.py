@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Sum
 
@@ -64,7 +65,7 @@ def trend(figures) -> Chart:
     months = figures.by_month
     rates = (("响应率", "response_rate"), ("解决率", "resolution_rate"), ("满意率", "satisfaction_rate"),
              ("按时办结率", "on_time_rate"))  # fmt: skip
-    series = [{"name": "受理（件）", "type": "bar", "data": [m.received for m in months]}]
+    series: list[dict[str, Any]] = [{"name": "受理（件）", "type": "bar", "data": [m.received for m in months]}]
     series += [{"name": f"{name}（%）", "type": "line", "axis": 1, "data": [getattr(m, a) for m in months]}
                for name, a in rates]  # fmt: skip
     return Chart(
@@ -209,7 +210,7 @@ def volunteer_hours(region: Region, start, end) -> Chart | None:
 
 def all_charts(region: Region, figures, start: datetime.datetime, end: datetime.datetime) -> list[Chart]:
     """Every chart of the dashboard for the region and period, in page order (charts with no data left out)."""
-    charts = [trend(figures)]
+    charts: list[Chart | None] = [trend(figures)]
     charts.append(hot_map(region, start, end))
     charts.append(ranking("category", "各分类受理量", "分类", figures.by_category))
     charts.append(ranking("unit", "各承办单位受理量", "单位", figures.by_unit))

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import metrics
 from events.models import Consultation
-from guides.selectors import answer_figures
+from guides.selectors import AnswerFigures, answer_figures
+from org.actors import Viewer
 from org.models import Region, Role
 from org.scoping import is_within
 
@@ -25,7 +26,7 @@ PERIODS = {
 }
 
 
-def dashboard_regions(user) -> list[Region]:
+def dashboard_regions(user: Viewer) -> list[Region]:
     """The user's own regions held with a dashboard role (leaders see aggregates of these)."""
     if not user.is_authenticated:
         return []
@@ -35,7 +36,7 @@ def dashboard_regions(user) -> list[Region]:
     return sorted(set(regions), key=lambda r: r.path)
 
 
-def allowed_region(user, region_id) -> Region | None:
+def allowed_region(user: Viewer, region_id: int | str | None) -> Region | None:
     """A region under one of the user's dashboard regions, or None."""
     roots = dashboard_regions(user)
     if not region_id:
@@ -46,7 +47,12 @@ def allowed_region(user, region_id) -> Region | None:
     return None
 
 
-def period_bounds(period: str, now=None, start=None, end=None):
+def period_bounds(
+    period: str,
+    now: datetime.datetime | None = None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> tuple[datetime.datetime, datetime.datetime]:
     """[start, end) in Asia/Shanghai for a named period or explicit dates (end inclusive as a date)."""
     now = timezone.localtime(now or timezone.now(), SH)
     today = now.date()
@@ -78,20 +84,24 @@ class Figures:
     by_month: list = field(default_factory=list)
 
 
-def headline(region, start, end, *, now=None) -> Figures:
+def headline(
+    region: Region, start: datetime.datetime, end: datetime.datetime, *, now: datetime.datetime | None = None
+) -> Figures:
     """Totals and one row per sub-region (cases.metrics.summary: one aggregate query)."""
     parts = metrics.summary(region, start, end, now=now, detail=False)
     return Figures(region=region, start=start, end=end, **parts)
 
 
-def full(region, start, end, *, now=None) -> Figures:
+def full(
+    region: Region, start: datetime.datetime, end: datetime.datetime, *, now: datetime.datetime | None = None
+) -> Figures:
     """The whole dashboard: totals and the per-region, per-unit, per-category and per-month tables
     (on PostgreSQL one aggregate query over the monthly figures; cases.metrics.summary)."""
     parts = metrics.summary(region, start, end, now=now, detail=True)
     return Figures(region=region, start=start, end=end, **parts)
 
 
-def guide_answers(region, start, end):
+def guide_answers(region: Region, start: datetime.datetime, end: datetime.datetime) -> AnswerFigures:
     """Service-day questions in the region and period: how many a service guide answered, per desk topic, and the
     most-asked guides (counts only: leaders see no question texts)."""
 

@@ -11,7 +11,7 @@ from .models import Story
 
 
 class PublicStorySerializer(serializers.ModelSerializer):
-    region = serializers.StringRelatedField()
+    region: "serializers.StringRelatedField[Region]" = serializers.StringRelatedField()
     categories = serializers.ListField(source="category_list", read_only=True)
     deed = serializers.SerializerMethodField()
 

@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lib.pdf import Document
+from org.models import Region
 
 from .files import media_name, story_files
 from .models import Deed, Story
@@ -71,7 +72,7 @@ def hexo_categories(names: list[str]) -> list:
 
 def story_tags(story: Story) -> list[str]:
     tags = [*story.category_list, story.region.name]
-    if story.deed_id:
+    if story.deed is not None:
         tags.append(story.deed.title)
     return list(dict.fromkeys(t for t in tags if t))
 
@@ -116,7 +117,7 @@ def markdown(story: Story, *, user) -> tuple[str, dict[str, str]]:
         return link
 
     head = ""
-    if story.head_photo_id and story.head_photo.image.name in files:
+    if story.head_photo is not None and story.head_photo.image.name in files:
         head = rewrite("/" + settings.MEDIA_URL.lstrip("/") + story.head_photo.image.name) or ""
     body = html_to_markdown(story.body, rewrite_src=rewrite)
     matter = yaml.safe_dump(front_matter(story, head_image=head), allow_unicode=True, sort_keys=False)
@@ -177,7 +178,7 @@ def story_pdf(story: Story, *, user) -> bytes:
 
 @dataclass
 class MonthlySummary:
-    region: object
+    region: Region
     year: int
     month: int
     deeds: list
@@ -195,18 +196,17 @@ class MonthlySummary:
         }
 
 
-def monthly_summary(region, year: int, month: int) -> MonthlySummary:
+def monthly_summary(region: Region, year: int, month: int) -> MonthlySummary:
     """Deeds finished in the month in the region's subtree, people served, cases behind them."""
     first = datetime.date(year, month, 1)
     last = datetime.date(year, month, calendar.monthrange(year, month)[1])
-    deeds = (
+    deeds = list(
         Deed.objects.in_region(region)
         .filter(status=Deed.Status.DONE, finished_on__gte=first, finished_on__lte=last)
         .annotate(case_count=Count("cases", distinct=True))
         .prefetch_related("units")
         .order_by("finished_on", "pk")
     )
-    deeds = list(deeds)
     ids = [d.pk for d in deeds]
     totals = Deed.objects.filter(pk__in=ids).aggregate(cost=Sum("cost"))
     cases_behind = Deed.cases.through.objects.filter(deed_id__in=ids).values("case_id").distinct().count()

@@ -4,7 +4,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.translation import gettext as _
 
 from org.models import Region
@@ -16,7 +16,7 @@ FEED_SIZE = 30
 
 
 class StoryRssFeed(Feed):
-    feed_type = Rss201rev2Feed
+    feed_type: type[SyndicationFeed] = Rss201rev2Feed
 
     def get_object(self, request, region):
         return get_object_or_404(Region, pk=region, kind__in=[Region.Kind.SUBDISTRICT, Region.Kind.DISTRICT])

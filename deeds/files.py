@@ -34,15 +34,16 @@ def media_name(src: str) -> str | None:
 def story_files(story: Story, user=None) -> dict[str, StoryPhoto | DeedPhoto]:
     """{storage name: photo} for the story's own photos and its deed's photos. With ``user``, the
     deed's photos only when the user may see the deed (``Deed.objects.visible_to``)."""
-    files: dict[str, StoryPhoto | DeedPhoto] = {p.image.name: p for p in story.photos.all()}
+    # A stored photo always has a file name (FieldFile.name is Optional in the stubs).
+    files: dict[str, StoryPhoto | DeedPhoto] = {p.image.name: p for p in story.photos.all()}  # type: ignore[misc]
     if story.deed_id and (user is None or Deed.objects.visible_to(user).filter(pk=story.deed_id).exists()):
-        files.update({p.image.name: p for p in DeedPhoto.objects.filter(deed_id=story.deed_id)})
+        files.update({p.image.name: p for p in DeedPhoto.objects.filter(deed_id=story.deed_id)})  # type: ignore[misc]
     return files
 
 
 def public_name(story: Story, photo: StoryPhoto | DeedPhoto) -> str:
     prefix = "s" if isinstance(photo, StoryPhoto) else "d"
-    ext = os.path.splitext(photo.image.name)[1].lower() or ".jpg"
+    ext = os.path.splitext(photo.image.name or "")[1].lower() or ".jpg"
     return f"{PUBLIC_DIR}/{story.pk}/{prefix}{photo.pk}{ext}"
 
 

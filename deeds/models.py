@@ -212,4 +212,4 @@ class StoryPhoto(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.caption or self.image.name
+        return self.caption or self.image.name or ""

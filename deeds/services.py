@@ -7,11 +7,15 @@ consent. Status flips are conditional updates on (pk, status, version): two revi
 one story never both win.
 """
 
+from __future__ import annotations
+
 import io
 import os
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,9 +23,11 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from audit.services import record
+from cases.models import Case
 from lib import images
 from lib.masking import find_personal_numbers, mask_text
-from org.models import STAFF_ROLES
+from org.actors import Viewer
+from org.models import STAFF_ROLES, Region, Unit, User
 
 from . import files
 from .models import Deed, DeedPhoto, Story, StoryPhoto
@@ -31,7 +37,7 @@ MAX_PHOTO_SIDE = 2000
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 
 
-def is_editor(user, region) -> bool:
+def is_editor(user: Viewer | None, region: Region) -> bool:
     """Staff roles (worker, staff, admin) over the region may write deeds and stories."""
     if not user or not user.is_authenticated:
         return False
@@ -48,14 +54,14 @@ def _require_editor(user, region) -> None:
         raise PermissionDenied
 
 
-def clean_photo(upload, *, name: str | None = None) -> SimpleUploadedFile:
+def clean_photo(upload: UploadedFile, *, name: str | None = None) -> SimpleUploadedFile:
     """Re-encode an uploaded photo: proves it is an image, drops EXIF (location, camera owner) and
     caps its size. Raises a Chinese ValidationError for anything that is not a picture."""
     images.check_upload(upload, max_bytes=PHOTO_MAX_BYTES, formats={"JPEG", "PNG", "MPO", "WEBP"})
     try:
-        with Image.open(upload) as img:
-            img.load()
-            img = img.convert("RGB")
+        with Image.open(upload) as opened:
+            opened.load()
+            img = opened.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError):
         raise ValidationError(_("上传的文件不是可识别的图片（支持 JPEG、PNG）。"))
     img.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
@@ -100,7 +106,14 @@ def _check_deed(deed: Deed) -> None:
 
 
 @transaction.atomic
-def deed_save(*, deed: Deed | None = None, by, cases=None, units=None, **fields) -> Deed:
+def deed_save(
+    *,
+    deed: Deed | None = None,
+    by: User,
+    cases: Iterable[Case] | None = None,
+    units: Iterable[Unit] | None = None,
+    **fields,
+) -> Deed:
     """Create (``deed=None``) or update a deed; ``cases`` and ``units`` replace the links."""
     creating = deed is None
     deed = deed or Deed(created_by=by)
@@ -125,11 +138,11 @@ def deed_save(*, deed: Deed | None = None, by, cases=None, units=None, **fields)
 
 
 @transaction.atomic
-def deed_add_photo(*, deed: Deed, upload, kind: str, caption: str = "", by) -> DeedPhoto:
+def deed_add_photo(*, deed: Deed, upload: UploadedFile, kind: str, caption: str = "", by: User) -> DeedPhoto:
     _require_editor(by, deed.region)
     cleaned = clean_photo(upload)
     photo = DeedPhoto(deed=deed, kind=kind, caption=caption)
-    photo.image.save(cleaned.name, cleaned, save=False)
+    photo.image.save(cleaned.name, cleaned, save=False)  # type: ignore[arg-type]  # clean_photo names its file
     photo.save()
     record(actor=by, action="deeds.photo.add", obj=deed, detail={"kind": kind})
     return photo
@@ -139,7 +152,7 @@ def deed_add_photo(*, deed: Deed, upload, kind: str, caption: str = "", by) -> D
 
 
 @transaction.atomic
-def story_save(*, story: Story | None = None, by, **fields) -> Story:
+def story_save(*, story: Story | None = None, by: User, **fields: Any) -> Story:
     """Create or edit a story; the body is sanitised on every save. Editing a submitted or
     approved story sends it back to draft (it must be reviewed again); a published one cannot be
     edited until it is withdrawn."""
@@ -162,7 +175,8 @@ def story_save(*, story: Story | None = None, by, **fields) -> Story:
             setattr(story, name, fields[name])
     _require_editor(by, story.region)
     story.body = clean_html(story.body)
-    if story.deed_id and story.deed.region_id != story.region_id and not story.region.contains(story.deed.region):
+    deed = story.deed
+    if deed is not None and deed.region_id != story.region_id and not story.region.contains(deed.region):
         raise ValidationError(_("宣传稿的发布辖区须包含实事项目所在辖区。"))
     if not creating and story.status != Story.Status.DRAFT:
         story.status, story.approved_by, story.approved_at = Story.Status.DRAFT, None, None
@@ -176,11 +190,13 @@ def story_save(*, story: Story | None = None, by, **fields) -> Story:
 
 
 @transaction.atomic
-def story_add_photo(*, story: Story, upload, caption: str = "", by, as_head: bool = False) -> StoryPhoto:
+def story_add_photo(
+    *, story: Story, upload: UploadedFile, caption: str = "", by: User, as_head: bool = False
+) -> StoryPhoto:
     _require_editor(by, story.region)
     cleaned = clean_photo(upload)
     photo = StoryPhoto(story=story, caption=caption)
-    photo.image.save(cleaned.name, cleaned, save=False)
+    photo.image.save(cleaned.name, cleaned, save=False)  # type: ignore[arg-type]  # clean_photo names its file
     photo.save()
     if as_head or story.head_photo_id is None:
         Story.objects.filter(pk=story.pk).update(head_photo=photo)
@@ -201,7 +217,7 @@ def _flip(story: Story, *, frm, to, by, **changes) -> Story:
 
 
 @transaction.atomic
-def story_submit(*, story: Story, by) -> Story:
+def story_submit(*, story: Story, by: User) -> Story:
     _require_editor(by, story.region)
     if story.status != Story.Status.DRAFT:
         raise ValidationError(_("只有草稿可以提交审核。"))
@@ -219,7 +235,7 @@ def story_submit(*, story: Story, by) -> Story:
 
 
 @transaction.atomic
-def story_approve(*, story: Story, by, note: str = "") -> Story:
+def story_approve(*, story: Story, by: User, note: str = "") -> Story:
     _require_editor(by, story.region)
     if story.status != Story.Status.SUBMITTED:
         raise ValidationError(_("只有待审核的稿件可以审核通过。"))
@@ -240,7 +256,7 @@ def story_approve(*, story: Story, by, note: str = "") -> Story:
 
 
 @transaction.atomic
-def story_return(*, story: Story, by, note: str) -> Story:
+def story_return(*, story: Story, by: User, note: str) -> Story:
     """The reviewer sends the story back to its writer with a note."""
     _require_editor(by, story.region)
     if story.status not in (Story.Status.SUBMITTED, Story.Status.APPROVED):
@@ -270,12 +286,12 @@ def personal_data_problems(story: Story) -> tuple[list[str], list[str]]:
     text = "\n".join([story.title, story.summary, html_to_text(story.body)])
     numbers = [mask_text(n) for n in find_personal_numbers(text)]
     names: list[str] = []
-    if story.deed_id:
+    if story.deed is not None:
         for case in story.deed.cases.select_related("resident", "address"):
             candidates = [case.reporter_name]
-            if case.resident_id:
+            if case.resident is not None:
                 candidates.append(case.resident.name)
-            if case.address_id and case.address.room:
+            if case.address is not None and case.address.room:
                 candidates.append(case.address.text)
             for name in candidates:
                 name = (name or "").strip()
@@ -285,7 +301,7 @@ def personal_data_problems(story: Story) -> tuple[list[str], list[str]]:
 
 
 @transaction.atomic
-def story_publish(*, story: Story, by) -> Story:
+def story_publish(*, story: Story, by: User) -> Story:
     """Publish an approved story. Refuses while it holds an ID/mobile number; refuses residents'
     names from the linked cases unless ``names_confirmed`` records their consent."""
     _require_editor(by, story.region)
@@ -309,7 +325,7 @@ def story_publish(*, story: Story, by) -> Story:
 
 
 @transaction.atomic
-def story_withdraw(*, story: Story, by) -> Story:
+def story_withdraw(*, story: Story, by: User) -> Story:
     _require_editor(by, story.region)
     if story.status != Story.Status.PUBLISHED:
         raise ValidationError(_("只有已发布的稿件可以撤回。"))

@@ -38,7 +38,8 @@ class TakeIn(serializers.Serializer):
 class TicketOut(serializers.ModelSerializer):
     """The shape of a ticket in answers (documents the schema; ``ticket_data`` writes it)."""
 
-    label = serializers.CharField()
+    # A field, not the serializer's own ``label``: the serializer metaclass moves it into _declared_fields.
+    label = serializers.CharField()  # type: ignore[assignment]
 
     class Meta:
         model = QueueTicket

@@ -110,10 +110,11 @@ def load(ctx: dict) -> None:
         # Residents served earlier in the afternoon: each leaves a consultation.
         for summary, advice, follow_up in questions:
             resident = rng.choice(residents) if residents else None
-            t = services.ticket_take(
+            services.ticket_take(
                 desk=desk, by=staff, resident=resident, channel="staff", name=resident.name if resident else "居民"
             )
             t = services.ticket_call_next(desk=desk, by=staff)
+            assert t is not None  # the number just taken is waiting
             services.ticket_start(ticket=t, by=staff)
             services.ticket_finish(
                 ticket=t,

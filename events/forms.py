@@ -8,7 +8,7 @@ from org.models import Region, Unit
 from org.scoping import within
 from volunteers.models import Organisation
 
-from .models import DeskTopic, QueueTicket
+from .models import Desk, DeskTopic, QueueTicket
 
 DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -50,7 +50,8 @@ class EventForm(forms.Form):
 class DeskForm(forms.Form):
     topic = forms.ModelChoiceField(label=_("主题"), queryset=DeskTopic.objects.all())
     name = forms.CharField(label=_("咨询台名称"), max_length=50, required=False)
-    prefix = forms.CharField(label=_("号码前缀"), max_length=3, required=False)
+    # A field, not the form's own ``prefix``: the form metaclass moves it into base_fields.
+    prefix = forms.CharField(label=_("号码前缀"), max_length=3, required=False)  # type: ignore[assignment]
     default_minutes = forms.IntegerField(label=_("预计每人用时（分钟）"), min_value=1, max_value=120, initial=8)
 
 
@@ -66,7 +67,7 @@ class TakeForm(forms.Form):
 
 
 class CheckInForm(TakeForm):
-    desk = forms.ModelChoiceField(label=_("咨询台"), queryset=None)
+    desk: "forms.ModelChoiceField[Desk]" = forms.ModelChoiceField(label=_("咨询台"), queryset=None)
 
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)

@@ -30,7 +30,7 @@ def get_ticket_for_user(user, pk) -> QueueTicket:
 
 @dataclass
 class DeskReport:
-    desk: Desk
+    desk: Desk | None  # None: the event's total row
     served: int = 0
     no_shows: int = 0
     transfers: int = 0
@@ -39,11 +39,11 @@ class DeskReport:
     waits: list = field(default_factory=list)
 
     @property
-    def median_wait(self):
+    def median_wait(self) -> float | None:
         return median_p90(self.waits)[0]
 
     @property
-    def p90_wait(self):
+    def p90_wait(self) -> float | None:
         return median_p90(self.waits)[1]
 
 

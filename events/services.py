@@ -26,18 +26,21 @@ from audit.models import AuditEntry
 from audit.services import build as audit_entry
 from audit.services import record as audit
 from cases.actions.intake import case_create
+from guides.models import Guide
 from guides.services import answer_mark
 from lib import crypto
 from lib import phone as phones
 from lib.db import own_transaction
 from lib.masking import mask_phone
 from notify.services import send
-from org.actors import user_id_of
-from volunteers.models import Assignment
+from org.actors import Actor, user_id_of, user_of
+from org.models import Region, Unit
+from people.models import Resident
+from volunteers.models import Assignment, Volunteer
 from volunteers.services import assignment_offer, shift_sign_out
 
 from . import sql
-from .models import Consultation, Desk, QueueTicket, RosterEntry, ServiceEvent
+from .models import Consultation, Desk, DeskTopic, QueueTicket, RosterEntry, ServiceEvent
 
 # How many recent completions the wait estimate averages over (docs/events.md).
 RECENT_COMPLETIONS = 10
@@ -55,15 +58,15 @@ class AlreadyQueued(ValidationError):
 @transaction.atomic
 def event_create(
     *,
-    title,
-    region,
-    starts_at,
-    ends_at,
-    place,
-    organiser,
-    by,
+    title: str,
+    region: Region,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    place: str,
+    organiser: Unit,
+    by: Actor,
     partners=(),
-    description="",
+    description: str = "",
     latitude=None,
     longitude=None,
 ) -> ServiceEvent:
@@ -79,7 +82,7 @@ def event_create(
         description=description,
         latitude=latitude,
         longitude=longitude,
-        created_by=by,
+        created_by=user_of(by),
     )
     event.partners.set(partners)
     audit(actor=by, action="events.event.create", obj=event)
@@ -87,7 +90,7 @@ def event_create(
 
 
 @transaction.atomic
-def event_set_status(*, event: ServiceEvent, status: str, by) -> ServiceEvent:
+def event_set_status(*, event: ServiceEvent, status: str, by: Actor) -> ServiceEvent:
     """筹备中 ⇄ 进行中, set by staff on the day. 结束 goes through ``event_close`` (it writes the service hours);
     an ended day is not reopened, since its ledger is written. Conditional update: of two people changing the
     status at once, the second is told what it became."""
@@ -106,7 +109,9 @@ def event_set_status(*, event: ServiceEvent, status: str, by) -> ServiceEvent:
 
 
 @transaction.atomic
-def desk_add(*, event: ServiceEvent, topic, by, name="", prefix="", default_minutes=8) -> Desk:
+def desk_add(
+    *, event: ServiceEvent, topic: DeskTopic, by: Actor, name: str = "", prefix: str = "", default_minutes: int = 8
+) -> Desk:
     prefix = (prefix or "").strip().upper()
     if not prefix:
         used = set(event.desks.values_list("prefix", flat=True))
@@ -126,7 +131,16 @@ def desk_add(*, event: ServiceEvent, topic, by, name="", prefix="", default_minu
 
 
 @transaction.atomic
-def roster_add(*, desk: Desk, volunteer, starts_at, ends_at, by, is_lead=False, score=None) -> RosterEntry:
+def roster_add(
+    *,
+    desk: Desk,
+    volunteer: Volunteer,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    by: Actor,
+    is_lead: bool = False,
+    score: float | None = None,
+) -> RosterEntry:
     """Offer a desk shift to a volunteer (one click from the matching list); they confirm on the phone."""
     event = desk.event
     if RosterEntry.objects.filter(
@@ -160,7 +174,7 @@ def _audit_entry(*, by, action: str, detail: dict | None = None) -> AuditEntry:
 
 
 # Queue: take a number --------------------------------------------------------------------------
-def person_key_for(*, resident=None, phone="", session_key="") -> str:
+def person_key_for(*, resident: Resident | None = None, phone: str = "", session_key: str = "") -> str:
     if resident is not None:
         return f"r:{resident.pk}"
     if phone:
@@ -173,15 +187,15 @@ def person_key_for(*, resident=None, phone="", session_key="") -> str:
 def ticket_take(
     *,
     desk: Desk | int,
-    by=None,
-    name="",
-    phone="",
-    resident=None,
-    priority_reason="",
-    channel=QueueTicket.Channel.PHONE,
-    session_key="",
-    issued_at=None,
-    transferred_from=None,
+    by: Actor = None,
+    name: str = "",
+    phone: str = "",
+    resident: Resident | None = None,
+    priority_reason: str = "",
+    channel: str = QueueTicket.Channel.PHONE,
+    session_key: str = "",
+    issued_at: datetime.datetime | None = None,
+    transferred_from: QueueTicket | None = None,
 ) -> QueueTicket:
     """Give the next number at ``desk`` (a Desk, or just its id: the API does not read the desk first).
     Raises AlreadyQueued if this person already waits there, Desk.DoesNotExist if there is no such desk.
@@ -287,7 +301,7 @@ def _flip(ticket: QueueTicket, from_statuses, **changes) -> QueueTicket:
     return ticket
 
 
-def ticket_call_next(*, desk: Desk, by) -> QueueTicket | None:
+def ticket_call_next(*, desk: Desk, by: Actor) -> QueueTicket | None:
     """Call the next waiting ticket at the desk (priority first, then original issue time); None if nobody waits.
 
     The ticket is flipped and the audit entry written together (on PostgreSQL in one statement, a transaction of
@@ -339,7 +353,7 @@ def _notify_called(ticket: QueueTicket) -> None:
 
 
 @transaction.atomic
-def ticket_recall(*, ticket: QueueTicket, by) -> QueueTicket:
+def ticket_recall(*, ticket: QueueTicket, by: Actor) -> QueueTicket:
     ticket = _flip(ticket, [QueueTicket.Status.CALLED], last_called_at=timezone.now(), call_count=ticket.call_count + 1)
     _notify_called(ticket)
     audit(actor=by, action="events.ticket.recall", obj=ticket, region=ticket.desk.event.region)
@@ -347,21 +361,21 @@ def ticket_recall(*, ticket: QueueTicket, by) -> QueueTicket:
 
 
 @transaction.atomic
-def ticket_no_show(*, ticket: QueueTicket, by) -> QueueTicket:
+def ticket_no_show(*, ticket: QueueTicket, by: Actor) -> QueueTicket:
     ticket = _flip(ticket, [QueueTicket.Status.CALLED], status=QueueTicket.Status.NO_SHOW, finished_at=timezone.now())
     audit(actor=by, action="events.ticket.no_show", obj=ticket, region=ticket.desk.event.region)
     return ticket
 
 
 @transaction.atomic
-def ticket_start(*, ticket: QueueTicket, by) -> QueueTicket:
+def ticket_start(*, ticket: QueueTicket, by: Actor) -> QueueTicket:
     ticket = _flip(ticket, [QueueTicket.Status.CALLED], status=QueueTicket.Status.SERVING, started_at=timezone.now())
     audit(actor=by, action="events.ticket.start", obj=ticket, region=ticket.desk.event.region)
     return ticket
 
 
 @transaction.atomic
-def ticket_cancel(*, ticket: QueueTicket, by=None) -> QueueTicket:
+def ticket_cancel(*, ticket: QueueTicket, by: Actor = None) -> QueueTicket:
     ticket = _flip(
         ticket, [QueueTicket.Status.WAITING], status=QueueTicket.Status.CANCELLED, finished_at=timezone.now()
     )
@@ -370,7 +384,7 @@ def ticket_cancel(*, ticket: QueueTicket, by=None) -> QueueTicket:
 
 
 @transaction.atomic
-def ticket_transfer(*, ticket: QueueTicket, to_desk: Desk, by) -> QueueTicket:
+def ticket_transfer(*, ticket: QueueTicket, to_desk: Desk, by: Actor) -> QueueTicket:
     """Send the resident to another desk. The new ticket keeps the original issue time, so the resident
     is placed by when they first queued, not at the back."""
     if to_desk.pk == ticket.desk_id:
@@ -429,15 +443,15 @@ def short_title(text: str, limit: int = TITLE_CHARS) -> str:
 def ticket_finish(
     *,
     ticket: QueueTicket,
-    by,
+    by: Actor,
     summary: str,
-    advice="",
-    follow_up=False,
-    resident=None,
-    answered_by=None,
-    reporter_phone="",
-    guide=None,
-    send_guide=False,
+    advice: str = "",
+    follow_up: bool = False,
+    resident: Resident | None = None,
+    answered_by: Volunteer | None = None,
+    reporter_phone: str = "",
+    guide: Guide | None = None,
+    send_guide: bool = False,
 ) -> Consultation:
     """Close the consultation: the ticket is done and leaves a Consultation; "needs follow-up" opens a Case
     (channel 服务活动, category from the desk topic) linked to the consultation and the resident. ``guide``: the
@@ -465,7 +479,7 @@ def ticket_finish(
         advice=advice,
         follow_up=follow_up,
         answered_by=answered_by,
-        recorded_by=by,
+        recorded_by=user_of(by),
     )
     if follow_up:
         phone = reporter_phone or crypto.decrypt(ticket.phone_encrypted)
@@ -524,7 +538,7 @@ def desk_interval_minutes(desk: Desk) -> float:
         .order_by("-finished_at")
         .values_list("finished_at", flat=True)[:RECENT_COMPLETIONS]
     )
-    return average_interval_minutes(finished, desk.default_minutes)
+    return average_interval_minutes(finished, desk.default_minutes)  # type: ignore[arg-type]  # finished_at__isnull=False
 
 
 def estimate_wait_minutes(queue_length: int, interval_minutes: float) -> int:
@@ -541,7 +555,7 @@ class DeskBoard:
     wait_minutes: int
 
 
-def event_board(event: ServiceEvent, *, next_count=3) -> list[DeskBoard]:
+def event_board(event: ServiceEvent, *, next_count: int = 3) -> list[DeskBoard]:
     """What the big screen and the public page show: per desk, who is being served and who is next."""
     boards = []
     desks = list(event.desks.select_related("topic"))
@@ -557,7 +571,7 @@ def event_board(event: ServiceEvent, *, next_count=3) -> list[DeskBoard]:
         waiting = [t for t in mine if t.status == QueueTicket.Status.WAITING]
         serving = sorted(
             (t for t in mine if t.status != QueueTicket.Status.WAITING),
-            key=lambda t: t.last_called_at or t.called_at,
+            key=lambda t: t.last_called_at or t.called_at,  # type: ignore[arg-type,return-value]  # called: has called_at
             reverse=True,
         )
         boards.append(
@@ -573,7 +587,7 @@ def event_board(event: ServiceEvent, *, next_count=3) -> list[DeskBoard]:
 
 
 @transaction.atomic
-def event_close(*, event: ServiceEvent, by) -> int:
+def event_close(*, event: ServiceEvent, by: Actor) -> int:
     """End the day: stop taking numbers and write the ledger from the roster and sign-ins.
 
     Volunteers signed in but not out are signed out at the end of their rostered shift (or now, if
@@ -588,7 +602,7 @@ def event_close(*, event: ServiceEvent, by) -> int:
     )
     for a in assignments:
         end = min(now, a.ends_at) if a.ends_at else now
-        if shift_sign_out(assignment=a, by=by, method=Assignment.SignMethod.LEAD, at=max(end, a.signed_in_at)):
+        if shift_sign_out(assignment=a, by=by, method=Assignment.SignMethod.LEAD, at=max(end, a.signed_in_at)):  # type: ignore[type-var]  # signed_in_at__isnull=False
             written += 1
     event.refresh_from_db()
     audit(actor=by, action="events.event.close", obj=event, detail={"records": written})

@@ -125,7 +125,7 @@ def _call_next_statement() -> tuple[str, _InsertSelect]:
     holds), flip it to called and append the audit entry, answering the ticket's row in model field order."""
     tickets = _table(QueueTicket)
     pk, number, status = _col(QueueTicket, "id"), _col(QueueTicket, "number"), _col(QueueTicket, "status")
-    columns = ", ".join(_q(f.column) for f in QueueTicket._meta.concrete_fields)
+    columns = ", ".join(_col(QueueTicket, f.name) for f in QueueTicket._meta.concrete_fields)
     entry = _InsertSelect(
         AuditEntry,
         # object_repr's own value is the desk's prefix; the statement appends the number

@@ -7,8 +7,7 @@ class RevisionInline(admin.TabularInline):
     """Read-only: revisions change only through guides.services (submit, approve, return)."""
 
     model = GuideRevision
-    fields = ["number", "status", "note", "author", "submitted_at", "reviewer", "reviewed_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("number", "status", "note", "author", "submitted_at", "reviewer", "reviewed_at")
     extra = 0
     can_delete = False
 

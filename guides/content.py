@@ -9,6 +9,7 @@ import datetime
 import difflib
 import re
 from html import escape
+from typing import Any
 
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -59,7 +60,7 @@ def format_materials(rows) -> str:
 
 def data_of(guide: Guide) -> dict:
     """The guide's published text as a revision's data."""
-    data = {}
+    data: dict[str, Any] = {}
     for name in TEXT_FIELDS:
         if name == "topic":
             data[name] = guide.topic_id
@@ -132,7 +133,7 @@ def changes(old: dict | None, new: dict, *, topics: dict | None = None) -> list[
         rows.append(
             {
                 "field": name,
-                "label": Guide._meta.get_field(name).verbose_name,
+                "label": Guide._meta.get_field(name).verbose_name,  # type: ignore[union-attr]  # a text field
                 "old": before,
                 "new": after,
                 "old_html": marked_old,

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from events.models import DeskTopic
+from org.models import Region
 
 from . import content
 from .models import Guide
@@ -15,7 +16,7 @@ def _area(rows=4, help_text=""):
 
 
 class GuideTextForm(forms.Form):
-    """A guide's text as the portals structure it (办事指南). ``data()`` gives a revision's data."""
+    """A guide's text as the portals structure it (办事指南). ``revision_data()`` gives a revision's data."""
 
     name = forms.CharField(label=_("事项名称"), max_length=100)
     topic = forms.ModelChoiceField(label=_("咨询主题"), queryset=DeskTopic.objects.all())
@@ -67,7 +68,8 @@ class GuideTextForm(forms.Form):
         except content.MaterialsError as exc:
             raise ValidationError(str(exc)) from None
 
-    def data(self) -> dict:
+    # Not ``data``: that is the bound form's submitted data, an instance attribute that hides any method of the name.
+    def revision_data(self) -> dict:
         d = self.cleaned_data
         data = {k: (d.get(k) or "") for k in ("name", "summary", "authority", "basis", "conditions", "process")}
         data.update({k: (d.get(k) or "") for k in ("place", "hours", "time_limit", "fee", "phone", "tags")})
@@ -101,7 +103,9 @@ class GuideFilter(forms.Form):
 
 
 class ImportForm(forms.Form):
-    region = forms.ModelChoiceField(label=_("导入到（“街道”“区级”按此确定）"), queryset=None)
+    region: "forms.ModelChoiceField[Region]" = forms.ModelChoiceField(
+        label=_("导入到（“街道”“区级”按此确定）"), queryset=None
+    )
     file = forms.FileField(label=_("Excel 文件（.xlsx）"))
 
     def __init__(self, *args, regions, **kwargs):

@@ -10,6 +10,7 @@
 
 import datetime
 import tomllib
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -93,7 +94,9 @@ def validate(rows, *, region: Region, by, progress=None) -> tuple[list[dict], li
     """Check every row, write nothing: returns (plan, errors)."""
     topics = list(DeskTopic.objects.values_list("name", flat=True))
     topic_ids = dict(DeskTopic.objects.values_list("name", "pk"))
-    errors, plan, seen = [], [], {}
+    errors: list[dict] = []
+    plan: list[dict] = []
+    seen: dict = {}
     for index, (number, r) in enumerate(rows, start=1):
         if progress and index % 100 == 0:
             progress(index)
@@ -117,7 +120,7 @@ def validate(rows, *, region: Region, by, progress=None) -> tuple[list[dict], li
         errors.extend(row.errors)
         if row.errors:
             continue
-        data = {k: str(r.get(k) or "").strip() for k in TEXT_FIELDS}
+        data: dict[str, Any] = {k: str(r.get(k) or "").strip() for k in TEXT_FIELDS}
         data.update(
             materials=materials,
             topic=topic_ids[topic],
@@ -138,7 +141,8 @@ class _Row:
     """One sheet row being checked, and its messages."""
 
     def __init__(self, number: int, values: dict):
-        self.number, self.values, self.errors = number, values, []
+        self.number, self.values = number, values
+        self.errors: list[dict] = []
 
     def err(self, column: str, message: str) -> None:
         self.errors.append({"row": self.number, "column": column, "message": message})

@@ -267,18 +267,18 @@ def question_tokens(text: str) -> Counter:
     comes last ("……就想有个人来帮我们说和说和"), so the tokens of the last clauses weigh ``ASK_WEIGHT``."""
     raw = unrefused(text or "")
     norm = unrefused(normalise(text or ""))
-    bag = Counter(dict.fromkeys(set(bigrams(raw)) | set(bigrams(norm)), 1.0))
+    bag: Counter[str] = Counter(dict.fromkeys(set(bigrams(raw)) | set(bigrams(norm)), 1.0))
     for c in set(concepts(raw)) | set(concepts(norm)):
-        bag[c] = CONCEPT_WEIGHT
+        bag[c] = CONCEPT_WEIGHT  # type: ignore[assignment]  # float weights (typeshed's Counter counts ints)
     for u in set(unigrams(raw)) | set(unigrams(norm)):
-        bag[u] = UNIGRAM_WEIGHT
+        bag[u] = UNIGRAM_WEIGHT  # type: ignore[assignment]  # float weights
     clauses = [c for c in _CLAUSE.split(norm) if c.strip()]
     if len(clauses) > ASK_CLAUSES:
         ask = "，".join(clauses[-ASK_CLAUSES:])
         for t in set(bigrams(ask)):
-            bag[t] *= ASK_WEIGHT
+            bag[t] *= ASK_WEIGHT  # type: ignore[assignment]  # float weights (typeshed's Counter counts ints)
         for c in concepts(ask):
-            bag[c] *= ASK_WEIGHT
+            bag[c] *= ASK_WEIGHT  # type: ignore[assignment]  # float weights (typeshed's Counter counts ints)
     return bag
 
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Region, Role
@@ -163,8 +164,8 @@ class Guide(models.Model):
         return self.name
 
     @property
-    def level(self) -> str:
-        if self.region_id is None:
+    def level(self) -> "str | Promise":
+        if self.region is None:
             return _("市级")
         return _("区级") if self.region.kind == Region.Kind.DISTRICT else _("街道")
 

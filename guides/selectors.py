@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from events.models import DeskTopic
-from org.models import Region, Role
+from org.actors import Viewer
+from org.models import Membership, Region, Role, Unit
 from org.scoping import get_visible_or_404
 
 from . import matching
@@ -28,7 +29,7 @@ def _edit_memberships(user):
     return [m for m in user.memberships.select_related("region", "unit") if m.role in EDIT_ROLES]
 
 
-def may_write_at(user, *, region, owner) -> bool:
+def may_write_at(user: Viewer, *, region: Region | None, owner: Unit) -> bool:
     """May ``user`` write a guide of ``region`` (None: city) owned by ``owner``? Admins for anything in their
     subtree (the city's: any admin); staff for their own unit, at their unit's region or its ancestors' levels
     being their own (a subdistrict office writes subdistrict guides; a district office, district ones)."""
@@ -44,11 +45,11 @@ def may_write_at(user, *, region, owner) -> bool:
     return False
 
 
-def may_edit(user, guide: Guide) -> bool:
+def may_edit(user: Viewer, guide: Guide) -> bool:
     return may_write_at(user, region=guide.region, owner=guide.owner)
 
 
-def may_review(user, revision: GuideRevision, *, memberships=None) -> bool:
+def may_review(user: Viewer, revision: GuideRevision, *, memberships: list[Membership] | None = None) -> bool:
     """Another staff member (not the author) whose region holds the owning office: its colleagues, its superiors.
     ``memberships``: the user's edit memberships, when the caller checks many revisions."""
     if not user.is_authenticated or user.pk == revision.author_id:
@@ -60,11 +61,11 @@ def may_review(user, revision: GuideRevision, *, memberships=None) -> bool:
     return any(owner_path.startswith(m.region.path) for m in memberships)
 
 
-def writable_levels(user) -> list[tuple[Region | None, object]]:
+def writable_levels(user) -> list[tuple[Region, Unit]]:
     """(region, owner unit) pairs the user may create guides for: staff for their unit at its region."""
     pairs = []
     for m in _edit_memberships(user):
-        if m.unit_id and m.unit.region_id == m.region_id:
+        if m.unit is not None and m.unit.region_id == m.region_id:
             pairs.append((m.region, m.unit))
     return pairs
 
@@ -86,9 +87,9 @@ def effective(guides) -> list[Guide]:
     """One guide per matter: the deepest region's (a subdistrict's own over its district's over the city's)."""
     best: dict[str, Guide] = {}
     for g in guides:
-        depth = -1 if g.region_id is None else g.region.depth
+        depth = -1 if g.region is None else g.region.depth
         current = best.get(g.code)
-        if current is None or depth > (-1 if current.region_id is None else current.region.depth):
+        if current is None or depth > (-1 if current.region is None else current.region.depth):
             best[g.code] = g
     return sorted(best.values(), key=lambda g: (g.topic.order, g.topic.name, g.code))
 
@@ -105,14 +106,14 @@ def public_guide(region: Region, code: str) -> Guide:
     raise Http404
 
 
-def answerable_guide(region: Region, pk) -> Guide | None:
+def answerable_guide(region: Region, pk: int | str | None) -> Guide | None:
     """A guide the desk of ``region`` may mark as the answer (one of the region's published guides), or None."""
     if not pk or not str(pk).isdigit():
         return None
     return next((g for g in region_guides(region) if g.pk == int(pk)), None)
 
 
-def public_region(pk) -> Region:
+def public_region(pk: int | str) -> Region:
     return get_object_or_404(Region, pk=pk)
 
 

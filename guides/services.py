@@ -8,6 +8,7 @@ what happened instead of overwriting the other's work.
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -15,7 +16,10 @@ from django.utils.translation import gettext as _
 
 from audit.services import record as audit
 from events.models import Consultation
+from notify.models import Message
 from notify.services import send
+from org.actors import Actor
+from org.models import Region, Unit, User
 
 from . import content, selectors
 from .models import Guide, GuideRevision
@@ -35,7 +39,9 @@ def _check_data(data: dict) -> None:
 
 
 @transaction.atomic
-def guide_create(*, code: str, region, owner, data: dict, by, note: str = "") -> GuideRevision:
+def guide_create(
+    *, code: str, region: Region | None, owner: Unit, data: dict, by: User, note: str = ""
+) -> GuideRevision:
     """A new guide (草稿) with its first revision. ``region`` None is the whole city."""
     code = slugify(code or "")
     if not code:
@@ -56,7 +62,7 @@ def guide_create(*, code: str, region, owner, data: dict, by, note: str = "") ->
 
 
 @transaction.atomic
-def override_create(*, guide: Guide, region, owner, by) -> GuideRevision:
+def override_create(*, guide: Guide, region: Region, owner: Unit, by: User) -> GuideRevision:
     """A local guide replacing an inherited one: same code, the inherited text as its first draft."""
     if guide.region_id == region.pk:
         raise ValidationError(_("这已经是本辖区的指南。"))
@@ -65,7 +71,7 @@ def override_create(*, guide: Guide, region, owner, by) -> GuideRevision:
 
 
 @transaction.atomic
-def revision_open(*, guide: Guide, by) -> GuideRevision:
+def revision_open(*, guide: Guide, by: User) -> GuideRevision:
     """The guide's open revision, or a new draft starting from its published text."""
     if not selectors.may_edit(by, guide):
         raise PermissionDenied(_("只有责任单位的工作人员可以修改这份指南。"))
@@ -84,7 +90,7 @@ def revision_open(*, guide: Guide, by) -> GuideRevision:
 
 
 @transaction.atomic
-def revision_save(*, revision: GuideRevision, data: dict, note: str, lock: int, by) -> GuideRevision:
+def revision_save(*, revision: GuideRevision, data: dict, note: str, lock: int, by: User) -> GuideRevision:
     """Save a draft's text. ``lock`` is the value the form was shown with; a newer save in between wins."""
     if not selectors.may_edit(by, revision.guide):
         raise PermissionDenied(_("只有责任单位的工作人员可以修改这份指南。"))
@@ -107,7 +113,7 @@ def _flip(revision: GuideRevision, from_statuses, message: str, **fields) -> Gui
 
 
 @transaction.atomic
-def revision_submit(*, revision: GuideRevision, by) -> GuideRevision:
+def revision_submit(*, revision: GuideRevision, by: User) -> GuideRevision:
     """草稿 → 待审核."""
     if not selectors.may_edit(by, revision.guide):
         raise PermissionDenied(_("只有责任单位的工作人员可以提交这份指南。"))
@@ -124,7 +130,7 @@ def revision_submit(*, revision: GuideRevision, by) -> GuideRevision:
 
 
 @transaction.atomic
-def revision_approve(*, revision: GuideRevision, by, note: str = "") -> Guide:
+def revision_approve(*, revision: GuideRevision, by: User, note: str = "") -> Guide:
     """待审核 → 已发布: the reviewer (another staff member) publishes the revision's text on the guide.
 
     1. check the reviewer may review and is not the author (the database refuses it too);
@@ -152,7 +158,7 @@ def revision_approve(*, revision: GuideRevision, by, note: str = "") -> Guide:
 
 
 @transaction.atomic
-def revision_return(*, revision: GuideRevision, by, note: str) -> GuideRevision:
+def revision_return(*, revision: GuideRevision, by: User, note: str) -> GuideRevision:
     """待审核 → 已退回 with the reviewer's reason; the author edits and submits again."""
     if not selectors.may_review(by, revision):
         raise PermissionDenied(_("审核人须是编写人以外、有权审核这份指南的工作人员。"))
@@ -172,7 +178,7 @@ def revision_return(*, revision: GuideRevision, by, note: str) -> GuideRevision:
 
 
 @transaction.atomic
-def revision_discard(*, revision: GuideRevision, by) -> GuideRevision:
+def revision_discard(*, revision: GuideRevision, by: User) -> GuideRevision:
     """Withdraw an unpublished revision; the published text stays as it was."""
     if not selectors.may_edit(by, revision.guide):
         raise PermissionDenied(_("只有责任单位的工作人员可以撤回这份修改。"))
@@ -184,7 +190,9 @@ def revision_discard(*, revision: GuideRevision, by) -> GuideRevision:
 
 
 @transaction.atomic
-def guide_import(*, guide: Guide | None, code: str, region, owner, data: dict, by) -> GuideRevision:
+def guide_import(
+    *, guide: Guide | None, code: str, region: Region | None, owner: Unit, data: dict, by: User
+) -> GuideRevision:
     """One imported row: a new guide, or a new version of ``guide``, submitted for review (待审核) at once."""
     if guide is None:
         revision = guide_create(code=code, region=region, owner=owner, data=data, by=by, note=_("Excel 导入"))
@@ -195,7 +203,7 @@ def guide_import(*, guide: Guide | None, code: str, region, owner, data: dict, b
 
 
 @transaction.atomic
-def guide_retire(*, guide: Guide, by) -> Guide:
+def guide_retire(*, guide: Guide, by: User) -> Guide:
     """Stop showing a published guide (the matter ended); its history stays."""
     if not selectors.may_edit(by, guide):
         raise PermissionDenied(_("只有责任单位的工作人员可以停用这份指南。"))
@@ -209,14 +217,14 @@ def guide_retire(*, guide: Guide, by) -> Guide:
 
 
 # Answers at the desk ------------------------------------------------------------------------------------------
-def short_url(*, region, guide: Guide) -> str:
+def short_url(*, region: Region, guide: Guide) -> str:
     """The link a resident gets: the subdistrict's public page of the matter (a local override, if any)."""
     path = reverse("guides_public:guide", args=[region.pk, guide.code])
     return settings.SITE_URL.rstrip("/") + path
 
 
 @transaction.atomic(savepoint=False)
-def guide_send(*, guide: Guide, region, to: str, by, related=None):
+def guide_send(*, guide: Guide, region: Region, to: str, by: Actor, related: Model | None = None) -> Message:
     """Queue an SMS with the guide's name, link and phone (notify.services.send; delivered after commit)."""
     body = _("【民呼】您咨询的“%(name)s”办事指南：%(url)s 咨询电话：%(phone)s") % {
         "name": guide.name,
@@ -229,7 +237,7 @@ def guide_send(*, guide: Guide, region, to: str, by, related=None):
 
 
 @transaction.atomic
-def answer_mark(*, consultation, guide: Guide | None, by, send_to: str = ""):
+def answer_mark(*, consultation: Consultation, guide: Guide | None, by: Actor, send_to: str = "") -> Consultation:
     """Record which guide answered a consultation (None: no guide did). With ``send_to`` (the resident's phone)
     the guide's link goes out by SMS in the same transaction."""
     if guide is not None and guide.status != Guide.Status.PUBLISHED:

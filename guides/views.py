@@ -102,7 +102,7 @@ def guide_new(request):
                 code=form.cleaned_data["code"],
                 region=region,
                 owner=owner,
-                data=form.data(),
+                data=form.revision_data(),
                 note=form.cleaned_data["note"],
                 by=request.user,
             )
@@ -131,7 +131,7 @@ def guide_edit(request, pk):
         try:
             services.revision_save(
                 revision=revision,
-                data=form.data(),
+                data=form.revision_data(),
                 note=form.cleaned_data["note"],
                 lock=form.cleaned_data["lock"] or 0,
                 by=request.user,

@@ -24,7 +24,8 @@ class TopSerializer(serializers.Serializer):
 
 
 class SuggestionSerializer(serializers.Serializer):
-    source = serializers.CharField(help_text="model 或 keywords")
+    # A field, not the serializer's own ``source``: the serializer metaclass moves it into _declared_fields.
+    source = serializers.CharField(help_text="model 或 keywords")  # type: ignore[assignment]
     version = serializers.IntegerField(allow_null=True, help_text="模型版本号；关键词规则时为空")
     threshold = serializers.FloatField(allow_null=True)
     top = TopSerializer(many=True)

@@ -179,7 +179,7 @@ class Suggestion(models.Model):
 
     @property
     def version_label(self) -> str:
-        if self.source == self.Source.MODEL and self.model_id:
+        if self.source == self.Source.MODEL and self.model is not None:
             return _("模型 v%(v)s") % {"v": self.model.version}
         return str(_("关键词规则"))
 

@@ -38,7 +38,7 @@ def _lines() -> list[list[str]]:
 @functools.cache
 def compatible() -> frozenset[tuple[str, str]]:
     """Pairs of faults one problem can show at once (lines "兼" of the lexicon)."""
-    pairs = set()
+    pairs: set[tuple[str, str]] = set()
     for parts in _lines():
         if parts[:1] == ["兼"]:
             pairs.update((x, y) for x in parts[1:] for y in parts[1:])
@@ -88,7 +88,7 @@ def personal() -> frozenset[str]:
 @functools.cache
 def near() -> frozenset[tuple[str, str]]:
     """Pairs of things one need is often told by either (lines "近" of the lexicon)."""
-    pairs = set()
+    pairs: set[tuple[str, str]] = set()
     for parts in _lines():
         if parts[:1] == ["近"]:
             pairs.update((x, y) for x in parts[1:] for y in parts[1:])

@@ -189,7 +189,7 @@ def place_of(*, location_text: str = "", title: str = "", description: str = "",
 
 
 def metres(a: Place, b: Place) -> float | None:
-    if None in (a.lat, a.lon, b.lat, b.lon):
+    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
         return None
     lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
@@ -314,7 +314,7 @@ def bag(text: str) -> Counter:
         for i in range(len(chunk) - 1):
             bag[chunk[i : i + 2]] += 1
     for c in concepts:
-        bag["#" + c] += CONCEPT_WEIGHT
+        bag["#" + c] += CONCEPT_WEIGHT  # type: ignore[assignment]  # float weights (typeshed's Counter counts ints)
     return bag
 
 
@@ -322,7 +322,7 @@ def _norm(bag: Counter) -> float:
     # kept on the bag: a look-up compares one bag with hundreds of cached ones
     norm = getattr(bag, "norm_", None)
     if norm is None:
-        norm = bag.norm_ = math.sqrt(sum(v * v for v in bag.values()))
+        norm = bag.norm_ = math.sqrt(sum(v * v for v in bag.values()))  # type: ignore[attr-defined]
     return norm
 
 

@@ -33,8 +33,9 @@ import logging
 import math
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
@@ -142,7 +143,7 @@ class TextClassifier:
 
             keywords = knowledge.enrich(keywords)
         self.keyword_lists_ = _clean_keywords(keywords)
-        self.matcher_ = None
+        self.matcher_: KeywordMatcher | None = None
         blocks = [v.fit_transform(b) for v, b in zip(self.vectorizers_, self._blocks(docs), strict=True)]
         X = hstack(blocks + self._keyword_block(docs)).tocsr()
         if len(docs) > LARGE:
@@ -166,9 +167,10 @@ class TextClassifier:
         lists = getattr(self, "keyword_lists_", None)
         if not lists:
             return []
-        if getattr(self, "matcher_", None) is None:
-            self.matcher_ = KeywordMatcher(lists)
-        return [csr_matrix(self.keyword_weight * self.matcher_.scores(self._prepared(docs)))]
+        matcher = getattr(self, "matcher_", None)
+        if matcher is None:
+            matcher = self.matcher_ = KeywordMatcher(lists)
+        return [csr_matrix(self.keyword_weight * matcher.scores(self._prepared(docs)))]
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -185,13 +187,14 @@ class TextClassifier:
         """Decision values of one text without sklearn's per-call overhead (a suggestion must take
         well under 10 ms): the same TF-IDF (sublinear tf, idf, l2 norm per block) and keyword block,
         dotted with the classifier's weights. Equal to ``decision`` up to float rounding (tested)."""
-        fast = getattr(self, "fast_", None)
+        fast: dict[str, Any] | None = getattr(self, "fast_", None)
         if fast is None:
-            fast = self.fast_ = {
+            fast = {
                 "analyzers": [v.build_analyzer() for v in self.vectorizers_],
                 "coef": np.asarray(self.svm_.coef_, dtype=np.float64),
                 "intercept": np.asarray(self.svm_.intercept_, dtype=np.float64),
             }
+            self.fast_ = fast
         texts = [block[0] for block in self._blocks([doc])]
         cols, vals, offset = [], [], 0
         for v, analyze, text in zip(self.vectorizers_, fast["analyzers"], texts, strict=True):
@@ -210,10 +213,11 @@ class TextClassifier:
             offset += len(v.idf_)
         lists = getattr(self, "keyword_lists_", None)
         if lists:
-            if getattr(self, "matcher_", None) is None:
-                self.matcher_ = KeywordMatcher(lists)
+            matcher = getattr(self, "matcher_", None)
+            if matcher is None:
+                matcher = self.matcher_ = KeywordMatcher(lists)
             cols.append(np.arange(offset, offset + len(lists)))
-            vals.append(self.keyword_weight * self.matcher_.scores(self._prepared([doc]))[0].astype(np.float64))
+            vals.append(self.keyword_weight * matcher.scores(self._prepared([doc]))[0].astype(np.float64))
         if not cols:
             return fast["intercept"].copy()
         idx, val = np.concatenate(cols), np.concatenate(vals)
@@ -318,12 +322,12 @@ def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def fit_temperature(scores: np.ndarray, y_index: Sequence[int]) -> float:
-    y_index = np.asarray(y_index)
-    if len(y_index) == 0 or (y_index < 0).any():
+    ys = np.asarray(y_index)
+    if len(ys) == 0 or (ys < 0).any():
         return 5.0
     best, best_loss = 5.0, math.inf
     for t in np.geomspace(0.5, 50, 60):
-        p = softmax(scores, t)[np.arange(len(y_index)), y_index]
+        p = softmax(scores, t)[np.arange(len(ys)), ys]
         loss = -np.mean(np.log(np.clip(p, 1e-12, 1)))
         if loss < best_loss:
             best, best_loss = float(t), loss
@@ -342,13 +346,13 @@ class KeywordRules:
     backs them.
     """
 
-    def __init__(self, rules: dict[str, Sequence[str]], *, knowledge: bool = True):
-        rules = {label: [k.strip() for k in kws if k and k.strip()] for label, kws in rules.items()}
-        if knowledge and rules:
+    def __init__(self, rules: Mapping[str, Sequence[str]], *, knowledge: bool = True):
+        cleaned = {label: [k.strip() for k in kws if k and k.strip()] for label, kws in rules.items()}
+        if knowledge and cleaned:
             from . import knowledge as shipped  # noqa: PLC0415 — a cycle: knowledge → labelled → textmodel
 
-            rules = shipped.enrich(rules)
-        self.rules = rules
+            cleaned = shipped.enrich(cleaned)
+        self.rules = cleaned
 
     def top(self, docs: Sequence[Doc], k: int = 3) -> list[list[tuple[str, float]]]:
         out = []

@@ -6,7 +6,7 @@ Every viewset is looked up by its integer primary key. DRF's default lookup patt
 the pattern ``[0-9]+`` such an address matches no route and gets the JSON 404 below.
 """
 
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import routers
 
@@ -32,6 +32,6 @@ class SimpleRouter(_NumericIds, routers.SimpleRouter):
     pass
 
 
-def not_found(request, *args, **kwargs):
+def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
     """Any /api/ address no route matched (an id that is not a number, a typo): 404 in the API's own shape."""
     return JsonResponse({"detail": _("未找到。")}, status=404)

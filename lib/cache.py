@@ -33,14 +33,16 @@ class FallbackRedisCache(RedisCache):
     def hit_many(self, keys: list[str], window: int) -> list[tuple[int, int]]:
         """``hit`` on each of ``keys``, all in the same round trip (one per key when keys are spread over several
         Redis servers)."""
-        if len(keys) > 1 and len(self._servers) > 1:
+        if len(keys) > 1 and len(self._servers) > 1:  # type: ignore[attr-defined]  # RedisCache keeps its LOCATIONs here
             return [self.hit_many([key], window)[0] for key in keys]
         if not self.degraded:
             try:
                 names = [self.make_and_validate_key(key) for key in keys]
                 pipe = self._cache.get_client(names[0], write=True).pipeline()
                 for name in names:
-                    pipe.set(name, 0, ex=window, nx=True).incr(name).ttl(name)
+                    pipe.set(name, 0, ex=window, nx=True)
+                    pipe.incr(name)
+                    pipe.ttl(name)
                 answers = pipe.execute()
                 return [(int(answers[i + 1]), int(answers[i + 2])) for i in range(0, len(answers), 3)]
             except RedisError as exc:

@@ -17,14 +17,14 @@ def clamp(day: datetime.date) -> datetime.date:
     return min(max(day, EARLIEST), LATEST)
 
 
-def parse_date(value, default=None) -> datetime.date | None:
+def parse_date(value: object, default: datetime.date | None = None) -> datetime.date | None:
     try:
         return clamp(datetime.date.fromisoformat(str(value))) if value else default
     except (ValueError, TypeError):
         return default
 
 
-def parse_datetime(value, default=None) -> datetime.datetime | None:
+def parse_datetime(value: object, default: datetime.datetime | None = None) -> datetime.datetime | None:
     """An ISO date-time in the current time zone (aware), clamped to EARLIEST..LATEST; ``default`` if it does not
     parse."""
     try:

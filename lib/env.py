@@ -5,6 +5,7 @@ Every knob in ``minhu/settings.py`` goes through one of these so that a typo in 
 """
 
 import os
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -57,7 +58,7 @@ def env_map(name: str) -> dict[str, str]:
     return result
 
 
-def database_from_url(url: str, *, base_dir) -> dict:
+def database_from_url(url: str, *, base_dir: Path) -> dict:
     """Turn ``postgres://user:pw@host:port/name?opt=v`` or ``sqlite:///path`` into a DATABASES entry."""
     parsed = urlparse(url)
     scheme = parsed.scheme

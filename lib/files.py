@@ -34,7 +34,7 @@ def safe_name(name: str) -> str | None:
     return normal
 
 
-def send(name: str, *, public: bool = False, storage=default_storage) -> HttpResponseBase:
+def send(name: str | None, *, public: bool = False, storage=default_storage) -> HttpResponseBase:
     """The response that delivers the stored file ``name`` (404 when it is gone).
 
     ``public``: a copy anyone may see (a published story's photo) may be cached by browsers and

@@ -6,13 +6,17 @@ framework, and any app's views may use it without importing another app. docs/ar
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
-def form_action(request, form, act: Callable[[dict], object], done: str | Callable[[object], str] = "") -> bool:
+def form_action(
+    request: HttpRequest, form: forms.BaseForm, act: Callable[[dict], object], done: str | Callable[[object], str] = ""
+) -> bool:
     """Validate ``form``; if it is valid call ``act(form.cleaned_data)`` (which calls one service and returns its
     result) and report the outcome as messages shown on the next page. Returns whether the service ran.
 
@@ -31,7 +35,7 @@ def form_action(request, form, act: Callable[[dict], object], done: str | Callab
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
-                messages.error(request, f"{label}：{error}" if label else error)
+                messages.error(request, f"{label}：{error}" if label else error)  # type: ignore[arg-type]  # ErrorList yields text
         return False
     try:
         result = act(form.cleaned_data)

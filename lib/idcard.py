@@ -24,7 +24,7 @@ def check_char(first17: str) -> str:
     return CHECK_CHARS[total % 11]
 
 
-def normalize(value: str) -> str:
+def normalize(value: object) -> str:
     """Full-width digits and letters made plain (NFKC), every space gone, ``x`` made ``X``."""
     return "".join(unicodedata.normalize("NFKC", str(value or "")).split()).upper()
 
@@ -44,7 +44,7 @@ def upgrade_15(number: str) -> str:
     return validate(first17 + check_char(first17))
 
 
-def from_cell(value) -> tuple[str, str]:
+def from_cell(value: object) -> tuple[str, str]:
     """An ID number from a spreadsheet cell: ``(number, note)``, ``note`` saying what was changed ("" if nothing).
 
     1. a cell Excel stored as a number of more than 15 digits, or text in scientific notation, has lost its last

@@ -8,8 +8,10 @@ staff intake, Open311 ``media`` — ``cases.attachments``) and deed and story ph
 """
 
 import warnings
+from collections.abc import Collection
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -19,7 +21,7 @@ MAX_PIXELS = 40_000_000  # a 50-megapixel phone's full-size photo is refused; 80
 Image.MAX_IMAGE_PIXELS = max(Image.MAX_IMAGE_PIXELS or 0, MAX_PIXELS)
 
 
-def check_upload(upload, *, max_bytes: int, formats, max_pixels: int = MAX_PIXELS) -> str:
+def check_upload(upload: File, *, max_bytes: int, formats: Collection[str], max_pixels: int = MAX_PIXELS) -> str:
     """Raise a Chinese ValidationError unless ``upload`` is an image of one of ``formats`` (Pillow's names),
     at most ``max_bytes`` long and ``max_pixels`` large; return its format. Decodes nothing; leaves the file at 0."""
     name = getattr(upload, "name", "") or ""

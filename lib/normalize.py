@@ -33,7 +33,7 @@ UNITS = {"十": 10, "百": 100, "千": 1000}
 HOUSE_UNITS = ("弄", "号", "室", "幢", "栋", "支弄")
 
 
-def text(value) -> str:
+def text(value: object) -> str:
     """Prose as typed, tidied (see the module docstring, point 1). ``None`` is ""."""
     if value is None:
         return ""
@@ -43,7 +43,7 @@ def text(value) -> str:
     return "\n".join(lines).strip("\n")
 
 
-def key(value) -> str:
+def key(value: object) -> str:
     """A value for comparison: NFKC and no whitespace (point 2)."""
     if value is None:
         return ""
@@ -83,7 +83,7 @@ def chinese_number(value: str) -> int | None:
     return total
 
 
-def house(value, unit: str = "") -> str:
+def house(value: object, unit: str = "") -> str:
     """Lane, number or room of an address in its one form (point 3): ``５号`` → ``5``, ``十二弄`` → ``12``."""
     result = key(value)
     for suffix in (unit,) if unit else HOUSE_UNITS:
@@ -94,7 +94,7 @@ def house(value, unit: str = "") -> str:
     return str(number) if number is not None else result
 
 
-def address_parts(road, lane="", number="", room="") -> tuple[str, str, str, str]:
+def address_parts(road: object, lane: object = "", number: object = "", room: object = "") -> tuple[str, str, str, str]:
     """An address's four parts in their one form (road as ``key``, the rest as ``house``): what the residents'
     import and the address service store and match on, so a file, a form and the API agree."""
     return key(road), house(lane, "弄"), house(number, "号"), house(room, "室")

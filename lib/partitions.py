@@ -22,6 +22,7 @@ import logging
 import zoneinfo
 
 from django.db import DatabaseError
+from django.db.backends.utils import CursorWrapper
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +44,13 @@ def partition_name(table: str, month: datetime.date) -> str:
     return f"{table}_p{month:%Y%m}"
 
 
-def is_partitioned(cursor, table: str) -> bool:
+def is_partitioned(cursor: CursorWrapper, table: str) -> bool:
     cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [table])
     row = cursor.fetchone()
     return bool(row) and row[0] == "p"
 
 
-def create_months(cursor, table: str, first: datetime.date, last: datetime.date) -> list[str]:
+def create_months(cursor: CursorWrapper, table: str, first: datetime.date, last: datetime.date) -> list[str]:
     """Partitions of ``table`` for every month from ``first`` to ``last`` (inclusive) that has none yet; returns the
     names created. A month whose rows already sit in the default partition is left there (logged): PostgreSQL
     cannot attach a partition over rows the default holds, and the rows stay readable where they are."""
@@ -75,7 +76,9 @@ def create_months(cursor, table: str, first: datetime.date, last: datetime.date)
     return created
 
 
-def create_months_ahead(cursor, *, today: datetime.date | None = None, months: int = MONTHS_AHEAD) -> list[str]:
+def create_months_ahead(
+    cursor: CursorWrapper, *, today: datetime.date | None = None, months: int = MONTHS_AHEAD
+) -> list[str]:
     """The daily job's work: this month's and the next ``months`` months' partitions of every partitioned table
     (idempotent: a month that has its partition is skipped). Returns the names created."""
     today = today or datetime.datetime.now(SH).date()
@@ -126,7 +129,7 @@ def _swap(cursor, table: str, create: str) -> list[str]:
     return definitions
 
 
-def to_partitioned(cursor, table: str, key: str = "at", *, today: datetime.date | None = None) -> None:
+def to_partitioned(cursor: CursorWrapper, table: str, key: str = "at", *, today: datetime.date | None = None) -> None:
     if is_partitioned(cursor, table):
         return
     definitions = _swap(
@@ -153,7 +156,7 @@ def to_partitioned(cursor, table: str, key: str = "at", *, today: datetime.date 
         cursor.execute(statement)
 
 
-def to_plain(cursor, table: str) -> None:
+def to_plain(cursor: CursorWrapper, table: str) -> None:
     if not is_partitioned(cursor, table):
         return
     definitions = _swap(cursor, table, 'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS INCLUDING STORAGE)')

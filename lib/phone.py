@@ -27,7 +27,7 @@ MOBILE_MESSAGE = _("手机号格式不正确，请填写 11 位手机号码。")
 LANDLINE_MESSAGE = _("电话号码格式不正确：请填写 11 位手机号码，或带区号的固定电话（如 021-63281234）。")
 
 
-def normalize(value) -> str:
+def normalize(value: object) -> str:
     """The number in its normal form (digits only for anything sensible; not validated)."""
     text = "".join(unicodedata.normalize("NFKC", str(value or "")).split()).translate(_SEPARATORS)
     for prefix in COUNTRY_PREFIXES:
@@ -37,12 +37,12 @@ def normalize(value) -> str:
     return text
 
 
-def is_valid(value, *, landline: bool = False) -> bool:
+def is_valid(value: object, *, landline: bool = False) -> bool:
     number = normalize(value)
     return bool(MOBILE_RE.fullmatch(number) or (landline and LANDLINE_RE.fullmatch(number)))
 
 
-def clean(value, *, landline: bool = False) -> str:
+def clean(value: object, *, landline: bool = False) -> str:
     """The normal form of ``value`` ("" when empty: the caller decides whether a number is required), or
     ValidationError with the Chinese message for the place (mobile only, or mobile or landline)."""
     number = normalize(value)

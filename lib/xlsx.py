@@ -9,7 +9,9 @@ import datetime
 import io
 import zipfile
 import zlib
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse
@@ -39,6 +41,10 @@ DAMAGED_MESSAGE = (
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, OSError, ValueError, KeyError, TypeError, IndexError)
 
 
+# What read_rows and the templates take as columns: Column objects, or header -> key / (key, required) / Column.
+Columns = Sequence["Column"] | dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of an import: ``header`` is what staff see in the sheet, ``key`` what code uses."""
@@ -53,7 +59,7 @@ class Column:
     normalize: str = "text"
 
 
-def _columns(columns) -> list[Column]:
+def _columns(columns: Columns) -> list[Column]:
     """Accepts a list of Column, or a mapping header -> key / (key, required) / Column."""
     if isinstance(columns, dict):
         result = []
@@ -93,7 +99,7 @@ def _cell(value, column: Column | None = None):
     return value
 
 
-def read_rows(file, columns) -> list[tuple[int, dict]]:
+def read_rows(file: Any, columns: Columns) -> list[tuple[int, dict]]:
     """Read the first sheet of an .xlsx file by header names.
 
     ``file``: a path, bytes, or a file-like object (an ``UploadedFile``).
@@ -159,7 +165,7 @@ def _read_rows(file, columns) -> list[tuple[int, dict]]:
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value):
+def safe_cell(value: object) -> object:
     """The value as it may be written: text that a spreadsheet would read as a formula gets a
     leading apostrophe (OWASP "CSV injection"), so it shows as the text that was typed. Numbers,
     dates and ordinary text pass unchanged."""
@@ -218,7 +224,14 @@ def _write_sheet(sheet, headers, rows, *, required=()) -> None:
     sheet.freeze_panes = "A2"
 
 
-def workbook_bytes(headers, rows, *, sheet_title: str = "Sheet1", notes=None, required=()) -> bytes:
+def workbook_bytes(
+    headers: Sequence[str],
+    rows: Iterable[Iterable[object]],
+    *,
+    sheet_title: str = "Sheet1",
+    notes: Sequence[str] | None = None,
+    required: Collection[str] = (),
+) -> bytes:
     """An .xlsx file with a bold header row and the given rows (iterables of cell values).
 
     ``notes``: optional list of lines written to a second sheet "填写说明". ``required``: headers
@@ -256,12 +269,20 @@ def _response(filename: str, content: bytes) -> HttpResponse:
     return response
 
 
-def workbook_response(filename: str, headers, rows, **kwargs) -> HttpResponse:
+def workbook_response(
+    filename: str, headers: Sequence[str], rows: Iterable[Iterable[object]], **kwargs: Any
+) -> HttpResponse:
     """Download response for an export: ``workbook_response("居民名单.xlsx", headers, rows)``."""
     return _response(filename, workbook_bytes(headers, rows, **kwargs))
 
 
-def template_bytes(columns, *, example_rows=None, notes=None, sheet_title: str = "导入") -> bytes:
+def template_bytes(
+    columns: Columns,
+    *,
+    example_rows: Sequence[Sequence[object]] | None = None,
+    notes: Sequence[str] | None = None,
+    sheet_title: str = "导入",
+) -> bytes:
     """An import template: headers from ``columns`` (required ones marked "*"), one example row
     (``Column.example`` or ``example_rows``) and a "填写说明" sheet listing every column."""
     cols = _columns(columns)
@@ -279,6 +300,12 @@ def template_bytes(columns, *, example_rows=None, notes=None, sheet_title: str =
     )
 
 
-def template_response(filename: str, columns, *, example_rows=None, notes=None) -> HttpResponse:
+def template_response(
+    filename: str,
+    columns: Columns,
+    *,
+    example_rows: Sequence[Sequence[object]] | None = None,
+    notes: Sequence[str] | None = None,
+) -> HttpResponse:
     """Download response for an import template with an example row."""
     return _response(filename, template_bytes(columns, example_rows=example_rows, notes=notes))

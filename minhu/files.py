@@ -92,10 +92,10 @@ OWNERS = {
 
 def media(request, name: str):
     """``/media/<name>``: the owner's access check, then the file; 404 for anything else."""
-    name = safe_name(name)
-    if name is None:
+    safe = safe_name(name)
+    if safe is None:
         raise Http404
-    owner = OWNERS.get(name.split("/", 1)[0])
+    owner = OWNERS.get(safe.split("/", 1)[0])
     if owner is None:
         raise Http404
-    return owner(request, name)
+    return owner(request, safe)

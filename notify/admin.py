@@ -4,11 +4,13 @@ from org.admin import SuperuserOnlyAdmin
 
 from .models import Message, Receipt
 
+RECEIPT_FIELDS = ("attempt", "gateway", "kind", "ok", "vendor_id", "code", "detail", "at")
+
 
 class ReceiptInline(admin.TabularInline):
     model = Receipt
-    fields = ["attempt", "gateway", "kind", "ok", "vendor_id", "code", "detail", "at"]
-    readonly_fields = fields
+    fields = RECEIPT_FIELDS
+    readonly_fields = RECEIPT_FIELDS
     extra = 0
     can_delete = False
 

@@ -40,9 +40,10 @@ def this_attempt(message: Message) -> int:
 @transaction.atomic
 def record_answer(
     *, message: Message, gateway: str, attempt: int, ok: bool, vendor_id: str = "", code: str = "", detail: str = ""
-) -> Receipt:
+) -> Receipt | None:
     """The gateway's answer to one send request. An accepted answer stores the gateway's id on the
-    message, where a report that carries only that id finds it."""
+    message, where a report that carries only that id finds it. Returns None when this attempt's answer was
+    already recorded."""
     receipt = _insert(
         Receipt(
             message=message,
@@ -72,7 +73,7 @@ def record_delivery(
     vendor_id: str = "",
     code: str = "",
     detail: str = "",
-    at=None,
+    at: datetime.datetime | None = None,
 ) -> Receipt | None:
     """A report that one attempt reached (or did not reach) its recipient. Returns the new receipt,
     or None when this attempt's report was already recorded (gateways push again until answered)."""

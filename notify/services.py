@@ -2,10 +2,11 @@ import datetime
 import logging
 import time
 import uuid
+from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 
 from lib import crypto
@@ -26,7 +27,13 @@ def _mask_recipient(channel: str, to: str) -> str:
 
 @transaction.atomic(savepoint=False)  # the caller's transaction: no savepoint of its own
 def send(
-    *, to: str, body: str, channel: str = Message.Channel.SMS, subject: str = "", purpose: str = "", related=None
+    *,
+    to: str,
+    body: str,
+    channel: str = Message.Channel.SMS,
+    subject: str = "",
+    purpose: str = "",
+    related: Model | None = None,
 ) -> Message:
     """Queue a message in the caller's transaction; it is delivered after commit."""
     return send_many(
@@ -105,7 +112,7 @@ def backoff(attempts: int) -> datetime.timedelta:
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
 
 
-def due_messages(now=None):
+def due_messages(now: datetime.datetime | None = None) -> QuerySet[Message]:
     """What the sweep delivers: queued messages no task took in time, and failed ones whose retry is due."""
     now = now or timezone.now()
     queued = Q(status=Message.Status.QUEUED, created_at__lte=now - SWEEP_GRACE, created_at__gte=now - MAX_QUEUED_AGE)
@@ -113,11 +120,11 @@ def due_messages(now=None):
     return Message.objects.filter(queued | retry).filter(_unclaimed(now))
 
 
-def _unclaimed(now) -> Q:
+def _unclaimed(now: datetime.datetime) -> Q:
     return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
 
 
-def _claim(message_ids, now) -> list[Message]:
+def _claim(message_ids: Iterable[int], now: datetime.datetime) -> list[Message]:
     """Claim the deliverable rows among ``message_ids`` in one compare-and-set UPDATE; returns the ones this
     call won. A row another worker claimed (and has not released) is left to it."""
     token = uuid.uuid4().hex
@@ -127,7 +134,7 @@ def _claim(message_ids, now) -> list[Message]:
     return list(Message.objects.filter(claim_token=token).order_by("pk"))
 
 
-def deliver_many(message_ids, *, now=None) -> int:
+def deliver_many(message_ids: Iterable[int], *, now: datetime.datetime | None = None) -> int:
     """Hand the queued (or failed) messages among ``message_ids`` to their senders, oldest first.
 
     1. Claim them (``_claim``): a message another worker holds is skipped, so nothing is sent twice.
@@ -186,7 +193,7 @@ def _mark_sent(pk: int) -> None:
             time.sleep(pause)
 
 
-def sweep(*, limit: int = 500, now=None) -> int:
+def sweep(*, limit: int = 500, now: datetime.datetime | None = None) -> int:
     """The periodic job's work: give up messages queued for more than MAX_QUEUED_AGE, then deliver what is due
     (see ``due_messages``), at most ``limit`` rows a run."""
     now = now or timezone.now()

@@ -9,7 +9,14 @@ Only a User goes into a ``*_by`` column or an audit entry's actor; the others le
 on the timeline (``actor_name``).
 """
 
+from typing import TYPE_CHECKING, TypeAlias
+
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from org.models import User
 
 SYSTEM = None
 
@@ -41,6 +48,14 @@ class Partner:
     def __str__(self) -> str:
         name = f"Open311·{self.client.name}"
         return f"{name}（{self.person}）" if self.person else name
+
+
+# The type of ``by=``: a page's ``request.user`` (signed in or anonymous), SYSTEM, RESIDENT or a Partner. Code that
+# needs the account calls ``user_of``; the timeline names any of them with ``actor_name``.
+Actor: TypeAlias = "User | AnonymousUser | Resident | Partner | None"
+
+# The type of a page's or an API request's user (``request.user``) as reads take it: signed in, or not.
+Viewer: TypeAlias = "User | AnonymousUser"
 
 
 def user_of(by):

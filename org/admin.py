@@ -72,7 +72,7 @@ class RegionScopedAdmin(ScopedChoices, admin.ModelAdmin):
     the user's regions (an object outside answers like a missing one), and so are the choices of related fields."""
 
     #: lookup from the row to its Region (or to a path copy ending in "path"); None: the queryset's ``visible_to``
-    scope_field = None
+    scope_field: str | None = None
     scope_roles = STAFF_ROLES
 
     def get_queryset(self, request):

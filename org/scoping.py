@@ -10,6 +10,7 @@ few statements written by hand, ``region_visible_sql``; nothing else spells out 
 
 import functools
 import operator
+from typing import Self
 
 from django.db.models import Field, Q, QuerySet
 from django.http import Http404
@@ -61,10 +62,10 @@ class RegionScopedQuerySet(QuerySet):
     #: roles whose memberships grant sight of these rows
     visible_roles = PERSONAL_DATA_ROLES
 
-    def visible_to(self, user, *, roles=None) -> "RegionScopedQuerySet":
+    def visible_to(self, user, *, roles=None) -> Self:
         return self.filter(region_q(user, roles=roles or self.visible_roles, field=self.region_field))
 
-    def in_region(self, region: Region) -> "RegionScopedQuerySet":
+    def in_region(self, region: Region) -> Self:
         return self.filter(within(region, self.region_field))
 
 

@@ -107,8 +107,7 @@ class ResidentAdmin(ScopedAdmin):
 
 class MemberInline(admin.TabularInline):
     model = Resident
-    fields = ["name", "relation", "id_number_masked", "phone_masked"]
-    readonly_fields = fields
+    fields = readonly_fields = ("name", "relation", "id_number_masked", "phone_masked")
     extra = 0
     can_delete = False
     show_change_link = True

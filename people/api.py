@@ -68,7 +68,9 @@ class AddressSerializer(serializers.ModelSerializer):
 class ResidentSerializer(serializers.ModelSerializer):
     region_name = serializers.CharField(source="region.name", read_only=True)
     address = serializers.CharField(source="household.address.text", default="", read_only=True)
-    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    tags: "serializers.SlugRelatedField[Tag]" = serializers.SlugRelatedField(
+        slug_field="name", many=True, read_only=True
+    )
     # "" when not given: declared so the schema's enum has the blank choice the answers carry
     relation = serializers.ChoiceField(choices=Resident.Relation.choices, allow_blank=True, read_only=True)
 

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +52,7 @@ class ResidentForm(forms.Form):
     def __init__(self, *args, user, resident: Resident | None = None, **kwargs):
         self.resident = resident
         if resident is not None and "initial" not in kwargs:
-            address = resident.household.address if resident.household_id else None
+            address = resident.household.address if resident.household is not None else None
             kwargs["initial"] = {
                 "name": resident.name,
                 "region": resident.region_id,
@@ -64,7 +66,7 @@ class ResidentForm(forms.Form):
                 "version": resident.updated_at.isoformat(),
             }
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = assignable_regions(user).select_related("parent")
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = assignable_regions(user).select_related("parent")
         if resident is not None:
             masked = resident.id_number_masked or _("未登记")
             self.fields["id_number"].help_text = _("当前：%(masked)s。留空表示不修改。") % {"masked": masked}

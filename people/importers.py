@@ -276,20 +276,22 @@ class _Lookups:
 def _parse_id_numbers(rows) -> tuple[dict, dict]:
     """ID numbers in their one form (full-width digits, 15-digit old numbers, numbers stored as numbers):
     ({row: (number, note) or the IdNumberError}, {row: lookup hash} for the rows that parsed)."""
-    hashes, ids = {}, {}
+    hashes: dict[int, str] = {}
+    ids: dict[int, tuple[str, str] | idcard.IdNumberError] = {}
     for number, row in rows:
         try:
-            ids[number] = idcard.from_cell(row["id_number"]) if row["id_number"] else ("", "")
+            parsed = idcard.from_cell(row["id_number"]) if row["id_number"] else ("", "")
         except idcard.IdNumberError as exc:
             ids[number] = exc
             continue
-        hashes[number] = crypto.lookup_hash(ids[number][0]) if ids[number][0] else ""
+        ids[number] = parsed
+        hashes[number] = crypto.lookup_hash(parsed[0]) if parsed[0] else ""
     return ids, hashes
 
 
 def _registered_id_numbers(hashes) -> set:
     """(register, digest) of the numbers already registered (one query per 500 numbers)."""
-    existing = set()
+    existing: set[tuple[str, str]] = set()
     for chunk in _chunks({h for h in hashes if h}):
         existing.update(Resident.objects.filter(id_number_hash__in=chunk).values_list("registry", "id_number_hash"))
     return existing
@@ -299,7 +301,7 @@ def _registered_addresses(rows) -> dict:
     """Addresses already registered on the file's roads, by their four parts in their one form (an address typed
     ５号 long ago is the 5号 of this file)."""
     roads = {r["road"] for _, r in rows if r["road"]}
-    known_addresses = {}
+    known_addresses: dict[tuple, Address] = {}
     for chunk in _chunks(roads):
         for a in Address.objects.filter(road__in=chunk).select_related("region"):
             known_addresses.setdefault(address_key(a.road, a.lane, a.number, a.room), a)
@@ -369,7 +371,7 @@ def _write_households(rows, addresses: dict) -> tuple[dict, dict]:
     for chunk in _chunks(address_ids):
         for h in Household.objects.filter(address_id__in=chunk).order_by("-pk"):
             households[h.address_id] = h
-    new_households = {}
+    new_households: dict[int, Household] = {}
     for _n, key, _region, resident, _t in rows:
         address = addresses[key]
         if address.pk in households:

@@ -14,14 +14,18 @@ Who may see what (decided here, documented in docs/user-guide.md "居民档案�
 """
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from audit.services import record, record_view
 from lib import crypto, idcard, normalize
 from lib import phone as phones
+from org.actors import Actor, Viewer
 from org.models import PERSONAL_DATA_ROLES, Region
 from org.scoping import get_visible_or_404, is_within, visible_regions
 
@@ -51,7 +55,7 @@ def may_reveal(user, resident: Resident) -> bool:
     return visible_regions(user, roles=PERSONAL_DATA_ROLES).filter(pk=resident.region_id).exists()
 
 
-def assignable_regions(user):
+def assignable_regions(user: Viewer) -> QuerySet[Region]:
     """Neighbourhoods and grids a user may put residents in (their personal-data regions)."""
     return visible_regions(user, roles=PERSONAL_DATA_ROLES).filter(kind__in=RESIDENT_REGION_KINDS)
 
@@ -90,7 +94,9 @@ def _check_id_free(number: str, *, region, exclude_pk=None) -> None:
 
 # Addresses, households, tags -----------------------------------------------------------------
 @transaction.atomic
-def address_get_or_create(*, region: Region, road: str, lane="", number="", room="", by=None) -> Address:
+def address_get_or_create(
+    *, region: Region, road: str, lane: str = "", number: str = "", room: str = "", by: Actor = None
+) -> Address:
     """The address with these parts, created in ``region`` if new.
 
     An address is unique across the city (road, 弄, 号, 室); if it exists already in another region,
@@ -118,7 +124,7 @@ def address_get_or_create(*, region: Region, road: str, lane="", number="", room
 
 @transaction.atomic
 def household_create(
-    *, address: Address, by, name: str = "", note: str = "", region: Region | None = None
+    *, address: Address, by: Actor, name: str = "", note: str = "", region: Region | None = None
 ) -> Household:
     region = region or address.region
     _check_region(by, region)
@@ -127,14 +133,14 @@ def household_create(
     return household
 
 
-def household_for_address(*, address: Address, by, name: str = "") -> Household:
+def household_for_address(*, address: Address, by: Actor, name: str = "") -> Household:
     """The household living at ``address`` (one per flat in practice), created if there is none."""
     household = Household.objects.filter(address=address).order_by("pk").first()
     return household or household_create(address=address, by=by, name=name)
 
 
 @transaction.atomic
-def resident_set_tags(*, resident: Resident, tags, by) -> Resident:
+def resident_set_tags(*, resident: Resident, tags: Iterable[Tag], by: Actor) -> Resident:
     new = {t.pk for t in tags}
     old = set(resident.tags.values_list("pk", flat=True))
     if new != old:
@@ -150,14 +156,14 @@ def resident_create(
     *,
     region: Region,
     name: str,
-    by,
+    by: Actor,
     id_number: str = "",
     phone: str = "",
     household: Household | None = None,
     relation: str = "",
-    tags=(),
+    tags: Iterable[Tag] = (),
     note: str = "",
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Resident:
     """Register a resident. Raises ValidationError (Chinese, keyed by field) on bad input."""
     name = (name or "").strip()
@@ -194,12 +200,12 @@ UPDATABLE = ("name", "region", "household", "relation", "note")
 def resident_update(
     *,
     resident: Resident,
-    by,
+    by: Actor,
     expected_updated_at: datetime.datetime | None = None,
     id_number: str | None = None,
     phone: str | None = None,
-    tags=None,
-    request=None,
+    tags: Iterable[Tag] | None = None,
+    request: HttpRequest | None = None,
     **changes,
 ) -> Resident:
     """Change a resident. ``id_number``/``phone`` None means unchanged ("" clears the phone).
@@ -252,7 +258,7 @@ def resident_update(
 
 
 @transaction.atomic
-def resident_reveal(*, resident: Resident, by, request=None) -> dict:
+def resident_reveal(*, resident: Resident, by: Actor, request: HttpRequest | None = None) -> dict:
     """The full ID number and phone of one resident, for a person allowed to see them; audited."""
     if not may_reveal(by, resident):
         raise PermissionDenied(_("您无权查看该居民的完整信息。"))

@@ -16,6 +16,7 @@ import datetime
 import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Literal, overload
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # signing days are local days
@@ -178,6 +179,14 @@ class ValueResult:
         return {k: num(getattr(self, k)) for k in ("building_area", "E", "E_share", "P", "T", "V", "G")}
 
 
+@overload
+def _dec(
+    value: object, what: str, *, allow_none: Literal[False] = False, positive: bool = False, nonnegative: bool = True
+) -> Decimal: ...
+@overload
+def _dec(
+    value: object, what: str, *, allow_none: bool, positive: bool = False, nonnegative: bool = True
+) -> Decimal | None: ...
 def _dec(value, what: str, *, allow_none=False, positive=False, nonnegative=True) -> Decimal | None:
     if value is None or value == "":
         if allow_none:
@@ -582,11 +591,12 @@ class Estimate:
 
     @property
     def items_total(self) -> Decimal:
-        return sum((line.amount for line in self.items if line.status == "included"), ZERO.quantize(FEN))
+        # money lines (included, conditional) always carry an amount
+        return sum((line.amount for line in self.items if line.status == "included"), ZERO.quantize(FEN))  # type: ignore[type-var,return-value]
 
     @property
     def conditional_total(self) -> Decimal:
-        return sum((line.amount for line in self.items if line.status == "conditional"), ZERO.quantize(FEN))
+        return sum((line.amount for line in self.items if line.status == "conditional"), ZERO.quantize(FEN))  # type: ignore[type-var,return-value]
 
     @property
     def total(self) -> Decimal:

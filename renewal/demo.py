@@ -160,7 +160,7 @@ def load(ctx: dict) -> None:
     waiting = []
     for cert in certificates:
         vote_at = timezone.make_aware(
-            datetime.datetime.combine(project.round1_start, datetime.time(9))
+            datetime.datetime.combine(project.round1_start, datetime.time(9))  # type: ignore[arg-type]  # set above
         ) + datetime.timedelta(days=rng.randrange(0, 15), minutes=rng.randrange(0, 600))
         services.vote_record(certificate=cert, vote="yes" if rng.random() < 0.96 else "no", at=vote_at, by=staff)
         if rng.random() < 0.66:

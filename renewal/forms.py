@@ -28,7 +28,7 @@ class MovingForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.ChoiceField(label=_("未签约原因"), choices=[("", "—")] + Certificate.Reason.choices, required=False)
+    reason = forms.ChoiceField(label=_("未签约原因"), choices=[("", "—"), *Certificate.Reason.choices], required=False)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
     owner = forms.ModelChoiceField(label=_("负责人"), queryset=User.objects.none(), required=False)
 

@@ -103,10 +103,10 @@ def _certificate_number(r, errors, row, existing: set, seen: dict) -> str:
 
 def _kinds(r, errors, row) -> tuple:
     """(certificate kind, holder kind — 居民 when blank), each None when not one of the labels."""
-    kind = KINDS.get(str(r["kind"]).strip())
+    kind = KINDS.get(str(r["kind"]).strip())  # type: ignore[call-overload]  # lazy labels compare as text
     if kind is None:
         _error(errors, row, "权证类型", "应为房地产权证、租用公房凭证或非居")
-    holder_kind = HOLDERS.get(str(r["holder_kind"]).strip() or "居民")
+    holder_kind = HOLDERS.get(str(r["holder_kind"]).strip() or "居民")  # type: ignore[call-overload]
     if holder_kind is None:
         _error(errors, row, "权利人类别", "应为居民或单位")
     return kind, holder_kind
@@ -197,7 +197,7 @@ def _check_row(project, row_number, r, existing: set, seen: dict, plots: dict) -
     affordable = _flag(r["had_affordable"], "已享受经济适用住房", e, row_number)
     co_residents = _co_residents(r["co_residents"], e, row_number)
     hardship = _hardship(r["hardship"], e, row_number)
-    if e:
+    if e or ht is None:
         return None, e
     certificate = Certificate(
         project=project,

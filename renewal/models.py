@@ -7,6 +7,7 @@ the facts and the results.
 """
 
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -27,9 +28,16 @@ OFFICE_ROLES = frozenset({Role.STAFF, Role.ADMIN})
 PROGRESS_ROLES = frozenset({Role.STAFF, Role.ADMIN, Role.LEADER})
 
 HOUSE_TYPE_CHOICES = [(name, name) for name in compensation.HOUSE_TYPES]
-MONEY = {"max_digits": 14, "decimal_places": 2}
-AREA = {"max_digits": 10, "decimal_places": 4}
-RATIO = {"max_digits": 5, "decimal_places": 4}
+
+
+class _Digits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: _Digits = {"max_digits": 14, "decimal_places": 2}
+AREA: _Digits = {"max_digits": 10, "decimal_places": 4}
+RATIO: _Digits = {"max_digits": 5, "decimal_places": 4}
 
 
 class ProjectQuerySet(RegionScopedQuerySet):

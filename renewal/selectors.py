@@ -6,8 +6,9 @@ certificates and their finances; a leader sees progress aggregates only; anyone 
 
 import math
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +37,7 @@ def get_certificate_for_user(user, pk) -> Certificate:
     return get_visible_or_404(queryset, user, pk=pk)
 
 
-def is_office(user, project) -> bool:
+def is_office(user: User, project: RenewalProject) -> bool:
     """An office membership on the project's region or above it; one query (the region's path lists its
     ancestors' paths as prefixes)."""
     if user.is_superuser:
@@ -46,7 +47,7 @@ def is_office(user, project) -> bool:
     return Membership.objects.filter(user=user, role__in=list(OFFICE_ROLES), region__path__in=prefixes).exists()
 
 
-def office_members(project):
+def office_members(project: RenewalProject) -> QuerySet[User]:
     """People who may be put in charge of a holdout: the office for this project."""
     paths = [r.path for r in project.region.ancestors()]
     ids = Membership.objects.filter(role__in=list(OFFICE_ROLES), region__path__in=paths).values("user_id")
@@ -77,19 +78,20 @@ def progress(project: RenewalProject) -> dict:
         .order_by("plot__name")
     )
     keys = ("total", "voted", "agreed", "signed", "cash", "moved", "handed")
-    plots, overall = [], dict.fromkeys(keys, 0)
+    plots: list[dict[str, Any]] = []
+    overall: dict[str, Any] = dict.fromkeys(keys, 0)
     units = 0
     for row in rows:
         units += row["units"]
         if not row["total"]:
             continue  # a sub-plot of unit certificates only, when they do not count
-        entry = {k: row[k] for k in keys}
+        entry: dict[str, Any] = {k: row[k] for k in keys}  # type: ignore[literal-required]  # keys of the row
         entry["name"] = row["plot__name"] or _("未分子地块")
         entry["round1_ratio"] = ratio(row["agreed"], row["total"])
         entry["round2_ratio"] = ratio(row["signed"], row["total"])
         plots.append(entry)
         for k in keys:
-            overall[k] += row[k]
+            overall[k] += row[k]  # type: ignore[literal-required]
     overall["name"] = _("全地块")
     overall["round1_ratio"] = ratio(overall["agreed"], overall["total"])
     overall["round2_ratio"] = ratio(overall["signed"], overall["total"])
@@ -103,7 +105,7 @@ def progress(project: RenewalProject) -> dict:
     return {"plots": plots, "overall": overall, "remaining": remaining, "unit_certificates": units}
 
 
-def not_signed(project: RenewalProject):
+def not_signed(project: RenewalProject) -> QuerySet[Certificate]:
     return (
         Certificate.objects.counted(project)
         .filter(signed_at__isnull=True)

@@ -7,6 +7,7 @@ the import and the task queue call these functions; nothing else writes this sta
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,6 +19,8 @@ from audit.services import record
 from cases.actions.intake import case_create
 from cases.actions.workflow import case_log, case_resolve
 from cases.errors import CaseError
+from org.actors import Actor, user_of
+from org.models import User
 
 from . import compensation, sql
 from .models import (
@@ -50,7 +53,7 @@ def _minute(moment: datetime.datetime) -> datetime.datetime:
 # Plans --------------------------------------------------------------------------------------------------------------
 @transaction.atomic
 def plan_create_draft(
-    *, project: RenewalProject, by, copy_from: CompensationPlan | None = None, **fields
+    *, project: RenewalProject, by: Actor, copy_from: CompensationPlan | None = None, **fields: Any
 ) -> CompensationPlan:
     """A new draft version: a copy of ``copy_from`` (items included) with ``fields`` changed."""
     RenewalProject.objects.select_for_update().filter(pk=project.pk).first()  # serialise version numbers
@@ -74,7 +77,7 @@ def plan_create_draft(
 
 
 @transaction.atomic
-def plan_update(*, plan: CompensationPlan, by, **fields) -> CompensationPlan:
+def plan_update(*, plan: CompensationPlan, by: Actor, **fields: Any) -> CompensationPlan:
     plan = CompensationPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.is_published:
         raise ValidationError(_("已发布的方案版本不能修改，请新建草稿。"))
@@ -87,7 +90,7 @@ def plan_update(*, plan: CompensationPlan, by, **fields) -> CompensationPlan:
 
 
 @transaction.atomic
-def plan_item_add(*, plan: CompensationPlan, by, **fields) -> PlanItem:
+def plan_item_add(*, plan: CompensationPlan, by: Actor, **fields: Any) -> PlanItem:
     plan = CompensationPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.is_published:
         raise ValidationError(_("已发布的方案版本不能修改，请新建草稿。"))
@@ -121,11 +124,11 @@ def _check_tiers(item: PlanItem) -> None:
 
 
 @transaction.atomic
-def plan_publish(*, plan: CompensationPlan, by) -> CompensationPlan:
+def plan_publish(*, plan: CompensationPlan, by: Actor) -> CompensationPlan:
     """Publish a draft. Conditional update: of two people publishing at once, the second gets a clear message."""
     now = timezone.now()
     changed = CompensationPlan.objects.filter(pk=plan.pk, status=CompensationPlan.Status.DRAFT).update(
-        status=CompensationPlan.Status.PUBLISHED, published_at=now, published_by=by
+        status=CompensationPlan.Status.PUBLISHED, published_at=now, published_by=user_of(by)
     )
     if not changed:
         raise ValidationError(_("该版本已发布，不能重复发布。"))
@@ -136,7 +139,12 @@ def plan_publish(*, plan: CompensationPlan, by) -> CompensationPlan:
 
 # Estimates ----------------------------------------------------------------------------------------------------------
 def facts_for(
-    certificate: Certificate, project: RenewalProject, *, hardship=None, co_residents=None, today=None
+    certificate: Certificate,
+    project: RenewalProject,
+    *,
+    hardship=None,
+    co_residents=None,
+    today: datetime.date | None = None,
 ) -> compensation.Facts:
     """What is known about the certificate on ``today`` (default: the local date in Shanghai)."""
     hardship = list(certificate.hardship.all()) if hardship is None else hardship
@@ -165,7 +173,7 @@ def compute(
     rooms=None,
     hardship=None,
     co_residents=None,
-    today=None,
+    today: datetime.date | None = None,
 ):
     """The calculator's estimate for one certificate as of ``today`` (no writes)."""
     return compensation.estimate(
@@ -208,7 +216,7 @@ def _estimate_values(cert, plan, result, *, by, kind, now) -> tuple:
 
 
 @transaction.atomic
-def certificate_estimate(*, certificate: Certificate, by, today=None) -> Estimate:
+def certificate_estimate(*, certificate: Certificate, by: Actor, today: datetime.date | None = None) -> Estimate:
     """Compute and keep one estimate under the published plan, as of ``today`` (default: the local date)."""
     plan = certificate.project.published_plan()
     if plan is None:
@@ -262,7 +270,7 @@ def _certificates_with_facts(queryset):
 
 
 @transaction.atomic
-def project_estimate(*, project: RenewalProject, by=None) -> dict:
+def project_estimate(*, project: RenewalProject, by: Actor = None) -> dict:
     """Estimates under the published plan for every certificate of the plot in one pass (the task queue runs this).
 
     Steps: 1. load certificates with rooms, hardship persons and co-residents in four queries; 2. compute each
@@ -312,7 +320,7 @@ def _locked(certificate: Certificate) -> Certificate:
 
 
 @transaction.atomic
-def vote_record(*, certificate: Certificate, vote: str, by, at=None) -> Certificate:
+def vote_record(*, certificate: Certificate, vote: str, by: Actor, at: datetime.datetime | None = None) -> Certificate:
     if vote not in Certificate.Vote.values:
         raise ValidationError(_("请选择同意或不同意。"))
     cert = _locked(certificate)
@@ -324,7 +332,9 @@ def vote_record(*, certificate: Certificate, vote: str, by, at=None) -> Certific
 
 
 @transaction.atomic
-def signature_record(*, certificate: Certificate, choice: str, by, at=None) -> Certificate:
+def signature_record(
+    *, certificate: Certificate, choice: str, by: Actor, at: datetime.datetime | None = None
+) -> Certificate:
     """Round-2 signature to the minute, with the choice and the plan version in force."""
     if choice not in Certificate.Choice.values:
         raise ValidationError(_("请选择货币补偿或产权调换。"))
@@ -351,7 +361,13 @@ def signature_record(*, certificate: Certificate, choice: str, by, at=None) -> C
 
 
 @transaction.atomic
-def moving_record(*, certificate: Certificate, by, moved_at=None, handed_over_at=None) -> Certificate:
+def moving_record(
+    *,
+    certificate: Certificate,
+    by: Actor,
+    moved_at: datetime.datetime | None = None,
+    handed_over_at: datetime.datetime | None = None,
+) -> Certificate:
     cert = _locked(certificate)
     if not cert.signed_at:
         raise ValidationError(_("尚未签约，不能登记搬离或交房。"))
@@ -376,7 +392,9 @@ def moving_record(*, certificate: Certificate, by, moved_at=None, handed_over_at
 
 
 @transaction.atomic
-def not_signed_set(*, certificate: Certificate, reason: str, by, note: str = "", owner=None) -> Certificate:
+def not_signed_set(
+    *, certificate: Certificate, reason: str, by: Actor, note: str = "", owner: User | None = None
+) -> Certificate:
     if reason and reason not in Certificate.Reason.values:
         raise ValidationError(_("请选择未签约原因。"))
     cert = _locked(certificate)
@@ -390,12 +408,18 @@ def not_signed_set(*, certificate: Certificate, reason: str, by, note: str = "",
 
 @transaction.atomic
 def consultation_add(
-    *, certificate: Certificate, by, asked: str, answer: str = "", channel="visit", at=None
+    *,
+    certificate: Certificate,
+    by: Actor,
+    asked: str,
+    answer: str = "",
+    channel: str = "visit",
+    at: datetime.datetime | None = None,
 ) -> ConsultationEntry:
     if not (asked or "").strip():
         raise ValidationError({"asked": _("请填写居民的诉求或问题。")})
     entry = ConsultationEntry(
-        certificate=certificate, by=by, asked=asked.strip(), answer=(answer or "").strip(), channel=channel
+        certificate=certificate, by=user_of(by), asked=asked.strip(), answer=(answer or "").strip(), channel=channel
     )
     if at:
         entry.at = at
@@ -407,7 +431,7 @@ def consultation_add(
 
 # End of the signing period ------------------------------------------------------------------------------------------
 @transaction.atomic
-def signing_close(*, project: RenewalProject, by, at=None) -> dict:
+def signing_close(*, project: RenewalProject, by: Actor, at: datetime.datetime | None = None) -> dict:
     """After the signing period: fix the final ratio and whether the agreements take effect, then settle the
     day-tier and ratio rewards of every signed certificate from its recorded times (settlement estimates)."""
     at = at or timezone.now()
@@ -456,7 +480,9 @@ def _settle(project, plan, by) -> int:
 # The structured facts (parties, sessions, outcome) live here; the case timeline gets a line for each step, so
 # the mediation is worked, timed and followed on the one cases workflow like every other need.
 @transaction.atomic
-def mediation_open(*, certificate: Certificate, subject: str, parties: str, by, description: str = "") -> Mediation:
+def mediation_open(
+    *, certificate: Certificate, subject: str, parties: str, by: Actor, description: str = ""
+) -> Mediation:
     if subject not in Mediation.Subject.values:
         raise ValidationError({"subject": _("请选择纠纷类型。")})
     if not (parties or "").strip():
@@ -486,7 +512,7 @@ def mediation_open(*, certificate: Certificate, subject: str, parties: str, by, 
 
 @transaction.atomic
 def mediation_session_add(
-    *, mediation: Mediation, by, at, notes: str, place: str = "", attendees: str = ""
+    *, mediation: Mediation, by: User, at: datetime.datetime, notes: str, place: str = "", attendees: str = ""
 ) -> MediationSession:
     if mediation.outcome != Mediation.Outcome.OPEN:
         raise ValidationError(_("该调解已结束。"))
@@ -510,7 +536,7 @@ def mediation_session_add(
 
 
 @transaction.atomic
-def mediation_close(*, mediation: Mediation, by, outcome: str, text: str) -> Mediation:
+def mediation_close(*, mediation: Mediation, by: Actor, outcome: str, text: str) -> Mediation:
     """Agreement reached, referral to court, or withdrawn; the case is resolved with the same words when the
     actor may handle it (otherwise the timeline gets the note and the case goes on in the cases workflow)."""
     if outcome not in (Mediation.Outcome.AGREED, Mediation.Outcome.REFERRED, Mediation.Outcome.WITHDRAWN):

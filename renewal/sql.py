@@ -30,7 +30,7 @@ def insert_estimates(rows) -> int:
 
 def insert_estimates_orm(rows) -> int:
     """The same rows through the ORM: the path on every database but PostgreSQL, and what COPY is checked against."""
-    names = [Estimate._meta.get_field(name).attname for name in ESTIMATE_FIELDS]
+    names = [Estimate._meta.get_field(name).attname for name in ESTIMATE_FIELDS]  # type: ignore[union-attr]
     estimates = [Estimate(**dict(zip(names, row, strict=True))) for row in rows]
     Estimate.objects.bulk_create(estimates, batch_size=500)
     return len(estimates)
@@ -39,7 +39,10 @@ def insert_estimates_orm(rows) -> int:
 def copy_estimates(rows) -> int:
     """The same rows with COPY (PostgreSQL only)."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(Estimate._meta.get_field(name).column) for name in ESTIMATE_FIELDS)
+    columns = ", ".join(
+        quote(Estimate._meta.get_field(name).column)  # type: ignore[union-attr,arg-type]  # concrete fields
+        for name in ESTIMATE_FIELDS
+    )
     statement = f"COPY {quote(Estimate._meta.db_table)} ({columns}) FROM STDIN"
     lines_at = ESTIMATE_FIELDS.index("lines")
     count = 0

@@ -34,7 +34,7 @@ class ResourceSerializer(serializers.ModelSerializer):
 
 
 class BookingSerializer(serializers.ModelSerializer):
-    resource = serializers.StringRelatedField()
+    resource: "serializers.StringRelatedField[Resource]" = serializers.StringRelatedField()
     status_display = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:

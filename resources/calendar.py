@@ -27,7 +27,7 @@ def entries_for(user, *, since: datetime.datetime, until: datetime.datetime) -> 
     entries = []
     for b in bookings:
         resource = b.resource
-        where = resource.address.text if resource.address_id else ""
+        where = resource.address.text if resource.address is not None else ""
         location = " ".join(part for part in (where, resource.location_note) if part)
         notes = [_("状态：%(s)s") % {"s": b.get_status_display()}]
         if b.purpose:

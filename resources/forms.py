@@ -1,4 +1,5 @@
 import datetime
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +25,7 @@ class BookingForm(forms.Form):
             hours, rest = divmod(m, 60)
             label = (f"{hours} 小时" if hours else "") + (f"{rest} 分钟" if rest else "")
             choices.append((m, label))
-        self.fields["minutes"].choices = choices
+        cast(forms.ChoiceField, self.fields["minutes"]).choices = choices
         if resource.capacity <= 1:
             self.fields["attendees"].widget = forms.HiddenInput()
 

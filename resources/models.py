@@ -176,7 +176,7 @@ class Resource(models.Model):
 
     @property
     def provider(self) -> str:
-        return self.unit.name if self.unit_id else self.region.name
+        return self.unit.name if self.unit is not None else self.region.name
 
 
 class OpeningHours(models.Model):

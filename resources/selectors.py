@@ -1,16 +1,19 @@
 """Reads for resources: who may book, opening windows, the free-slot grid and usage figures."""
 
+from __future__ import annotations
+
 import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lib.workdays import holiday_name
-from org.models import STAFF_ROLES, Region
+from org.actors import Viewer
+from org.models import STAFF_ROLES, Region, User
 from org.scoping import within
 
 from .models import Booking, Resource, WaitlistEntry
@@ -61,7 +64,7 @@ def opening_windows(resource: Resource, day: datetime.date) -> list[tuple[dateti
     return [(aware(day, h.opens), aware(day, h.closes)) for h in resource.hours.all() if h.weekday == day.weekday()]
 
 
-def is_manager(user, resource: Resource) -> bool:
+def is_manager(user: Viewer | None, resource: Resource) -> bool:
     """Staff of the resource's region (or above) manage it: approve, book for others, set series."""
     if not user or not user.is_authenticated:
         return False
@@ -81,7 +84,7 @@ def subdistrict_of(region: Region) -> Region:
     return region.ancestor_of_kind(Region.Kind.SUBDISTRICT) or region
 
 
-def may_book(user, resource: Resource) -> bool:
+def may_book(user: Viewer | None, resource: Resource) -> bool:
     """Who may book: members of the allowed groups, people of the allowed regions, or — when the
     resource names neither — anyone with a membership in its subdistrict. Managers always may."""
     if not user or not user.is_authenticated:
@@ -102,7 +105,7 @@ def may_book(user, resource: Resource) -> bool:
 NO_SUCH_PERSON = gettext_lazy("本辖区没有这个用户名的账号。")
 
 
-def is_person_of(user, resource: Resource) -> bool:
+def is_person_of(user: User | None, resource: Resource) -> bool:
     """Whether a manager may book ``resource`` for ``user``: someone of its subdistrict or its allowed regions (by
     any membership), or a member of one of its groups — never a user of another subdistrict."""
     if user is None or not user.is_active:
@@ -113,14 +116,14 @@ def is_person_of(user, resource: Resource) -> bool:
     return user.booking_groups.filter(pk__in=resource.allowed_groups.values("pk")).exists()
 
 
-def person_for(username: str, resource: Resource):
+def person_for(username: str, resource: Resource) -> User | None:
     """The active user called ``username`` whom a manager may book ``resource`` for, else None."""
 
     user = get_user_model().objects.filter(username=(username or "").strip(), is_active=True).first()
     return user if is_person_of(user, resource) else None
 
 
-def bookable_resources(user):
+def bookable_resources(user: Viewer) -> QuerySet[Resource] | list[Resource]:
     """Resources a user can see on the list page: the ones they manage and the ones they may book."""
     if not user.is_authenticated:
         return Resource.objects.none()
@@ -162,7 +165,9 @@ class Day:
         return sum(1 for s in self.slots if s.state == "free")
 
 
-def slot_grid(resource: Resource, *, days: int = 7, user=None, now=None) -> list[Day]:
+def slot_grid(
+    resource: Resource, *, days: int = 7, user: Viewer | None = None, now: datetime.datetime | None = None
+) -> list[Day]:
     """Slots of ``slot_minutes`` for the coming days, each marked free/taken/held/past/mine.
 
     One query for the bookings and one for the offers of the whole range, whatever the number of days.
@@ -269,7 +274,7 @@ def usage(resource: Resource, *, start: datetime.date, end: datetime.date) -> Us
     )
 
 
-def pending_for(user):
+def pending_for(user: Viewer) -> QuerySet[Booking]:
     """The approval queue: pending requests of resources the user manages, oldest first."""
     return (
         Booking.objects.filter(status=Booking.Status.PENDING, resource__in=Resource.objects.visible_to(user))

@@ -13,6 +13,8 @@ No double booking, two layers:
 """
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -22,10 +24,12 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 from cases.actions.workflow import case_dispatch, case_log, case_resolve
+from cases.models import Case
 from lib.workdays import is_workday
 from notify.contact import address_of
 from notify.models import Message
 from notify.services import send
+from org.models import User
 
 from .models import Booking, BookingGroup, BookingSeries, Resource, ResourceGrant, WaitlistEntry
 from .selectors import aware, closed_reason, is_manager, is_person_of, local, may_book, opening_windows
@@ -54,7 +58,16 @@ def _when(booking_or_entry) -> str:
 # Rules ------------------------------------------------------------------------------------------
 
 
-def check_rules(*, resource: Resource, user, start, end, now, manager: bool, exclude_pk=None) -> None:
+def check_rules(
+    *,
+    resource: Resource,
+    user: User,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+    manager: bool,
+    exclude_pk: int | None = None,
+) -> None:
     """Raise ValidationError (all reasons, in Chinese) when ``user`` may not book [start, end).
 
     Managers booking for someone skip the personal rules (notice, how far ahead, quota, who may
@@ -124,7 +137,7 @@ def _assert_free(resource: Resource, start, blocked_until, *, exclude_pk=None, f
         if offer:
             raise ValidationError(
                 _("该时段正为候补者保留至 %(t)s，请稍后再试或选择其他时段。")
-                % {"t": f"{local(offer.offer_expires_at):%H:%M}"}
+                % {"t": f"{local(offer.offer_expires_at):%H:%M}"}  # type: ignore[arg-type]  # offered: has an expiry
             )
 
 
@@ -152,14 +165,14 @@ def _check_person(user, resource: Resource, by) -> None:
 def booking_create(
     *,
     resource: Resource,
-    user,
-    start,
-    end,
-    by,
+    user: User,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    by: User,
     purpose: str = "",
     attendees: int = 1,
-    now=None,
-    series=None,
+    now: datetime.datetime | None = None,
+    series: BookingSeries | None = None,
     _from_offer: WaitlistEntry | None = None,
 ) -> Booking:
     """Book [start, end) for ``user``. Confirmed at once unless the resource needs approval (then
@@ -218,7 +231,7 @@ def _lock(booking: Booking) -> Booking:
 
 
 @transaction.atomic
-def booking_confirm(*, booking: Booking, by, note: str = "", now=None) -> Booking:
+def booking_confirm(*, booking: Booking, by: User, note: str = "", now: datetime.datetime | None = None) -> Booking:
     """Approve a pending request; the pending requests it overlaps are rejected with a message."""
     now = now or timezone.now()
     booking = _lock(booking)
@@ -267,7 +280,7 @@ def booking_confirm(*, booking: Booking, by, note: str = "", now=None) -> Bookin
 
 
 @transaction.atomic
-def booking_reject(*, booking: Booking, by, note: str, now=None) -> Booking:
+def booking_reject(*, booking: Booking, by: User, note: str, now: datetime.datetime | None = None) -> Booking:
     now = now or timezone.now()
     booking = _lock(booking)
     if not is_manager(by, booking.resource):
@@ -295,7 +308,7 @@ def booking_reject(*, booking: Booking, by, note: str, now=None) -> Booking:
 
 
 @transaction.atomic
-def booking_cancel(*, booking: Booking, by, now=None) -> Booking:
+def booking_cancel(*, booking: Booking, by: User, now: datetime.datetime | None = None) -> Booking:
     """The booker or a manager cancels; a freed slot goes to the waitlist."""
     now = now or timezone.now()
     booking = _lock(booking)
@@ -313,7 +326,7 @@ def booking_cancel(*, booking: Booking, by, now=None) -> Booking:
 
 
 @transaction.atomic
-def booking_check_in(*, booking: Booking, by, now=None) -> Booking:
+def booking_check_in(*, booking: Booking, by: User, now: datetime.datetime | None = None) -> Booking:
     """Check in from 15 minutes before the start until the grace period ends."""
     now = now or timezone.now()
     booking = _lock(booking)
@@ -332,7 +345,7 @@ def booking_check_in(*, booking: Booking, by, now=None) -> Booking:
 
 
 @transaction.atomic
-def booking_release(*, booking: Booking, by, now=None) -> Booking:
+def booking_release(*, booking: Booking, by: User, now: datetime.datetime | None = None) -> Booking:
     """Give back the rest of a checked-in slot (提前归还); the remainder goes to the waitlist."""
     now = now or timezone.now()
     booking = _lock(booking)
@@ -348,7 +361,7 @@ def booking_release(*, booking: Booking, by, now=None) -> Booking:
     return booking
 
 
-def release_no_shows(*, now=None) -> int:
+def release_no_shows(*, now: datetime.datetime | None = None) -> int:
     """Mark confirmed bookings not checked in within the grace period as no-shows, freeing their
     slots for the waitlist. Each row is a conditional update, so two sweeps never double-release."""
     now = now or timezone.now()
@@ -381,7 +394,16 @@ def release_no_shows(*, now=None) -> int:
 
 
 @transaction.atomic
-def waitlist_join(*, resource: Resource, user, start, end, by, purpose: str = "", now=None) -> WaitlistEntry:
+def waitlist_join(
+    *,
+    resource: Resource,
+    user: User,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    by: User,
+    purpose: str = "",
+    now: datetime.datetime | None = None,
+) -> WaitlistEntry:
     now = now or timezone.now()
     if user != by and not is_manager(by, resource):
         raise PermissionDenied
@@ -420,7 +442,9 @@ def _is_free(resource, start, end) -> bool:
 
 
 @transaction.atomic
-def offer_freed_slot(*, resource: Resource, start, end, now=None) -> WaitlistEntry | None:
+def offer_freed_slot(
+    *, resource: Resource, start: datetime.datetime, end: datetime.datetime, now: datetime.datetime | None = None
+) -> WaitlistEntry | None:
     """Offer a freed range to the first waiting person whose wanted slot now fits; they have
     ``offer_minutes`` to take it (notified). Returns the offered entry or None."""
     now = now or timezone.now()
@@ -457,12 +481,12 @@ def offer_freed_slot(*, resource: Resource, start, end, now=None) -> WaitlistEnt
 
 
 @transaction.atomic
-def waitlist_accept(*, entry: WaitlistEntry, by, now=None) -> Booking:
+def waitlist_accept(*, entry: WaitlistEntry, by: User, now: datetime.datetime | None = None) -> Booking:
     now = now or timezone.now()
     entry = WaitlistEntry.objects.select_for_update().select_related("resource", "user").get(pk=entry.pk)
     if entry.user != by:
         raise PermissionDenied
-    if entry.status != WaitlistEntry.Status.OFFERED or entry.offer_expires_at <= now:
+    if entry.status != WaitlistEntry.Status.OFFERED or entry.offer_expires_at <= now:  # type: ignore[operator]  # offered: has an expiry
         raise ValidationError(_("该候补通知已失效。"))
     booking = booking_create(
         resource=entry.resource,
@@ -479,7 +503,7 @@ def waitlist_accept(*, entry: WaitlistEntry, by, now=None) -> Booking:
 
 
 @transaction.atomic
-def waitlist_cancel(*, entry: WaitlistEntry, by, now=None) -> WaitlistEntry:
+def waitlist_cancel(*, entry: WaitlistEntry, by: User, now: datetime.datetime | None = None) -> WaitlistEntry:
     now = now or timezone.now()
     entry = WaitlistEntry.objects.select_for_update().select_related("resource").get(pk=entry.pk)
     if entry.user != by and not is_manager(by, entry.resource):
@@ -494,7 +518,7 @@ def waitlist_cancel(*, entry: WaitlistEntry, by, now=None) -> WaitlistEntry:
     return entry
 
 
-def expire_offers(*, now=None) -> int:
+def expire_offers(*, now: datetime.datetime | None = None) -> int:
     """Offers not taken in time lapse; the slot goes to the next person waiting."""
     now = now or timezone.now()
     expired = 0
@@ -515,18 +539,18 @@ def expire_offers(*, now=None) -> int:
 def series_create(
     *,
     resource: Resource,
-    user,
-    weekdays,
-    start_time,
-    end_time,
-    first_date,
-    last_date,
-    by,
+    user: User,
+    weekdays: Iterable[int],
+    start_time: datetime.time,
+    end_time: datetime.time,
+    first_date: datetime.date,
+    last_date: datetime.date,
+    by: User,
     purpose: str = "",
     group: BookingGroup | None = None,
     skip_conflicts: bool = False,
     follows_workdays: bool = False,
-    now=None,
+    now: datetime.datetime | None = None,
 ) -> BookingSeries:
     """A manager books a weekly pattern for a term (每周一至五 16:30–18:00).
 
@@ -617,7 +641,7 @@ def series_create(
 
 
 @transaction.atomic
-def group_add_member(*, group: BookingGroup, user, by) -> None:
+def group_add_member(*, group: BookingGroup, user: User, by: User) -> None:
     group.members.add(user)
     record(
         actor=by, action="resources.group.add_member", obj=group, region=group.region, detail={"user": user.username}
@@ -630,18 +654,18 @@ def group_add_member(*, group: BookingGroup, user, by) -> None:
 @transaction.atomic
 def case_grant_resource(
     *,
-    case,
+    case: Case,
     resource: Resource,
-    user,
-    by,
+    user: User,
+    by: User,
     kind: str,
     note: str = "",
-    start=None,
-    end=None,
-    series_kwargs=None,
+    start: datetime.datetime | None = None,
+    end: datetime.datetime | None = None,
+    series_kwargs: dict[str, Any] | None = None,
     group: BookingGroup | None = None,
     resolve: bool = True,
-    now=None,
+    now: datetime.datetime | None = None,
 ) -> ResourceGrant:
     """Grant ``user`` a resource to answer ``case``: one booking, a recurring series, or a standing
     permission (membership of a booking group). The case timeline shows it ("资源已批准 …") and,

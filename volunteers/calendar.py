@@ -29,8 +29,8 @@ def entries_for(user, *, since: datetime.datetime, until: datetime.datetime) -> 
         entries.append(
             Event(
                 uid=f"assignment-{a.pk}@minhu",
-                start=a.starts_at,
-                end=a.ends_at,
+                start=a.starts_at,  # type: ignore[arg-type]  # starts_at__isnull=False
+                end=a.ends_at,  # type: ignore[arg-type]  # ends_at__isnull=False
                 summary=a.activity,
                 location=a.place,
                 description=_("状态：%(s)s") % {"s": a.get_status_display()},

@@ -169,21 +169,21 @@ def load(ctx: dict) -> None:
     # Earlier hours entered by hand for the 天平街道 volunteers (a piano-room afternoon, a legal clinic).
     tianping = Region.objects.get(name="天平街道")
     day = datetime.date(2021, 6, 12)
-    for name, activity, served, content, hours in [
+    for name, activity, who, content, hours in [
         ("高雅琴", "琴房开放日", "社区音乐学生", "指导学生练琴", "3"),
         ("谢文静", "天平街道法律咨询日", "陕西南路居民", "解答房屋租赁纠纷", "2.5"),
     ]:
-        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+        began = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
         r = services.record_add_manual(
             volunteer=volunteers[name],
             activity=activity,
             region=tianping,
             date=day,
             place="天平街道社区服务中心",
-            served=served,
+            served=who,
             content=content,
-            started_at=start,
-            ended_at=start + datetime.timedelta(hours=3),
+            started_at=began,
+            ended_at=began + datetime.timedelta(hours=3),
             hours=Decimal(hours),
             by=users.get("staff_tianping", staff),
             organisation=organisations.get("上海交响音乐进修学校" if name == "高雅琴" else "天平律师服务站"),

@@ -165,10 +165,12 @@ class Volunteer(models.Model):
         day = start.date()
         exceptions = [e for e in self.availability_exceptions.all() if e.date == day]
         for exc in exceptions:
+            if exc.start is None or exc.end is None:  # the whole day (one time alone used to raise TypeError)
+                return exc.available
             if not exc.available:
-                if exc.start is None or (exc.start < end.time() and start.time() < exc.end):
+                if exc.start < end.time() and start.time() < exc.end:
                     return False
-            elif exc.start is None or (exc.start <= start.time() and end.time() <= exc.end):
+            elif exc.start <= start.time() and end.time() <= exc.end:
                 return True
         return any(
             slot.weekday == day.weekday() and slot.start <= start.time() and end.time() <= slot.end
@@ -176,7 +178,7 @@ class Volunteer(models.Model):
         )
 
     def distance_km(self, latitude, longitude) -> float | None:
-        if None in (self.latitude, self.longitude, latitude, longitude):
+        if self.latitude is None or self.longitude is None or latitude is None or longitude is None:
             return None
         return haversine_km(float(self.latitude), float(self.longitude), float(latitude), float(longitude))
 

@@ -1,11 +1,12 @@
 """Reusable reads: matching volunteers to a case or a desk, and access helpers."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from org.access import holds_role
-from org.models import STAFF_ROLES
+from org.models import STAFF_ROLES, Region, User
 from org.scoping import get_visible_or_404, within
 
 from .models import Assignment, Organisation, ServiceRecord, Volunteer, VolunteerSkill
@@ -31,7 +32,14 @@ class Match:
 
 
 def rank_volunteers(
-    *, category_code: str, starts_at=None, ends_at=None, latitude=None, longitude=None, region=None, limit=20
+    *,
+    category_code: str,
+    starts_at: datetime.datetime | None = None,
+    ends_at: datetime.datetime | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    region: Region | None = None,
+    limit: int = 20,
 ) -> list[Match]:
     """Approved volunteers ranked for a task: skill answering the category, availability at that time,
     distance from home and current load. Volunteers at their load limit are left out."""
@@ -79,7 +87,7 @@ def rank_volunteers(
     return matches[:limit]
 
 
-def assignable_volunteers(region) -> "QuerySet[Volunteer]":
+def assignable_volunteers(region: Region) -> "QuerySet[Volunteer]":
     """Approved volunteers a task in ``region`` may be offered to: those of its subdistrict. The ranking lists
     only them and every POST that names a volunteer for a case or a desk takes it from here (org.scoping's
     ``chosen_or_404``), so another subdistrict's volunteer is never messaged about this one's case."""
@@ -87,7 +95,7 @@ def assignable_volunteers(region) -> "QuerySet[Volunteer]":
     return Volunteer.objects.approved().filter(within(subdistrict))
 
 
-def get_volunteer_for_user(user, pk) -> Volunteer:
+def get_volunteer_for_user(user: User, pk) -> Volunteer:
     """Staff see volunteers of their regions; a volunteer sees their own profile."""
     own = Volunteer.objects.filter(pk=pk, user=user).first() if user.is_authenticated else None
     if own is not None:
@@ -95,16 +103,16 @@ def get_volunteer_for_user(user, pk) -> Volunteer:
     return get_visible_or_404(Volunteer.objects.all(), user, pk=pk)
 
 
-def get_record_for_user(user, pk) -> ServiceRecord:
+def get_record_for_user(user: User, pk) -> ServiceRecord:
     own = ServiceRecord.objects.filter(pk=pk, volunteer__user=user).first() if user.is_authenticated else None
     if own is not None:
         return own
     return get_visible_or_404(ServiceRecord.objects.all(), user, pk=pk)
 
 
-def get_organisation_for_user(user, pk) -> Organisation:
+def get_organisation_for_user(user: User, pk) -> Organisation:
     return get_visible_or_404(Organisation.objects.select_related("unit"), user, pk=pk)
 
 
-def is_staff(user) -> bool:
+def is_staff(user: User) -> bool:
     return holds_role(user, *STAFF_ROLES)

@@ -5,6 +5,7 @@ audit log. Views, the API, admin actions and other apps (events) call these, not
 """
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -15,16 +16,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record as audit
+from cases.models import Case
 from notify.services import send
-from org.actors import user_of
-from org.models import Membership, Role
+from org.actors import Actor, user_of
+from org.models import Membership, Region, Role, User
+from people.models import Resident
 
 from .models import (
     Assignment,
+    Commitment,
     CommitmentDelivery,
+    Organisation,
     ServiceCertificate,
     ServiceCorrection,
     ServiceRecord,
+    Skill,
     Volunteer,
     hours_between,
 )
@@ -35,7 +41,16 @@ from .selectors import assignable_volunteers
 # Volunteers -----------------------------------------------------------------------------------
 @transaction.atomic
 def volunteer_sign_up(
-    *, name, region, by=None, user=None, phone="", id_number="", resident=None, skills=(), note=""
+    *,
+    name: str,
+    region: Region,
+    by: Actor = None,
+    user: User | None = None,
+    phone: str = "",
+    id_number: str = "",
+    resident: Resident | None = None,
+    skills: Iterable[tuple[Skill, int]] = (),
+    note: str = "",
 ) -> Volunteer:
     """A person signs up (or staff enter a sign-up form); staff approve it later.
 
@@ -95,7 +110,7 @@ def _hold_duplicate(volunteer: Volunteer, *, existing: Volunteer) -> None:
 
 
 @transaction.atomic
-def volunteer_decide(*, volunteer: Volunteer, approve: bool, by) -> Volunteer:
+def volunteer_decide(*, volunteer: Volunteer, approve: bool, by: Actor) -> Volunteer:
     """Staff approve or reject a sign-up. Only a pending sign-up can be decided (conditional update)."""
     if approve and volunteer.duplicate_of_id:
         raise ValidationError(
@@ -104,7 +119,7 @@ def volunteer_decide(*, volunteer: Volunteer, approve: bool, by) -> Volunteer:
     status = Volunteer.Status.APPROVED if approve else Volunteer.Status.REJECTED
     now = timezone.now()
     changed = Volunteer.objects.filter(pk=volunteer.pk, status=Volunteer.Status.PENDING).update(
-        status=status, approved_by=by, approved_at=now
+        status=status, approved_by=user_of(by), approved_at=now
     )
     if not changed:
         raise ValidationError(_("该报名已被处理，请刷新页面。"))
@@ -121,14 +136,14 @@ def assignment_offer(
     *,
     volunteer: Volunteer,
     activity: str,
-    region,
-    by,
-    place="",
-    organisation=None,
-    starts_at=None,
-    ends_at=None,
-    case=None,
-    score=None,
+    region: Region,
+    by: Actor,
+    place: str = "",
+    organisation: Organisation | None = None,
+    starts_at: datetime.datetime | None = None,
+    ends_at: datetime.datetime | None = None,
+    case: Case | None = None,
+    score: float | None = None,
 ) -> Assignment:
     if volunteer.status != Volunteer.Status.APPROVED:
         raise ValidationError(_("只有审核通过的志愿者才能接受任务。"))
@@ -143,7 +158,7 @@ def assignment_offer(
         organisation=organisation,
         starts_at=starts_at,
         ends_at=ends_at,
-        assigned_by=by,
+        assigned_by=user_of(by),
         score=score,
     )
     if case is not None:
@@ -164,7 +179,7 @@ def assignment_offer(
 
 
 @transaction.atomic
-def assignment_respond(*, assignment: Assignment, accept: bool, by) -> Assignment:
+def assignment_respond(*, assignment: Assignment, accept: bool, by: Actor) -> Assignment:
     """The volunteer accepts or declines on the phone. Only an open offer can be answered."""
     status = Assignment.Status.ACCEPTED if accept else Assignment.Status.DECLINED
     changed = Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.OFFERED).update(
@@ -178,7 +193,9 @@ def assignment_respond(*, assignment: Assignment, accept: bool, by) -> Assignmen
 
 
 @transaction.atomic
-def shift_sign_in(*, assignment: Assignment, by, method=Assignment.SignMethod.QR, at=None) -> Assignment:
+def shift_sign_in(
+    *, assignment: Assignment, by: Actor, method: str = Assignment.SignMethod.QR, at: datetime.datetime | None = None
+) -> Assignment:
     at = at or timezone.now()
     changed = Assignment.objects.filter(
         pk=assignment.pk,
@@ -193,7 +210,15 @@ def shift_sign_in(*, assignment: Assignment, by, method=Assignment.SignMethod.QR
 
 
 @transaction.atomic
-def shift_sign_out(*, assignment: Assignment, by, method=Assignment.SignMethod.QR, at=None, served="", content=""):
+def shift_sign_out(
+    *,
+    assignment: Assignment,
+    by: Actor,
+    method: str = Assignment.SignMethod.QR,
+    at: datetime.datetime | None = None,
+    served: str = "",
+    content: str = "",
+):
     """Sign out and write the ledger record (source 签到签退) for the time between sign-in and sign-out."""
     at = at or timezone.now()
     changed = Assignment.objects.filter(
@@ -206,7 +231,9 @@ def shift_sign_out(*, assignment: Assignment, by, method=Assignment.SignMethod.Q
     return record_from_shift(assignment=assignment, by=by, served=served, content=content)
 
 
-def record_from_shift(*, assignment: Assignment, by, served="", content="", end_at=None) -> ServiceRecord | None:
+def record_from_shift(
+    *, assignment: Assignment, by: Actor, served: str = "", content: str = "", end_at: datetime.datetime | None = None
+) -> ServiceRecord | None:
     """The ledger record of a signed shift; once per shift (the OneToOne refuses a second one)."""
     start = assignment.signed_in_at
     end = end_at or assignment.signed_out_at
@@ -247,7 +274,19 @@ def _check_times(started_at, ended_at, hours):
 
 @transaction.atomic
 def record_add_manual(
-    *, volunteer, activity, region, date, place, served, content, started_at, ended_at, hours, by, organisation=None
+    *,
+    volunteer: Volunteer,
+    activity: str,
+    region: Region,
+    date: datetime.date,
+    place: str,
+    served: str,
+    content: str,
+    started_at: datetime.datetime,
+    ended_at: datetime.datetime,
+    hours: Decimal | float | str,
+    by: Actor,
+    organisation: Organisation | None = None,
 ) -> ServiceRecord:
     """Hours added by hand (no sign-in): marked as such in the ledger and in the export."""
     _check_times(started_at, ended_at, hours)
@@ -264,7 +303,7 @@ def record_add_manual(
         hours=Decimal(hours),
         source=ServiceRecord.Source.MANUAL,
         organisation=organisation,
-        recorded_by=by,
+        recorded_by=user_of(by),
     )
     record.save()
     audit(actor=by, action="volunteers.record.create", obj=record, detail={"hours": str(hours), "source": "manual"})
@@ -272,10 +311,10 @@ def record_add_manual(
 
 
 @transaction.atomic
-def record_verify(*, record: ServiceRecord, by) -> ServiceRecord:
+def record_verify(*, record: ServiceRecord, by: Actor) -> ServiceRecord:
     """The organiser's verification (组织方核实)."""
     changed = ServiceRecord.objects.filter(pk=record.pk, verified_at__isnull=True).update(
-        verified_by=by, verified_at=timezone.now()
+        verified_by=user_of(by), verified_at=timezone.now()
     )
     if not changed:
         raise ValidationError(_("这条记录已核实。"))
@@ -285,7 +324,16 @@ def record_verify(*, record: ServiceRecord, by) -> ServiceRecord:
 
 
 @transaction.atomic
-def correction_request(*, record: ServiceRecord, by, reason, started_at, ended_at, hours, content) -> ServiceCorrection:
+def correction_request(
+    *,
+    record: ServiceRecord,
+    by: Actor,
+    reason: str,
+    started_at: datetime.datetime,
+    ended_at: datetime.datetime,
+    hours: Decimal | float | str,
+    content: str,
+) -> ServiceCorrection:
     """The volunteer asks to correct one of their records. The record itself is not touched."""
     if not reason.strip():
         raise ValidationError(_("请说明更正理由。"))
@@ -296,7 +344,7 @@ def correction_request(*, record: ServiceRecord, by, reason, started_at, ended_a
         raise ValidationError(_("这条记录已有待审核的更正申请。"))
     correction = ServiceCorrection.objects.create(
         record=record,
-        requested_by=by,
+        requested_by=user_of(by),
         reason=reason,
         started_at=started_at,
         ended_at=ended_at,
@@ -308,7 +356,7 @@ def correction_request(*, record: ServiceRecord, by, reason, started_at, ended_a
 
 
 @transaction.atomic
-def correction_decide(*, correction: ServiceCorrection, approve: bool, by, note="") -> ServiceCorrection:
+def correction_decide(*, correction: ServiceCorrection, approve: bool, by: Actor, note: str = "") -> ServiceCorrection:
     """The organiser approves (a new record supersedes the original, which stays visible) or rejects.
 
     1. claim the pending request with a conditional update (two organisers cannot both decide);
@@ -317,7 +365,7 @@ def correction_decide(*, correction: ServiceCorrection, approve: bool, by, note=
     """
     status = ServiceCorrection.Status.APPROVED if approve else ServiceCorrection.Status.REJECTED
     changed = ServiceCorrection.objects.filter(pk=correction.pk, status=ServiceCorrection.Status.PENDING).update(
-        status=status, decided_by=by, decided_at=timezone.now(), decision_note=note
+        status=status, decided_by=user_of(by), decided_at=timezone.now(), decision_note=note
     )
     if not changed:
         raise ValidationError(_("该更正申请已处理。"))
@@ -340,9 +388,9 @@ def correction_decide(*, correction: ServiceCorrection, approve: bool, by, note=
             ended_at=correction.ended_at,
             hours=correction.hours,
             source=ServiceRecord.Source.CORRECTION,
-            recorded_by=by,
+            recorded_by=user_of(by),
             recorded_at=now,
-            verified_by=by,
+            verified_by=user_of(by),
             verified_at=now,
             supersedes=original,
         )
@@ -372,7 +420,13 @@ def totals(records, by: str):
 # Certificates ---------------------------------------------------------------------------------
 @transaction.atomic
 def certificate_issue(
-    *, volunteer: Volunteer, period_from: datetime.date, period_to: datetime.date, issuer: str, issuer_contact: str, by
+    *,
+    volunteer: Volunteer,
+    period_from: datetime.date,
+    period_to: datetime.date,
+    issuer: str,
+    issuer_contact: str,
+    by: Actor,
 ) -> ServiceCertificate:
     """A certificate of the verified, current records in the period. The totals are computed from
     exactly the records linked to it, so the PDF and the verification page agree with the ledger."""
@@ -398,7 +452,7 @@ def certificate_issue(
         content_summary="；".join(activities)[:2000],
         issuer=issuer,
         issuer_contact=issuer_contact,
-        issued_by=by,
+        issued_by=user_of(by),
     )
     certificate.serial = f"MH{timezone.localdate():%Y}{certificate.pk:06d}"
     certificate.save(update_fields=["serial"])
@@ -408,8 +462,8 @@ def certificate_issue(
 
 
 @transaction.atomic
-def commitment_deliver(*, commitment, date, note, by) -> CommitmentDelivery:
-    delivery = CommitmentDelivery.objects.create(commitment=commitment, date=date, note=note, recorded_by=by)
+def commitment_deliver(*, commitment: Commitment, date: datetime.date, note: str, by: Actor) -> CommitmentDelivery:
+    delivery = CommitmentDelivery.objects.create(commitment=commitment, date=date, note=note, recorded_by=user_of(by))
     audit(
         actor=by,
         action="volunteers.commitment.deliver",
@@ -423,17 +477,17 @@ def commitment_deliver(*, commitment, date, note, by) -> CommitmentDelivery:
 def regular_shift_create(
     *,
     volunteer: Volunteer,
-    activity,
-    region,
-    start_time,
-    end_time,
-    first_date,
-    by,
-    days="workdays",
-    weekdays=(),
-    place="",
-    last_date=None,
-):
+    activity: str,
+    region: Region,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    first_date: datetime.date,
+    by: Actor,
+    days: str = "workdays",
+    weekdays: Iterable[int] = (),
+    place: str = "",
+    last_date: datetime.date | None = None,
+) -> RegularShift:
     """Give a volunteer a standing duty (固定班次); its dates follow the statutory calendar."""
     shift = RegularShift(
         volunteer=volunteer,
@@ -446,7 +500,7 @@ def regular_shift_create(
         end_time=end_time,
         first_date=first_date,
         last_date=last_date,
-        created_by=by,
+        created_by=user_of(by),
     )
     if days == RegularShift.Days.WEEKLY and not shift.weekdays:
         raise ValidationError(_("请至少选择一个星期几。"))

@@ -1,6 +1,10 @@
 """Enrolment: a resident becomes a care recipient with their consent, their facts and emergency contacts (in the
 order they are to be called), and leaves the service again (moved, in a home, death)."""
 
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -8,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from org.actors import user_of
+from org.actors import Actor, user_of
+from people.models import Resident
 
 from ..models import CareRecipient, Delivery, EmergencyContact, MealSubscription, SafetyAlert, VisitPlan
 
@@ -40,7 +45,9 @@ def _check_fields(fields) -> None:
 
 
 @transaction.atomic
-def recipient_create(*, resident, by, contacts=(), **fields) -> CareRecipient:
+def recipient_create(
+    *, resident: Resident, by: Actor, contacts: Iterable[tuple[str, str, str]] = (), **fields
+) -> CareRecipient:
     """Enrol a resident, with their consent. The region is the resident's, never typed in.
     ``contacts``: (name, relation, phone) in the order they are to be called."""
     _check_fields(fields)
@@ -58,7 +65,7 @@ def recipient_create(*, resident, by, contacts=(), **fields) -> CareRecipient:
 
 
 @transaction.atomic
-def recipient_update(*, recipient, by, **fields) -> CareRecipient:
+def recipient_update(*, recipient: CareRecipient, by: Actor, **fields: Any) -> CareRecipient:
     """Change the recipient's facts (diet, mobility, key holder, responsible worker …).
     Only the fields that differ are written; the audit entry names them."""
     _check_fields(fields)
@@ -80,7 +87,9 @@ def recipient_update(*, recipient, by, **fields) -> CareRecipient:
 
 
 @transaction.atomic
-def contact_add(*, recipient, name, relation, phone, by, order=None) -> EmergencyContact:
+def contact_add(
+    *, recipient: CareRecipient, name: str, relation: str, phone: str, by: Actor, order: int | None = None
+) -> EmergencyContact:
     if not (name or "").strip() or not (phone or "").strip():
         raise ValidationError(_("紧急联系人须填写姓名和电话。"))
     if order is None:
@@ -93,7 +102,9 @@ def contact_add(*, recipient, name, relation, phone, by, order=None) -> Emergenc
 
 
 @transaction.atomic
-def contact_update(*, contact, by, name, relation, phone="") -> EmergencyContact:
+def contact_update(
+    *, contact: EmergencyContact, by: Actor, name: str, relation: str, phone: str = ""
+) -> EmergencyContact:
     """Correct a contact; an empty ``phone`` keeps the stored number (the page shows it masked only)."""
     if not (name or "").strip():
         raise ValidationError(_("紧急联系人须填写姓名。"))
@@ -114,7 +125,7 @@ def contact_update(*, contact, by, name, relation, phone="") -> EmergencyContact
 
 
 @transaction.atomic
-def contact_remove(*, contact, by) -> None:
+def contact_remove(*, contact: EmergencyContact, by: Actor) -> None:
     """Remove a contact; the others keep their order, renumbered 1, 2, …"""
     recipient = contact.recipient
     EmergencyContact.objects.filter(pk=contact.pk).delete()
@@ -123,7 +134,7 @@ def contact_remove(*, contact, by) -> None:
 
 
 @transaction.atomic
-def contact_move(*, contact, by, up: bool) -> None:
+def contact_move(*, contact: EmergencyContact, by: Actor, up: bool) -> None:
     """Call this contact one place earlier (``up``) or later in the escalation chain."""
     recipient = contact.recipient
     ordered = list(EmergencyContact.objects.select_for_update().filter(recipient=recipient).order_by("order", "id"))
@@ -149,7 +160,15 @@ def _renumber(ordered) -> None:
 
 
 @transaction.atomic
-def recipient_end(*, recipient, reason, on, by, note="", now=None) -> CareRecipient:
+def recipient_end(
+    *,
+    recipient: CareRecipient,
+    reason: str,
+    on: datetime.date,
+    by: Actor,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> CareRecipient:
     """End the service (moved, in a home, or death). Stops everything at once: meals from ``on``,
     today's undelivered stops, visit plans and any running safety escalation."""
     now = now or timezone.now()

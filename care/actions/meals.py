@@ -234,7 +234,8 @@ def _volunteer_teams(kitchen_ids) -> tuple[dict, dict]:
 
 def _existing_deliveries(rounds) -> tuple[set, defaultdict]:
     """((round id, recipient id) already delivered to, load by (round id, volunteer id)) — kept on a rerun."""
-    existing, load = set(), defaultdict(int)
+    existing: set[tuple[int, int]] = set()
+    load: defaultdict[tuple[int, int | None], int] = defaultdict(int)
     for round_id, recipient_id, volunteer_id in Delivery.objects.filter(round__in=rounds).values_list(
         "round_id", "recipient_id", "volunteer_id"
     ):

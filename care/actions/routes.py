@@ -2,6 +2,7 @@
 plan written back as each stop's volunteer, order and expected time."""
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from org.actors import Actor
 
 from .. import routing
 from ..models import CareVolunteer, Delivery, MealRound, MealSubscription
@@ -16,7 +18,7 @@ from ..models import CareVolunteer, Delivery, MealRound, MealSubscription
 DEPART_BEFORE_MIN = 15  # volunteers leave the kitchen this long before the window opens
 
 
-def round_problem(rnd):
+def round_problem(rnd: MealRound):
     """The round as a routing problem: pending stops with coordinates, the kitchen's volunteers."""
     deliveries = list(
         rnd.deliveries.filter(state=Delivery.State.PENDING).select_related(
@@ -80,7 +82,7 @@ def round_problem(rnd):
     return problem, unplaceable
 
 
-def round_plan(*, rnd, by=None, seconds=3.0):
+def round_plan(*, rnd: MealRound, by: Actor = None, seconds: float = 3.0) -> routing.Plan:
     """Plan the routes of a round and write each stop's volunteer, order and expected time.
 
     The search runs outside any transaction; the result is written only if nobody re-planned the
@@ -98,7 +100,7 @@ def round_plan(*, rnd, by=None, seconds=3.0):
         )
         if not claimed:
             raise ValidationError(_("该轮次刚被他人重新排线，请刷新后再试。"))
-        changes = {}
+        changes: dict[int, tuple[Any, int, datetime.datetime]] = {}  # pk: (volunteer id, order, eta)
         for route in plan.routes:
             seq = 0
             for key, minute in zip(route.stops, route.arrivals, strict=True):
@@ -120,5 +122,5 @@ def round_plan(*, rnd, by=None, seconds=3.0):
             },
         )
     rnd.refresh_from_db()
-    plan.no_coordinates = [d.pk for d in unplaceable]
+    plan.no_coordinates = [d.pk for d in unplaceable]  # type: ignore[attr-defined]  # for the round page only
     return plan

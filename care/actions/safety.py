@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,10 +19,10 @@ from cases.actions.workflow import case_dispatch, case_log, case_resolve
 from cases.models import Case
 from cases.permissions import can_handle
 from notify import services as notify
-from org.actors import user_of
+from org.actors import Actor, user_of
 from org.models import Membership, Unit
 
-from ..models import EmergencyContact, EscalationStep, SafetyAlert
+from ..models import CareRecipient, Delivery, EmergencyContact, EscalationStep, SafetyAlert, VisitRecord
 
 # The family's link in the text message: signed, names the alert and the contact it was sent to, and works
 # without an account while the alert is open (and for at most this long).
@@ -39,7 +40,17 @@ def case_due_minutes() -> int:
     return int(getattr(settings, "CARE_SAFETY_CASE_DUE_MINUTES", 30))
 
 
-def open_case(*, recipient, by, source, category, urgency, title, description, due_minutes=None):
+def open_case(
+    *,
+    recipient: CareRecipient,
+    by: Actor,
+    source: Model,
+    category,
+    urgency: str,
+    title: str,
+    description: str,
+    due_minutes: int | None = None,
+) -> Case:
     """What was found at the door becomes a case on the care channel, linked back to where it was found (a
     delivery, a visit, an alert): one workflow and one deadline for every need."""
     case, _created = case_create(
@@ -59,7 +70,14 @@ def open_case(*, recipient, by, source, category, urgency, title, description, d
 
 
 @transaction.atomic
-def alert_open(*, recipient, by, now=None, delivery=None, visit=None) -> SafetyAlert:
+def alert_open(
+    *,
+    recipient: CareRecipient,
+    by: Actor,
+    now: datetime.datetime | None = None,
+    delivery: Delivery | None = None,
+    visit: VisitRecord | None = None,
+) -> SafetyAlert:
     """Open a safety alert and fire its first step now. A second call while one is open returns it."""
     now = now or timezone.now()
     running = (
@@ -85,7 +103,7 @@ def alert_open(*, recipient, by, now=None, delivery=None, visit=None) -> SafetyA
     return alert
 
 
-def care_unit_for(recipient) -> Unit | None:
+def care_unit_for(recipient: CareRecipient) -> Unit | None:
     """The unit the care team works in, which the critical case goes to: the responsible worker's unit over the
     person's region, else the active neighbourhood committee (居委会) of the person's region or above it."""
     path = recipient.region.path
@@ -93,7 +111,7 @@ def care_unit_for(recipient) -> Unit | None:
         for m in Membership.objects.filter(user_id=recipient.worker_id, unit__isnull=False).select_related(
             "region", "unit"
         ):
-            if path.startswith(m.region.path) and m.unit.is_active:
+            if path.startswith(m.region.path) and m.unit.is_active:  # type: ignore[union-attr]  # unit__isnull=False
                 return m.unit
     committees = Unit.objects.filter(kind=Unit.Kind.NEIGHBOURHOOD_COMMITTEE, is_active=True).select_related("region")
     found = list(committees.filter(region__path__in=_ancestor_paths(path)))
@@ -105,11 +123,11 @@ def _ancestor_paths(path: str) -> list[str]:
     return [".".join(parts[: i + 1]) + "." for i in range(len(parts))]
 
 
-def safe_link_token(alert, contact) -> str:
+def safe_link_token(alert: SafetyAlert, contact: EmergencyContact) -> str:
     return signing.dumps({"a": alert.pk, "c": contact.pk}, salt=SAFE_LINK_SALT, compress=True)
 
 
-def safe_link_url(alert, contact) -> str:
+def safe_link_url(alert: SafetyAlert, contact: EmergencyContact) -> str:
     path = reverse("care:alert_safe_link", args=[safe_link_token(alert, contact)])
     return settings.SITE_URL.rstrip("/") + path
 
@@ -133,9 +151,9 @@ def alert_for_safe_link(token: str):
     return alert, contact
 
 
-def escalation_plan(alert) -> list[tuple[str, object]]:
+def escalation_plan(alert: SafetyAlert) -> list[tuple[str, object]]:
     """The chain in order: the worker, each emergency contact, then a critical case."""
-    steps = [(EscalationStep.Kind.WORKER, alert.recipient.worker)]
+    steps: list[tuple[str, object]] = [(EscalationStep.Kind.WORKER, alert.recipient.worker)]
     steps += [(EscalationStep.Kind.CONTACT, c) for c in alert.recipient.contacts.all()]
     steps.append((EscalationStep.Kind.CASE, None))
     return steps
@@ -221,7 +239,7 @@ def _fire_next_step(alert, now) -> EscalationStep:
     return step
 
 
-def escalation_advance(*, now=None) -> int:
+def escalation_advance(*, now: datetime.datetime | None = None) -> int:
     """Fire the next step of every open alert that is due. Called every minute by a periodic task;
     row locks keep two workers from firing the same step twice."""
     now = now or timezone.now()
@@ -243,7 +261,7 @@ def escalation_advance(*, now=None) -> int:
 
 
 @transaction.atomic
-def step_acknowledge(*, step, by_name, now=None) -> EscalationStep:
+def step_acknowledge(*, step: EscalationStep, by_name: str, now: datetime.datetime | None = None) -> EscalationStep:
     """Someone who was told answers ("我马上过去"): recorded; the chain goes on until safety is confirmed."""
     if step.acknowledged_at:
         raise ValidationError(_("此步骤已有人回应。"))
@@ -255,7 +273,7 @@ def step_acknowledge(*, step, by_name, now=None) -> EscalationStep:
 
 
 @transaction.atomic
-def alert_confirm_safe(*, alert, by, note, now=None) -> SafetyAlert:
+def alert_confirm_safe(*, alert: SafetyAlert, by: Actor, note, now: datetime.datetime | None = None) -> SafetyAlert:
     """Someone saw the person and they are safe: the chain stops and the case (if any) is closed."""
     now = now or timezone.now()
     note = (note or "").strip()
@@ -274,7 +292,7 @@ def alert_confirm_safe(*, alert, by, note, now=None) -> SafetyAlert:
 
 
 @transaction.atomic
-def alert_confirm_safe_by_link(*, token: str, note: str = "", now=None) -> SafetyAlert:
+def alert_confirm_safe_by_link(*, token: str, note: str = "", now: datetime.datetime | None = None) -> SafetyAlert:
     """A family member confirms from the link in their text message, without an account."""
     alert, contact = alert_for_safe_link(token)
     said = (note or "").strip()

@@ -9,13 +9,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from cases.models import Case
+from org.actors import Actor
+from org.models import User
 
 from ..models import CareRecipient, CareVolunteer, VisitPlan, VisitRecord, WellState
 from . import safety
 
 
 @transaction.atomic
-def visit_plan_create(*, recipient, visitor, by, every_days=7, first_due=None) -> VisitPlan:
+def visit_plan_create(
+    *,
+    recipient: CareRecipient,
+    visitor: User,
+    by: Actor,
+    every_days: int = 7,
+    first_due: datetime.date | None = None,
+) -> VisitPlan:
     """Pair a visitor with a person; a volunteer takes about five (老伙伴计划)."""
     if recipient.status == CareRecipient.Status.ENDED:
         raise ValidationError(_("该关爱对象的服务已结束。"))
@@ -38,7 +48,7 @@ def visit_plan_create(*, recipient, visitor, by, every_days=7, first_due=None) -
 
 
 @transaction.atomic
-def visit_plan_end(*, plan, by) -> VisitPlan:
+def visit_plan_end(*, plan: VisitPlan, by: Actor) -> VisitPlan:
     """Unpair: the visitor frees a place (a person now has meals, or the pairing changes)."""
     if not VisitPlan.objects.filter(pk=plan.pk, is_active=True).update(is_active=False):
         raise ValidationError(_("该探访安排已停止。"))
@@ -48,7 +58,17 @@ def visit_plan_end(*, plan, by) -> VisitPlan:
 
 
 @transaction.atomic
-def visit_record(*, recipient, visitor, state, by, needs="", note="", plan=None, now=None) -> VisitRecord:
+def visit_record(
+    *,
+    recipient: CareRecipient,
+    visitor: User,
+    state: str,
+    by: Actor,
+    needs: str = "",
+    note: str = "",
+    plan: VisitPlan | None = None,
+    now: datetime.datetime | None = None,
+) -> VisitRecord:
     now = now or timezone.now()
     if state not in WellState.values:
         raise ValidationError(_("请选择老人的状态。"))
@@ -76,7 +96,7 @@ def visit_record(*, recipient, visitor, state, by, needs="", note="", plan=None,
 
 
 @transaction.atomic
-def visit_need_to_case(*, visit, by, urgency="normal"):
+def visit_need_to_case(*, visit: VisitRecord, by: Actor, urgency: str = "normal") -> Case:
     """One tap: the need found on a visit becomes a case linked back to the visit."""
     visit = VisitRecord.objects.select_for_update().get(pk=visit.pk)
     if visit.case_id:

@@ -18,8 +18,8 @@ from audit.services import record
 from lib.workdays import working_time_between
 from notify.contact import channel_of
 from notify.services import send
-from org.actors import actor_name, user_of
-from org.models import Membership, Role, Unit
+from org.actors import Actor, actor_name, user_of
+from org.models import Membership, Role, Unit, User
 
 from .. import attachments as photo
 from .. import deadlines, search
@@ -128,7 +128,7 @@ def _notify(to: str, body: str, *, purpose: str, related) -> None:
     send(to=to, body=body, channel=channel_of(to), purpose=purpose, related=related)
 
 
-def notify_reporter(case, body: str, *, purpose: str = "case.update") -> None:
+def notify_reporter(case: Case, body: str, *, purpose: str = "case.update") -> None:
     """Tell the person who raised the case (and, for a master case, everyone whose duplicate was merged)."""
     phones = []
     if case.reporter_phone_encrypted:
@@ -139,7 +139,7 @@ def notify_reporter(case, body: str, *, purpose: str = "case.update") -> None:
         _notify(phone, body, purpose=purpose, related=case)
 
 
-def notify_unit(unit, body: str, *, case, purpose: str = "case.unit") -> int:
+def notify_unit(unit: Unit | None, body: str, *, case: Case, purpose: str = "case.unit") -> int:
     """Tell the members of a unit who have a phone or e-mail; returns how many were told."""
     if unit is None:
         return 0
@@ -149,7 +149,7 @@ def notify_unit(unit, body: str, *, case, purpose: str = "case.unit") -> int:
     return len(contacts)
 
 
-def supervisors_for(case):
+def supervisors_for(case: Case) -> set[User]:
     """Subdistrict staff over the case's region (the people an overdue case escalates to)."""
     paths = ancestor_paths(case.region_path)
     return {
@@ -158,7 +158,9 @@ def supervisors_for(case):
 
 
 @transaction.atomic
-def attachment_add(*, case, file, kind=Attachment.Kind.INTAKE, by=None, event=None) -> Attachment:
+def attachment_add(
+    *, case: Case, file, kind: str = Attachment.Kind.INTAKE, by: Actor = None, event: CaseEvent | None = None
+) -> Attachment:
     fields = photo.process(file)
     return Attachment.objects.create(case=case, kind=kind, uploaded_by=user_of(by), event=event, **fields)
 

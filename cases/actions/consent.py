@@ -1,10 +1,16 @@
 """方案征询: a plan affecting residents put to them, one answer per household, tallied when the round closes."""
 
+import datetime
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from org.actors import Actor, user_of
+from people.models import Resident
+
 from ..errors import CaseError
 from ..models import (
+    Case,
     Consent,
     ConsentRound,
 )
@@ -13,19 +19,30 @@ from .base import K, _audit, _event, _now
 
 
 @transaction.atomic
-def consent_round_open(*, case, by, title, description="") -> ConsentRound:
+def consent_round_open(*, case: Case, by: Actor, title: str, description: str = "") -> ConsentRound:
     """方案征询: put a plan affecting residents to them."""
     _require(can_handle(by, case))
     if not (title or "").strip():
         raise CaseError(_("请填写方案名称。"))
-    rnd = ConsentRound.objects.create(case=case, title=title.strip(), description=description, opened_by=by)
+    rnd = ConsentRound.objects.create(case=case, title=title.strip(), description=description, opened_by=user_of(by))
     _event(case, by=by, kind=K.CONSENT, note=_("发起方案征询：%(t)s") % {"t": rnd.title}, data={"round": rnd.pk})
     _audit(case, by, "consent_open", round=rnd.pk)
     return rnd
 
 
 @transaction.atomic
-def consent_record(*, round, by, name, agrees, channel, address_text="", resident=None, note="", at=None) -> Consent:
+def consent_record(
+    *,
+    round: ConsentRound,
+    by: Actor,
+    name: str,
+    agrees: bool,
+    channel: str,
+    address_text: str = "",
+    resident: Resident | None = None,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> Consent:
     """Record one resident's answer (who, agree or not, when, by what channel)."""
     case = round.case
     _require(can_handle(by, case))
@@ -47,7 +64,7 @@ def consent_record(*, round, by, name, agrees, channel, address_text="", residen
         channel=channel,
         at=at or _now(),
         note=note,
-        recorded_by=by,
+        recorded_by=user_of(by),
     )
     _event(
         case,
@@ -68,7 +85,7 @@ def consent_record(*, round, by, name, agrees, channel, address_text="", residen
 
 
 @transaction.atomic
-def consent_round_close(*, round, by) -> ConsentRound:
+def consent_round_close(*, round: ConsentRound, by: Actor) -> ConsentRound:
     _require(can_handle(by, round.case))
     if round.closed_at:
         raise CaseError(_("本轮方案征询已结束。"))

@@ -4,9 +4,11 @@ entries, routing-rule dispatch and messages written in a fixed handful of statem
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,13 +16,16 @@ from audit.services import build as audit_entry
 from lib import phone
 from notify.contact import channel_of
 from notify.services import deliver_after_commit, message_rows
-from org.actors import user_of
+from org.actors import Actor, user_of
+from org.models import Region, Unit
+from people.models import Address, Resident
 
 from .. import deadlines, search, sql
 from ..errors import CaseError
 from ..models import (
     Attachment,
     Case,
+    Category,
     RoutingRule,
 )
 from ..routing import find_routing_rule, resolve_category
@@ -32,22 +37,22 @@ from .tracking import tracking_url
 @transaction.atomic
 def case_create(
     *,
-    title,
-    description,
-    region,
-    channel,
-    by=None,
-    category=None,
-    urgency="normal",
-    resident=None,
-    reporter_name="",
-    reporter_phone="",
-    address=None,
-    source=None,
-    due_minutes=None,
-    idempotency_key=None,
+    title: str,
+    description: str,
+    region: Region,
+    channel: str,
+    by: Actor = None,
+    category: Category | str | None = None,
+    urgency: str = "normal",
+    resident: Resident | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    address: Address | None = None,
+    source: Model | None = None,
+    due_minutes: int | None = None,
+    idempotency_key: str | None = None,
     photos=(),
-    location_text="",
+    location_text: str = "",
 ) -> tuple[Case, bool]:
     """Record a need: ``(case, created)``. Routing rules dispatch it at once where they decide; otherwise
     it waits in the dispatcher's inbox. The same ``idempotency_key`` twice answers with the first case,
@@ -65,7 +70,7 @@ class _Intake:
     """One need being recorded by ``case_create_many``: the unsaved case and what follows from it."""
 
     case: Case
-    by: object
+    by: Actor
     rule: RoutingRule | None  # the rule that dispatched it, if one did
     created_note: str
     dispatch_note: str
@@ -287,7 +292,10 @@ def _number_ahead(cases: list[Case]) -> bool:
 def _write_intake_effects(intakes: list[_Intake]) -> None:
     """Timeline, co-units, audit log and messages of freshly inserted cases: one INSERT per table,
     all in one statement on PostgreSQL."""
-    events, audits, messages, co_links = [], [], [], []
+    events: list = []
+    audits: list = []
+    messages: list[dict] = []
+    co_links: list = []
     accepted = _("【民呼】您反映的诉求已受理，编号 %(number)s。可凭编号和手机号查询进度：%(url)s")
     new_order = _("【民呼】新派单 %(number)s：%(title)s，请及时签收。")
     for i in intakes:
@@ -317,7 +325,7 @@ def _write_intake_effects(intakes: list[_Intake]) -> None:
             )
         if i.rule is None:
             continue
-        unit = case.main_unit
+        unit = cast(Unit, case.main_unit)  # a rule dispatched it, and every rule has a main unit
         co_units = [(pk, name) for pk, name in i.rule.co_unit_names if pk != unit.pk]
         co_links.extend(Case.co_units.through(case_id=case.pk, unit_id=pk) for pk, _ in co_units)
         events.append(

@@ -1,10 +1,14 @@
 """The exceptional paths a handling unit asks for and a dispatcher decides: 退单 (return), 延期 (extension),
 复杂诉求 (complex), and the dispatcher's 改派 (reassign)."""
 
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lib.workdays import add_working_time
+from org.actors import Actor, user_of
+from org.models import Unit
 
 from .. import deadlines
 
@@ -22,7 +26,7 @@ from .base import K, S, _audit, _bump, _check_unit, _now, _transition, _unpause_
 def _claim_request(request, *, by, approve: bool, note: str) -> None:
     changed = CaseRequest.objects.filter(pk=request.pk, state=CaseRequest.State.PENDING).update(
         state=CaseRequest.State.APPROVED if approve else CaseRequest.State.REJECTED,
-        decided_by=by,
+        decided_by=user_of(by),
         decided_at=_now(),
         decision_note=note or "",
     )
@@ -32,7 +36,7 @@ def _claim_request(request, *, by, approve: bool, note: str) -> None:
 
 
 @transaction.atomic
-def case_request_return(*, case, by, reason_code, reason) -> CaseRequest:
+def case_request_return(*, case: Case, by: Actor, reason_code: str, reason: str) -> CaseRequest:
     """退单: the unit says the case is not theirs, with a standard reason."""
     _require(can_handle(by, case))
     if case.status not in steps.from_states("return"):
@@ -49,7 +53,7 @@ def case_request_return(*, case, by, reason_code, reason) -> CaseRequest:
         reason_code=reason_code,
         reason=reason,
         unit=case.main_unit,
-        requested_by=by,
+        requested_by=user_of(by),
     )
     _bump(
         case,
@@ -64,7 +68,7 @@ def case_request_return(*, case, by, reason_code, reason) -> CaseRequest:
 
 
 @transaction.atomic
-def case_return_decide(*, request, by, approve: bool, note="") -> Case:
+def case_return_decide(*, request: CaseRequest, by: Actor, approve: bool, note: str = "") -> Case:
     """The dispatcher approves a return (the case goes back to the inbox, 待派单) or rejects it
     (the unit keeps the case)."""
     case = request.case
@@ -99,7 +103,7 @@ def case_return_decide(*, request, by, approve: bool, note="") -> Case:
 
 
 @transaction.atomic
-def case_reassign(*, case, unit, by, co_units=(), note) -> Case:
+def case_reassign(*, case: Case, unit: Unit, by: Actor, co_units: Iterable[Unit] = (), note: str) -> Case:
     """改派: move a case being handled to another unit (pending return requests are settled)."""
     _require(can_dispatch(by, case))
     _check_unit(unit)
@@ -132,7 +136,7 @@ def case_reassign(*, case, unit, by, co_units=(), note) -> Case:
 
 
 @transaction.atomic
-def case_request_extension(*, case, by, days, reason) -> CaseRequest:
+def case_request_extension(*, case: Case, by: Actor, days: int, reason: str) -> CaseRequest:
     """延期 request with a reason; the dispatcher decides."""
     _require(can_handle(by, case))
     if case.status not in steps.from_states("extension"):
@@ -148,7 +152,12 @@ def case_request_extension(*, case, by, days, reason) -> CaseRequest:
     if case.requests.filter(kind=CaseRequest.Kind.EXTENSION, state=CaseRequest.State.PENDING).exists():
         raise CaseError(_("该诉求已有延期申请在等待审核。"))
     request = CaseRequest.objects.create(
-        case=case, kind=CaseRequest.Kind.EXTENSION, reason=reason, days=days, unit=case.main_unit, requested_by=by
+        case=case,
+        kind=CaseRequest.Kind.EXTENSION,
+        reason=reason,
+        days=days,
+        unit=case.main_unit,
+        requested_by=user_of(by),
     )
     _bump(
         case,
@@ -163,7 +172,9 @@ def case_request_extension(*, case, by, days, reason) -> CaseRequest:
 
 
 @transaction.atomic
-def case_extension_decide(*, request, by, approve: bool, note="", days=None) -> Case:
+def case_extension_decide(
+    *, request: CaseRequest, by: Actor, approve: bool, note: str = "", days: int | None = None
+) -> Case:
     case = request.case
     _require(can_dispatch(by, case))
     if request.kind != CaseRequest.Kind.EXTENSION:
@@ -191,7 +202,7 @@ def case_extension_decide(*, request, by, approve: bool, note="", days=None) -> 
 
 
 @transaction.atomic
-def case_request_complex(*, case, by, reason) -> CaseRequest:
+def case_request_complex(*, case: Case, by: Actor, reason: str) -> CaseRequest:
     """Ask that a case be treated as complex (复杂诉求: the category's complex deadline, 15 days)."""
     _require(can_handle(by, case))
     if case.is_complex:
@@ -201,14 +212,14 @@ def case_request_complex(*, case, by, reason) -> CaseRequest:
     if not (reason or "").strip():
         raise CaseError(_("请说明为何属于复杂诉求。"))
     request = CaseRequest.objects.create(
-        case=case, kind=CaseRequest.Kind.COMPLEX, reason=reason, unit=case.main_unit, requested_by=by
+        case=case, kind=CaseRequest.Kind.COMPLEX, reason=reason, unit=case.main_unit, requested_by=user_of(by)
     )
     _audit(case, by, "complex_request")
     return request
 
 
 @transaction.atomic
-def case_complex_decide(*, request, by, approve: bool, note="") -> Case:
+def case_complex_decide(*, request: CaseRequest, by: Actor, approve: bool, note: str = "") -> Case:
     case = request.case
     _require(can_dispatch(by, case))
     if not approve and not (note or "").strip():

@@ -3,6 +3,8 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from org.actors import Actor
+
 # cycle: cases.workflow (the step table) calls these actions; they read their from-states from it when called
 from .. import workflow as steps
 from ..errors import CaseError
@@ -12,7 +14,7 @@ from .base import K, _audit, _bump, notify_unit
 
 
 @transaction.atomic
-def case_supervise(*, case, by, note) -> Case:
+def case_supervise(*, case: Case, by: Actor, note: str) -> Case:
     """督办: a supervision notice from subdistrict staff to the handling unit."""
     _require(can_supervise(by, case))
     if case.status not in steps.from_states("supervise"):

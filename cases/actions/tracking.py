@@ -13,15 +13,15 @@ from django.utils.translation import gettext as _
 from lib import crypto
 
 from ..errors import CaseError
-from ..models import TrackingCode
+from ..models import Case, TrackingCode
 from .base import _notify, _now
 
 
-def tracking_url(case) -> str:
+def tracking_url(case: Case) -> str:
     try:
         path = reverse("cases:public_track")
     except NoReverseMatch:  # an install without the public pages
-        return case.number
+        return case.number  # type: ignore[return-value]  # a saved case has its number
     return settings.SITE_URL.rstrip("/") + path + f"?number={case.number}"
 
 
@@ -32,7 +32,7 @@ CODE_ATTEMPTS = 5
 
 
 @transaction.atomic
-def tracking_code_send(*, case) -> TrackingCode:
+def tracking_code_send(*, case: Case) -> TrackingCode:
     """Send a 6-digit code to the reporter's phone (only ever the phone on the case)."""
     recent = TrackingCode.objects.filter(case=case, created_at__gte=_now() - datetime.timedelta(minutes=1)).exists()
     if recent:
@@ -48,7 +48,7 @@ def tracking_code_send(*, case) -> TrackingCode:
     return row
 
 
-def tracking_code_check(*, case, code) -> bool:
+def tracking_code_check(*, case: Case, code: str) -> bool:
     """True for the right code; otherwise CaseError. Wrong tries are counted (committed even though
     the call fails), five of them void the code."""
     error = None

@@ -9,11 +9,14 @@ The workflow::
     合并 (merged);  撤销 (cancelled);  退单/改派/延期/复杂: cases.actions.requests;  督办: cases.actions.supervision
 """
 
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lib.workdays import add_working_time
-from org.actors import RESIDENT, user_of
+from org.actors import RESIDENT, Actor, user_of
+from org.models import Unit
 
 from .. import deadlines
 
@@ -24,6 +27,7 @@ from ..models import (
     Attachment,
     Case,
     CaseEvent,
+    Category,
     Satisfaction,
 )
 from ..permissions import _require, can_accept, can_dispatch, can_handle
@@ -48,7 +52,7 @@ from .tracking import tracking_url
 
 
 @transaction.atomic
-def case_categorize(*, case, category, by, note="") -> Case:
+def case_categorize(*, case: Case, category: Category, by: Actor, note: str = "") -> Case:
     """改分类: the dispatcher (or insight's suggestion, see insight.services) sets another category
     on an open case. The suggested unit follows the new category's routing rule; deadlines stay as
     set at intake. Written as an internal timeline entry with the old and new category."""
@@ -75,7 +79,9 @@ def case_categorize(*, case, category, by, note="") -> Case:
 
 
 @transaction.atomic
-def case_log(*, case, by, note, kind="note", data=None, is_public=True) -> CaseEvent:
+def case_log(
+    *, case: Case, by: Actor, note: str, kind: str = "note", data: dict | None = None, is_public: bool = True
+) -> CaseEvent:
     """Append a timeline entry without changing the status (e.g. "资源已批准")."""
     note = (note or "").strip()
     if not note and kind == K.NOTE:
@@ -86,7 +92,7 @@ def case_log(*, case, by, note, kind="note", data=None, is_public=True) -> CaseE
 
 
 @transaction.atomic
-def case_dispatch(*, case, unit, by, co_units=(), note="") -> Case:
+def case_dispatch(*, case: Case, unit: Unit, by: Actor, co_units: Iterable[Unit] = (), note: str = "") -> Case:
     """派单: give a waiting case to a main unit (and co-units). (A routing rule's dispatch at intake is written
     by cases.actions.intake with the case itself.)"""
     _require(can_dispatch(by, case))
@@ -113,7 +119,7 @@ def case_dispatch(*, case, unit, by, co_units=(), note="") -> Case:
 
 
 @transaction.atomic
-def case_accept(*, case, by, note="") -> Case:
+def case_accept(*, case: Case, by: Actor, note: str = "") -> Case:
     """签收: the main unit takes the case — only its own members (or the system), not a dispatcher above it."""
     _require(can_accept(by, case))
     _transition(
@@ -130,7 +136,7 @@ def case_accept(*, case, by, note="") -> Case:
 
 
 @transaction.atomic
-def case_contact(*, case, by, note) -> Case:
+def case_contact(*, case: Case, by: Actor, note: str) -> Case:
     """先行联系: the handler has reached the resident (counts for the response rate)."""
     _require(can_handle(by, case))
     if not (note or "").strip():
@@ -147,7 +153,7 @@ def case_contact(*, case, by, note) -> Case:
 
 
 @transaction.atomic
-def case_start(*, case, by, note="") -> Case:
+def case_start(*, case: Case, by: Actor, note: str = "") -> Case:
     """处理中."""
     _require(can_handle(by, case))
     changes = {}
@@ -167,7 +173,7 @@ def case_start(*, case, by, note="") -> Case:
 
 
 @transaction.atomic
-def case_resolve(*, case, by, note, before_photos=(), after_photos=()) -> Case:
+def case_resolve(*, case: Case, by: Actor, note: str, before_photos=(), after_photos=()) -> Case:
     """办结 with the result and optional before/after photos; the resident is asked for a verdict."""
     _require(can_handle(by, case))
     note = (note or "").strip()
@@ -204,7 +210,7 @@ def case_resolve(*, case, by, note, before_photos=(), after_photos=()) -> Case:
 
 
 @transaction.atomic
-def case_pause(*, case, by, reason) -> Case:
+def case_pause(*, case: Case, by: Actor, reason: str) -> Case:
     """Stop the clock while waiting on the resident (补充材料, 约定时间)."""
     _require(can_handle(by, case))
     if case.paused_at is not None:
@@ -219,7 +225,7 @@ def case_pause(*, case, by, reason) -> Case:
 
 
 @transaction.atomic
-def case_resume(*, case, by, note="") -> Case:
+def case_resume(*, case: Case, by: Actor, note: str = "") -> Case:
     if case.paused_at is None:
         raise CaseError(_("计时没有暂停。"))
     _transition(
@@ -235,7 +241,9 @@ def case_resume(*, case, by, note="") -> Case:
 
 
 @transaction.atomic
-def case_visit(*, case, by, verdict, note="", channel=Satisfaction.Channel.PHONE) -> Case:
+def case_visit(
+    *, case: Case, by: Actor, verdict: str, note: str = "", channel: str = Satisfaction.Channel.PHONE
+) -> Case:
     """回访: record the resident's verdict. 不满意 sends the case back to the same unit (重办)."""
     if by is not RESIDENT:
         _require(can_handle(by, case))
@@ -271,7 +279,7 @@ def case_visit(*, case, by, verdict, note="", channel=Satisfaction.Channel.PHONE
 
 
 @transaction.atomic
-def case_rehandle(*, case, by, note) -> Case:
+def case_rehandle(*, case: Case, by: Actor, note: str) -> Case:
     """重办: back to the same main unit with the category's shorter re-handling deadline; the
     resident's words go to the handler."""
     if user_of(by) is not None:  # a resident's verdict, or the system's, reopens it without a staff check
@@ -312,7 +320,7 @@ def case_rehandle(*, case, by, note) -> Case:
 
 
 @transaction.atomic
-def case_archive(*, case, by, note="") -> Case:
+def case_archive(*, case: Case, by: Actor, note: str = "") -> Case:
     """归档. A case archived without the resident's verdict is marked 未回访, never 满意."""
     _require(can_dispatch(by, case))
     changes = {"closed_at": _now()}
@@ -326,7 +334,7 @@ def case_archive(*, case, by, note="") -> Case:
 
 
 @transaction.atomic
-def case_merge(*, case, into, by, note="") -> Case:
+def case_merge(*, case: Case, into: Case, by: Actor, note: str = "") -> Case:
     """合并: a duplicate joins its master case; its reporter is told now and at every later update
     of the master (notify_reporter reaches merged reporters)."""
     _require(can_dispatch(by, case))
@@ -369,7 +377,7 @@ def case_merge(*, case, into, by, note="") -> Case:
 
 
 @transaction.atomic
-def case_cancel(*, case, by, reason) -> Case:
+def case_cancel(*, case: Case, by: Actor, reason: str) -> Case:
     """撤销 (resident withdrew, invalid, or out of scope), with a reason the reporter is told."""
     _require(can_dispatch(by, case))
     if not (reason or "").strip():
@@ -393,7 +401,7 @@ def case_cancel(*, case, by, reason) -> Case:
 
 
 @transaction.atomic
-def case_add_info(*, case, note, by=None, photos=(), data=None) -> CaseEvent:
+def case_add_info(*, case: Case, note: str, by: Actor = None, photos=(), data: dict | None = None) -> CaseEvent:
     """居民补充: more information (and photos) from the resident; a paused clock restarts.
     ``data`` is kept on the timeline entry (Open311 keeps the partner's update_id there)."""
     note = (note or "").strip()

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from audit.services import record
 from cases.models import Case
+from org.models import Region
 from org.scoping import within
 
 from .. import similarity
@@ -28,7 +29,7 @@ LINK_TEXT = 0.30
 
 @dataclass
 class Cluster:
-    region: object
+    region: Region
     place: str
     cases: list
     previous: int = 0
@@ -126,7 +127,13 @@ def _common_region(cases):
     return neighbourhood(first)
 
 
-def detect_hotspots(*, now=None, days: int | None = None, min_count: int | None = None, region=None) -> list[Cluster]:
+def detect_hotspots(
+    *,
+    now: datetime.datetime | None = None,
+    days: int | None = None,
+    min_count: int | None = None,
+    region: Region | None = None,
+) -> list[Cluster]:
     """Clusters of similar needs in one place within ``days`` before ``now``, hottest first.
 
     Cases of a neighbourhood are grouped by place (the lane "陕西南路582弄", else the road, else the
@@ -216,7 +223,7 @@ def _components(items) -> list[list[int]]:
 
 
 @transaction.atomic
-def hotspots_refresh(*, now=None, days: int | None = None) -> int:
+def hotspots_refresh(*, now: datetime.datetime | None = None, days: int | None = None) -> int:
     """The periodic job: store the current hot spots (a snapshot ``as_of`` now); returns how many."""
     now = now or timezone.now()
     days = days or conf("MINHU_INSIGHT_HOTSPOT_DAYS", 7)

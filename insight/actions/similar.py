@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cases.actions.workflow import case_merge
 from cases.models import Case
+from org.actors import Actor
 from org.models import Region
 from org.scoping import within
 from people.models import Address
@@ -59,14 +60,16 @@ def need_of(case: Case) -> similarity.Need:
     )
 
 
-def neighbourhood(region):
+def neighbourhood(region: Region):
     """The neighbourhood a region belongs to: a grid's parent, else the region itself."""
     if region.kind == Region.Kind.GRID and region.parent_id:
         return region.parent
     return region
 
 
-def similar_candidates(*, region, around=None, exclude_pk=None, days=None):
+def similar_candidates(
+    *, region: Region, around: datetime.datetime | None = None, exclude_pk: int | None = None, days: int | None = None
+):
     """Open cases, and cases closed within the window, of the same neighbourhood created within
     ``days`` (MINHU_INSIGHT_SIMILAR_DAYS) of ``around``."""
     days = conf("MINHU_INSIGHT_SIMILAR_DAYS", 30) if days is None else days
@@ -127,7 +130,15 @@ class Similar:
         return self.why.get("summary", "")
 
 
-def similar_cases(*, need: similarity.Need, region, user=None, around=None, exclude_pk=None, limit=5) -> list[Similar]:
+def similar_cases(
+    *,
+    need: similarity.Need,
+    region: Region,
+    user=None,
+    around: datetime.datetime | None = None,
+    exclude_pk: int | None = None,
+    limit: int = 5,
+) -> list[Similar]:
     """ "Possibly the same issue": candidates scoring ≥ 0.5 (insight.similarity), best first; only
     cases ``user`` may see when a user is given."""
     qs = similar_candidates(region=region, around=around, exclude_pk=exclude_pk)
@@ -145,13 +156,13 @@ def similar_cases(*, need: similarity.Need, region, user=None, around=None, excl
     return found[:limit]
 
 
-def similar_to_case(case: Case, *, user=None, limit=5) -> list[Similar]:
+def similar_to_case(case: Case, *, user=None, limit: int = 5) -> list[Similar]:
     return similar_cases(
         need=need_of(case), region=case.region, user=user, around=case.created_at, exclude_pk=case.pk, limit=limit
     )
 
 
-def merge_into(*, case: Case, into: Case, by) -> Case:
+def merge_into(*, case: Case, into: Case, by: Actor) -> Case:
     """One click from "possibly the same issue": the newer case joins the older one (合并)."""
     if case.created_at < into.created_at and into.is_open and into.status != Case.Status.RESOLVED:
         case, into = into, case

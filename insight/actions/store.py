@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from audit.services import record
 from cases.errors import CaseError
 from cases.models import Category
-from org.actors import user_of
+from org.actors import Actor, user_of
 
 from .. import textmodel
 from ..models import KeywordRule, RoutingModel, split_keywords
@@ -100,7 +100,7 @@ def keyword_lists(*, fresh: bool = False) -> dict[str, list[str]]:
 
 
 @transaction.atomic
-def model_activate(*, model: RoutingModel, by) -> RoutingModel:
+def model_activate(*, model: RoutingModel, by: Actor) -> RoutingModel:
     """Switch suggestions to another recorded version (e.g. back to the previous one)."""
     RoutingModel.objects.filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
     RoutingModel.objects.filter(pk=model.pk).update(is_active=True)
@@ -111,7 +111,7 @@ def model_activate(*, model: RoutingModel, by) -> RoutingModel:
 
 
 @transaction.atomic
-def keyword_rule_save(*, category: Category, keywords: str, by, is_active: bool = True) -> KeywordRule:
+def keyword_rule_save(*, category: Category, keywords: str, by: Actor, is_active: bool = True) -> KeywordRule:
     words = split_keywords(keywords)
     rule, _created = KeywordRule.objects.update_or_create(
         category=category,

@@ -24,7 +24,8 @@ from cases.errors import CaseError
 from cases.models import Case, Category
 from cases.permissions import can_dispatch
 from cases.routing import find_routing_rule
-from org.actors import user_of
+from org.actors import Actor, user_of
+from org.models import Region
 
 from .. import textmodel
 from ..models import RoutingModel, Suggestion
@@ -51,7 +52,7 @@ class Suggested:
         return self.top[0] if self.top else None
 
 
-def suggest_text(*, title: str, description: str, region=None) -> Suggested:
+def suggest_text(*, title: str, description: str, region: Region | None = None) -> Suggested:
     """Top 3 categories for a text (no writes): the active model, else the keyword rules. With a
     region, each carries the unit the routing rules give."""
     return suggest_texts([(title, description, region)])[0]
@@ -62,7 +63,7 @@ def suggest_texts(items: list[tuple]) -> list[Suggested]:
     all the texts and one query for the categories."""
     meta, model = active_model()
     docs = [doc_of(title, description) for title, description, _region in items]
-    if model is not None:
+    if model is not None and meta is not None:  # active_model gives both or neither
         ranked_all = model.top(docs, k=3)
         source, threshold = Suggestion.Source.MODEL, meta.threshold
     else:
@@ -127,13 +128,13 @@ def may_auto_dispatch(case: Case, suggested: Suggested) -> bool:
     )
 
 
-def suggest_for_case(*, case: Case, by=None) -> Suggestion:
+def suggest_for_case(*, case: Case, by: Actor = None) -> Suggestion:
     """Suggest categories for a case and record it; auto-dispatch when ``may_auto_dispatch``."""
     return suggest_for_cases(cases=[case], by=by)[0]
 
 
 @transaction.atomic
-def suggest_for_cases(*, cases: list[Case], by=None) -> list[Suggestion]:
+def suggest_for_cases(*, cases: list[Case], by: Actor = None) -> list[Suggestion]:
     """``suggest_for_case`` for a batch of new cases (one INSERT for the suggestions)."""
     suggested_all = suggest_texts([(case.title, case.description, case.region) for case in cases])
     suggestions = []
@@ -158,13 +159,15 @@ def suggest_for_cases(*, cases: list[Case], by=None) -> list[Suggestion]:
 
 
 def _auto_dispatch(case: Case, suggested: Suggested, suggestion: Suggestion, *, by) -> None:
-    best = suggested.best
+    best, threshold = suggested.best, suggested.threshold
+    if best is None or threshold is None:  # may_auto_dispatch made sure of both
+        return
     category = Category.objects.get(pk=best["category_id"])
     note = _("分类模型 %(v)s 建议“%(cat)s”（置信度 %(c).0f%%，不低于自动派单阈值 %(t).0f%%），自动分类并派单。") % {
         "v": suggestion.version_label,
         "cat": category.name,
         "c": best["confidence"] * 100,
-        "t": suggested.threshold * 100,
+        "t": threshold * 100,
     }
     try:
         with transaction.atomic():
@@ -203,7 +206,7 @@ def latest_suggestions(case_ids) -> dict[int, Suggestion]:
 
 
 @transaction.atomic
-def suggestion_accept(*, case: Case, code: str, by) -> Case:
+def suggestion_accept(*, case: Case, code: str, by: Actor) -> Case:
     """One click: the case takes the chosen category and goes to the unit the routing rules give
     (the case stays in the inbox when no rule decides). Recorded on the suggestion as accepted (the
     best suggestion was taken) or as a correction (another one)."""

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 from cases.models import Case
-from org.actors import user_of
+from org.actors import Actor, user_of
 
 from .. import textmodel
 from ..models import RoutingModel
@@ -45,7 +45,7 @@ class NotEnoughCases(InsightError):
     pass
 
 
-def routing_train(*, by=None, min_cases: int | None = None) -> RoutingModel:
+def routing_train(*, by: Actor = None, min_cases: int | None = None) -> RoutingModel:
     """Train a new version on the deployment's own cases and make it active.
 
     Raises NotEnoughCases below ``MINHU_INSIGHT_MIN_CASES`` (the keyword rules go on suggesting).

@@ -46,6 +46,16 @@ def test_ranking_weighs_skill_availability_distance_and_load(world):
     assert not near.is_available(at(THURSDAY, "13:30"), at(THURSDAY, "16:30"))
 
 
+def test_an_exception_with_only_a_start_time_covers_the_whole_day(world):
+    v = volunteer(world, name="半天律师", skills=(("律师", 2),))
+    Availability.objects.create(volunteer=v, weekday=3, start=datetime.time(13), end=datetime.time(17))
+    v.availability_exceptions.create(date=THURSDAY, available=False, start=datetime.time(14), note="没写结束")
+    assert not v.is_available(at(THURSDAY, "13:30"), at(THURSDAY, "16:30"))
+    friday = THURSDAY + datetime.timedelta(days=1)
+    v.availability_exceptions.create(date=friday, available=True, end=datetime.time(12), note="没写开始")
+    assert v.is_available(at(friday, "09:00"), at(friday, "10:00"))
+
+
 def test_desk_shift_accepted_on_phone_signed_by_qr_writes_a_shift_record(world, client_for):
     from events.models import DeskTopic
 
