@@ -26,14 +26,15 @@ WORDS = Path(__file__).resolve().parent / "data" / "category_words.txt"
 
 @functools.cache
 def shipped_words() -> dict[str, frozenset[str]]:
-    """insight/data/category_words.txt: code → words residents use for it."""
-    out = {}
+    """insight/data/category_words.txt: code → words residents use for it (a code may have several
+    lines; their words add up)."""
+    out: dict[str, set[str]] = {}
     if WORDS.exists():
         for line in WORDS.read_text(encoding="utf-8").splitlines():
             parts = line.split()
             if len(parts) >= 2 and not line.startswith("#"):
-                out[parts[0]] = frozenset(w for w in parts[1:] if len(w) >= 2)
-    return out
+                out.setdefault(parts[0], set()).update(w for w in parts[1:] if len(w) >= 2)
+    return {code: frozenset(words) for code, words in out.items()}
 
 
 def shipped_categories() -> list[tuple[str, str, str]]:
