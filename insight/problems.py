@@ -96,6 +96,22 @@ def near() -> frozenset[tuple[str, str]]:
 
 
 @functools.cache
+def _marks(kind: str) -> tuple[str, ...]:
+    """The words of the lexicon's lines of one kind ("问", "结", "又")."""
+    return tuple(w for parts in _lines() if parts[:1] == [kind] for w in parts[1:])
+
+
+def asks(text: str) -> bool:
+    """The need is a question (咨询, 来问, 要啥材料 …), not a report of something wrong."""
+    return any(w in text for w in _marks("问"))
+
+
+def closed(text: str) -> bool:
+    """The text tells of a matter already dealt with (已办结, 已修复 …) and not of its coming back."""
+    return any(w in text for w in _marks("结")) and not any(w in text for w in _marks("又"))
+
+
+@functools.cache
 def _words() -> tuple[tuple[str, str, str], ...]:
     """(word, kind, entry name) for every word of the lexicon, longest words first."""
     out = [(w, e.kind, e.name) for e in entries() for w in e.words]

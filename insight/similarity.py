@@ -81,8 +81,6 @@ FILLER = (
     "投诉", "我要", "扰民", "附近", "旁边", "边上",
 )  # fmt: skip
 
-CONCEPT_WEIGHT = 3.0
-NEARBY_METRES = 150.0
 #: "possibly the same issue" at or above this score (intake form, case page, merge hint)
 THRESHOLD = 0.5
 
@@ -273,6 +271,11 @@ def compare_places(a: Place, b: Place) -> Where:
         known = address.gazetteer().roads
         sure = ROADS_SURE if a.road in known and b.road in known else min(a.certainty, b.certainty) * 0.8
         return Where("different", sure, "不同道路")
+    if a.road and a.road == b.road and a.cross and b.cross and a.cross != b.cross:
+        # one road near two different crossings ("复兴东路近河南南路口" / "复兴东路近西藏南路口")
+        known = address.gazetteer().roads
+        sure = ROADS_SURE if a.cross in known and b.cross in known else min(a.certainty, b.certainty) * 0.8
+        return Where("different", sure, "同一条路的不同路段")
     if a.road and a.road == b.road:
         return Where("same_road", min(a.certainty, b.certainty), f"同一条路：{a.road}")
     if a.landmark and b.landmark:
@@ -388,6 +391,14 @@ class Need:
         return persons(self.text)
 
     @functools.cached_property
+    def asks(self) -> bool:
+        return problems.asks(plain_text(self.text))
+
+    @functools.cached_property
+    def closed(self) -> bool:
+        return problems.closed(plain_text(self.text))
+
+    @functools.cached_property
     def problem(self) -> problems.Problem:
         return problems.problem_of(plain_text(self.text), plain=True)
 
@@ -414,6 +425,8 @@ PERSON_FOR = 1.0
 PERSON_AGAINST = 6.0
 WEEKS_APART = 1.0
 CATEGORY_FOR = 0.2
+#: against: a question and a report of something wrong ("电梯停运" / "咨询加装电梯的费用")
+ASK_AGAINST = 6.0
 
 
 def _place_evidence(a: Need, b: Need, where: Where, what) -> tuple[float, list[str], bool]:
@@ -446,6 +459,9 @@ def _what_and_who_evidence(a: Need, b: Need, what, phrases: list[str]) -> float:
         z -= FAULT_AGAINST
     if what.thing > 0 or (what.fault > 0 and what.thing == 0):
         phrases.append("同一问题：" + (what.label or a.problem.label))
+    if a.asks != b.asks:
+        z -= ASK_AGAINST
+        phrases.append("一为咨询或建议，一为报告问题")
     same_person = a.persons & b.persons
     if same_person:
         z += PERSON_FOR
@@ -480,6 +496,11 @@ def same_issue_score(a: Need, b: Need, *, bags: tuple[Counter, Counter] | None =
         elif where.relation == "unknown":
             phrases.append("同一网格")
     z += _what_and_who_evidence(a, b, what, phrases)
+    if a.closed != b.closed:
+        # a matter told as dealt with ("已修复，已办结") and a new report ("今朝又漏了"): the
+        # recurrence is a new case, however alike the words
+        phrases.append("一件已办结")
+        veto = True
     if a.category and a.category == b.category and a.category != "other":
         z += CATEGORY_FOR
     if a.at is not None and b.at is not None and abs((a.at - b.at).total_seconds()) > 14 * 86400:

@@ -167,6 +167,31 @@ def test_two_leaks_of_one_building_from_different_things_are_two_issues():
     assert not similarity.is_same_issue(bathroom, roof)
 
 
+def test_a_question_and_a_report_about_one_thing_are_two_needs():
+    stopped = need("尚文路60弄3号电梯停运两天了，老人下不了楼")
+    score, why = similarity.same_issue_score(stopped, need("尚文路60弄3号居民咨询：加装电梯每户要出多少钱"))
+    assert score < similarity.THRESHOLD and "一为咨询或建议，一为报告问题" in why["summary"]
+    # two residents asking one question can be one need; two reports of the stopped lift are one
+    assert similarity.is_same_issue(stopped, need("尚文路60弄3号电梯坏了，停了两天，八楼老人下不来"))
+
+
+def test_a_matter_already_dealt_with_and_a_new_report_are_two_cases():
+    old = need("上月蓬莱路118弄公用水龙头漏水，已于当月更换，工单办结。")
+    again = need("蓬莱路118弄公用水龙头又漏水了，关勿牢")
+    score, why = similarity.same_issue_score(old, again)
+    assert score < similarity.THRESHOLD and "一件已办结" in why["summary"]
+    # a new report that says the fix did not hold is still a report of the matter now
+    assert not similarity.problems.closed(similarity.plain_text("前年已修复，今朝又漏了"))
+
+
+def test_one_road_near_two_different_crossings_is_two_places():
+    a = need("复兴东路近河南南路口人行道地砖松动翘起")
+    b = need("复兴东路近西藏南路口人行道地砖松动，踩上去溅一脚泥水")
+    where = similarity.compare_places(a.place, b.place)
+    assert where.relation == "different" and where.phrase == "同一条路的不同路段"
+    assert not similarity.is_same_issue(a, b)
+
+
 def test_the_pairs_file_command_prints_precision_recall_and_f1_last(db, tmp_path):
     import re
 
