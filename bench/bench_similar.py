@@ -3,7 +3,8 @@ time of the look-up on a busy neighbourhood.
 
 1. tests/data/similar_pairs.csv (three parts, dev / test / fresh), tests/data/dev/similar_pairs.csv
    (150 pairs written by someone else: plain speech and dialect, addresses in several forms) and
-   tests/data/spent/similar_pairs.csv (151 pairs, the first sealed set, open since it was scored). All
+   tests/data/spent/similar_pairs.csv and tests/data/spent2/similar_pairs.csv (151 and 172 pairs, the
+   first and second sealed sets, open since they were scored). All
    were looked at while insight/similarity.py, insight/address.py and the lexicons were set: in-sample.
 2. Look-up: ``insight.actions.similar.similar_to_case`` for a case among 500 cases of one neighbourhood in
    the window (the candidates' texts are compared one by one).
@@ -21,6 +22,7 @@ import common
 PAIRS = common.ROOT / "tests" / "data" / "similar_pairs.csv"
 DEV = common.ROOT / "tests" / "data" / "dev" / "similar_pairs.csv"
 SPENT = common.ROOT / "tests" / "data" / "spent" / "similar_pairs.csv"
+SPENT2 = common.ROOT / "tests" / "data" / "spent2" / "similar_pairs.csv"
 
 
 def judge_pairs():
@@ -37,7 +39,8 @@ def judge_pairs():
     out["all"] = pairs.judge(loaded)
     out["open dev set"] = pairs.judge(pairs.load_pairs(DEV))
     out["spent set"] = pairs.judge(pairs.load_pairs(SPENT))
-    for p in loaded + pairs.load_pairs(DEV) + pairs.load_pairs(SPENT):
+    out["second spent set"] = pairs.judge(pairs.load_pairs(SPENT2))
+    for p in loaded + pairs.load_pairs(DEV) + pairs.load_pairs(SPENT) + pairs.load_pairs(SPENT2):
         timer.time(__import__("insight.similarity", fromlist=["x"]).same_issue_score, p.a, p.b)
     for name in ("all", "open dev set", "spent set"):
         misses += [
@@ -86,20 +89,30 @@ def main():
     lines = [
         '**Pairs** — a pair counts as "possibly the same issue" at score ≥ 0.5, scored exactly as the intake '
         "form scores a need against an open case (insight.similarity through insight.pairs; "
-        "`python manage.py similar_evaluate --pairs FILE` gives the same figures). All three files are open and "
+        "`python manage.py similar_evaluate --pairs FILE` gives the same figures). All four files are open and "
         "were looked at while the lexicons and weights were set (the weights were fitted on them), so these "
         "figures are **in-sample**; the sealed set is reported once, by someone else (docs/insight.md).",
         "",
         "| file / part | pairs | same | precision | recall | F1 |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    files = {"open dev set": "tests/data/dev/similar_pairs.csv", "spent set": "tests/data/spent/similar_pairs.csv"}
-    for split in ("dev", "test", "fresh", "all", "open dev set", "spent set"):
+    files = {
+        "open dev set": "tests/data/dev/similar_pairs.csv",
+        "spent set": "tests/data/spent/similar_pairs.csv",
+        "second spent set": "tests/data/spent2/similar_pairs.csv",
+    }
+    for split in ("dev", "test", "fresh", "all", "open dev set", "spent set", "second spent set"):
         r = counts[split]
         n = r.tp + r.fp + r.fn + r.tn
         where = files.get(split, f"similar_pairs.csv, {split}")
         lines.append(f"| {where} | {n} | {r.tp + r.fn} | {r.precision:.3f} | {r.recall:.3f} | {r.f1:.3f} |")
     lines += ["", "Errors: " + ("; ".join(f"{f} row {i} {kind}: {why}" for f, i, kind, why in misses) or "none") + "."]
+    r = counts["second spent set"]
+    lines += [
+        "",
+        f"The second spent set's {r.fp} false alarms and {r.fn} misses: `python manage.py similar_evaluate --pairs "
+        "tests/data/spent2/similar_pairs.csv --errors`.",
+    ]
     lines += [
         "",
         f"One pair comparison: p50 {pair_timer.ms(50):.3f} ms, p95 {pair_timer.ms(95):.3f} ms. Look-up for an open "

@@ -391,16 +391,21 @@ class Need:
         return persons(self.text)
 
     @functools.cached_property
+    def plain(self) -> str:
+        """The text without its address, in plain words (read once, used by every comparison)."""
+        return plain_text(self.text)
+
+    @functools.cached_property
     def asks(self) -> bool:
-        return problems.asks(plain_text(self.text))
+        return problems.asks(self.plain)
 
     @functools.cached_property
     def closed(self) -> bool:
-        return problems.closed(plain_text(self.text))
+        return problems.closed(self.plain)
 
     @functools.cached_property
     def problem(self) -> problems.Problem:
-        return problems.problem_of(plain_text(self.text), plain=True)
+        return problems.problem_of(self.plain, plain=True)
 
 
 # Evidence, in log-odds, for "the same issue". Fitted (logistic regression, then rounded, kept monotone:
