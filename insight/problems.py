@@ -11,6 +11,7 @@ belongs to (a hint for category suggestions, see insight.textmodel).
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,9 +107,21 @@ def asks(text: str) -> bool:
     return any(w in text for w in _marks("问"))
 
 
+#: a matter told as done, the way residents say it: "后来修好的", "后来园林来锯掉了", "后来填掉了"
+_DONE_LATER = re.compile(r"后来[^，。；！？,;]{0,8}?(?:修好|弄好|换好|填掉|填平|拆掉|锯掉|清掉|处理掉|处理好|解决)")
+
+
 def closed(text: str) -> bool:
-    """The text tells of a matter already dealt with (已办结, 已修复 …) and not of its coming back."""
-    return any(w in text for w in _marks("结")) and not any(w in text for w in _marks("又"))
+    """The text tells of a matter already dealt with (已办结, 已修复, 后来修好的 …) and not of its
+    coming back."""
+    done = any(w in text for w in _marks("结")) or bool(_DONE_LATER.search(text))
+    return done and not any(w in text for w in _marks("又"))
+
+
+def elsewhere(text: str) -> bool:
+    """The text says outright that it is about another place than one told before ("另一幢",
+    "隔壁那一号", "跟上次不是一个地方"; lines "别")."""
+    return any(w in text for w in _marks("别"))
 
 
 @functools.cache

@@ -228,6 +228,8 @@ NUMBERS_SURE = 0.9
 ROADS_SURE = 0.8
 #: how sure two different stations or landmarks of the gazetteer are different places
 LANDMARKS_SURE = 0.9
+#: how sure two different crossings of gazetteer roads are different places (a crossing is a point)
+CROSSINGS_SURE = 1.0
 #: how sure a number said without road or lane ("8号") tells the building
 LONE_NUMBER_SURE = 0.6
 
@@ -261,26 +263,37 @@ def compare_places(a: Place, b: Place) -> Where:
     d = metres(a, b)
     if d is not None:
         return Where("nearby", 1.0, "距离很近") if d <= NEARBY_METRES else Where("different", 0.5, "相距较远")
-    if roads_differ and {a.road, a.cross} & {b.road, b.cross} - {""}:
-        # one crossing told from either road ("陕西南路复兴中路口" / "复兴中路靠近陕西南路")
-        road = ({a.road, a.cross} & {b.road, b.cross} - {""}).pop()
-        return Where("same_road", min(a.certainty, b.certainty), f"同一路口：{road}")
-    if roads_differ:
-        # different roads: a corner building can be told by either; two roads of the gazetteer are
-        # surely different roads, a guessed name ("长乐村路") only perhaps
-        known = address.gazetteer().roads
-        sure = ROADS_SURE if a.road in known and b.road in known else min(a.certainty, b.certainty) * 0.8
-        return Where("different", sure, "不同道路")
-    if a.road and a.road == b.road and a.cross and b.cross and a.cross != b.cross:
-        # one road near two different crossings ("复兴东路近河南南路口" / "复兴东路近西藏南路口")
-        known = address.gazetteer().roads
-        sure = ROADS_SURE if a.cross in known and b.cross in known else min(a.certainty, b.certainty) * 0.8
-        return Where("different", sure, "同一条路的不同路段")
-    if a.road and a.road == b.road:
-        return Where("same_road", min(a.certainty, b.certainty), f"同一条路：{a.road}")
+    if a.road and b.road:
+        return _compare_roads(a, b)
     if a.landmark and b.landmark:
         return _compare_landmarks(a.landmark, b.landmark)
     return Where("unknown", 0.0)
+
+
+def _compare_roads(a: Place, b: Place) -> Where:
+    """Two places known by their roads only (and perhaps a crossing)."""
+    known = address.gazetteer().roads
+
+    def sure_if_known(*roads: str) -> float:
+        # roads of the gazetteer are surely what they say; a guessed name ("长乐村路") only perhaps
+        return ROADS_SURE if all(r in known for r in roads) else min(a.certainty, b.certainty) * 0.8
+
+    if a.road != b.road:
+        if a.cross and b.cross and {a.road, a.cross} != {b.road, b.cross}:
+            # two crossings that share one road ("西藏南路复兴东路口" / "河南南路复兴东路口"): a crossing
+            # is a point, two of them surely two places
+            sure = CROSSINGS_SURE if sure_if_known(a.road, a.cross, b.road, b.cross) == ROADS_SURE else ROADS_SURE / 2
+            return Where("different", sure, "不同路口")
+        shared = {a.road, a.cross} & {b.road, b.cross} - {""}
+        if shared:
+            # one crossing told from either road ("陕西南路复兴中路口" / "复兴中路靠近陕西南路")
+            return Where("same_road", min(a.certainty, b.certainty), f"同一路口：{shared.pop()}")
+        # different roads: a corner building can be told by either
+        return Where("different", sure_if_known(a.road, b.road), "不同道路")
+    if a.cross and b.cross and a.cross != b.cross:
+        # one road near two different crossings ("复兴东路近河南南路口" / "复兴东路近西藏南路口")
+        return Where("different", sure_if_known(a.cross, b.cross), "同一条路的不同路段")
+    return Where("same_road", min(a.certainty, b.certainty), f"同一条路：{a.road}")
 
 
 def _compare_landmarks(a: str, b: str) -> Where:
@@ -404,6 +417,10 @@ class Need:
         return problems.closed(self.plain)
 
     @functools.cached_property
+    def elsewhere(self) -> bool:
+        return problems.elsewhere(self.text)
+
+    @functools.cached_property
     def problem(self) -> problems.Problem:
         return problems.problem_of(self.plain, plain=True)
 
@@ -432,6 +449,8 @@ WEEKS_APART = 1.0
 CATEGORY_FOR = 0.2
 #: against: a question and a report of something wrong ("电梯停运" / "咨询加装电梯的费用")
 ASK_AGAINST = 6.0
+#: against: one text says outright it is about another place ("另一幢楼的单元门也坏了")
+ELSEWHERE_AGAINST = 3.0
 
 
 def _place_evidence(a: Need, b: Need, where: Where, what) -> tuple[float, list[str], bool]:
@@ -467,6 +486,9 @@ def _what_and_who_evidence(a: Need, b: Need, what, phrases: list[str]) -> float:
     if a.asks != b.asks:
         z -= ASK_AGAINST
         phrases.append("一为咨询或建议，一为报告问题")
+    if a.elsewhere or b.elsewhere:
+        z -= ELSEWHERE_AGAINST
+        phrases.append("说明是另一处")
     same_person = a.persons & b.persons
     if same_person:
         z += PERSON_FOR

@@ -192,6 +192,27 @@ def test_one_road_near_two_different_crossings_is_two_places():
     assert not similarity.is_same_issue(a, b)
 
 
+def test_a_matter_told_as_fixed_later_in_residents_words_is_closed():
+    old = need("前年冬天尚文路140弄3号门禁坏过一次，后来修好的。")
+    new = need("尚文路140弄3号门禁从昨天起又打不开了，刷卡没反应。")
+    assert old.closed and not new.closed
+    assert not similarity.is_same_issue(old, new)
+    assert similarity.problems.closed(similarity.plain_text("去年台风树枝断下来，后来园林来锯掉了"))
+
+
+def test_two_crossings_that_share_one_road_are_two_places():
+    a, b = need("西藏南路复兴东路口公交站棚玻璃碎了。"), need("河南南路复兴东路口公交站棚玻璃碎了。")
+    assert similarity.compare_places(a.place, b.place).phrase == "不同路口"
+    assert not similarity.is_same_issue(a, b)
+
+
+def test_a_text_that_says_it_is_about_another_building_counts_against():
+    a = need("嘉善路某号单元门门禁刷不开。")
+    b = need("嘉善路另一幢楼的单元门被人撬坏了，锁芯掉了。")
+    score, why = similarity.same_issue_score(a, b)
+    assert score < similarity.THRESHOLD and "说明是另一处" in why["summary"]
+
+
 def test_the_pairs_file_command_prints_precision_recall_and_f1_last(db, tmp_path):
     import re
 
