@@ -220,6 +220,9 @@ class Where:
     phrase: str = ""
     #: in one building: "unit" (另一单元) or "room" (另一户) when both said and they differ
     flat: str = ""
+    #: two different places told exactly enough to veto whatever the readings' certainty (two
+    #: crossings of gazetteer roads: each is a point)
+    decisive: bool = False
 
 
 #: how sure two lane or house numbers that were both said are: digits are rarely misread
@@ -230,6 +233,7 @@ ROADS_SURE = 0.8
 LANDMARKS_SURE = 0.9
 #: how sure two different crossings of gazetteer roads are different places (a crossing is a point)
 CROSSINGS_SURE = 1.0
+VETO_CROSSINGS = True
 #: how sure a number said without road or lane ("8号") tells the building
 LONE_NUMBER_SURE = 0.6
 
@@ -263,11 +267,21 @@ def compare_places(a: Place, b: Place) -> Where:
     d = metres(a, b)
     if d is not None:
         return Where("nearby", 1.0, "距离很近") if d <= NEARBY_METRES else Where("different", 0.5, "相距较远")
+    if _exits_of_one_station(a.landmark, b.landmark):
+        # a station's exits are more exact than the road the station is named after
+        return _compare_landmarks(a.landmark, b.landmark)
     if a.road and b.road:
         return _compare_roads(a, b)
     if a.landmark and b.landmark:
         return _compare_landmarks(a.landmark, b.landmark)
     return Where("unknown", 0.0)
+
+
+def _exits_of_one_station(a: str, b: str) -> bool:
+    """Both landmarks are exits of one station ("陕西南路站3号口" / "陕西南路站1号口")."""
+    sa, _, ea = a.partition("站")
+    sb, _, eb = b.partition("站")
+    return bool(sa and sa == sb and ea and eb)
 
 
 def _compare_roads(a: Place, b: Place) -> Where:
@@ -282,8 +296,9 @@ def _compare_roads(a: Place, b: Place) -> Where:
         if a.cross and b.cross and {a.road, a.cross} != {b.road, b.cross}:
             # two crossings that share one road ("西藏南路复兴东路口" / "河南南路复兴东路口"): a crossing
             # is a point, two of them surely two places
-            sure = CROSSINGS_SURE if sure_if_known(a.road, a.cross, b.road, b.cross) == ROADS_SURE else ROADS_SURE / 2
-            return Where("different", sure, "不同路口")
+            if sure_if_known(a.road, a.cross, b.road, b.cross) == ROADS_SURE:
+                return Where("different", CROSSINGS_SURE, "不同路口", decisive=VETO_CROSSINGS)
+            return Where("different", ROADS_SURE / 2, "不同路口")
         shared = {a.road, a.cross} & {b.road, b.cross} - {""}
         if shared:
             # one crossing told from either road ("陕西南路复兴中路口" / "复兴中路靠近陕西南路")
@@ -292,6 +307,8 @@ def _compare_roads(a: Place, b: Place) -> Where:
         return Where("different", sure_if_known(a.road, b.road), "不同道路")
     if a.cross and b.cross and a.cross != b.cross:
         # one road near two different crossings ("复兴东路近河南南路口" / "复兴东路近西藏南路口")
+        if sure_if_known(a.cross, b.cross) == ROADS_SURE:
+            return Where("different", CROSSINGS_SURE, "同一条路的不同路段", decisive=VETO_CROSSINGS)
         return Where("different", sure_if_known(a.cross, b.cross), "同一条路的不同路段")
     return Where("same_road", min(a.certainty, b.certainty), f"同一条路：{a.road}")
 
@@ -458,7 +475,9 @@ def _place_evidence(a: Need, b: Need, where: Where, what) -> tuple[float, list[s
     if where.relation == "unknown":
         return 0.0, [], False
     if where.relation == "different":
-        sure = a.place.certainty >= VETO_CERTAINTY and b.place.certainty >= VETO_CERTAINTY and where.sure >= 0.5
+        sure = where.decisive or (
+            a.place.certainty >= VETO_CERTAINTY and b.place.certainty >= VETO_CERTAINTY and where.sure >= 0.5
+        )
         return -PLACE_AGAINST * where.sure, [where.phrase], sure
     z, phrases = PLACE_WEIGHT[where.relation] * max(where.sure, 0.5), [where.phrase]
     if where.flat == "unit" or (where.flat == "room" and not what.building_wide):

@@ -213,6 +213,26 @@ def test_a_text_that_says_it_is_about_another_building_counts_against():
     assert score < similarity.THRESHOLD and "说明是另一处" in why["summary"]
 
 
+def test_two_exits_of_one_station_are_two_places_though_the_station_is_named_after_a_road():
+    a, b = need("陕西南路地铁站3号口共享单车乱停。"), need("陕西南路地铁站1号口共享单车乱停一大堆，挡牢出口。")
+    assert similarity.compare_places(a.place, b.place).phrase == "同一车站的不同出口"
+    assert not similarity.is_same_issue(a, b)
+
+
+def test_one_road_at_two_crossings_of_the_gazetteer_vetoes():
+    a, b = need("建国西路岳阳路口窨井盖松动，车子开过异响。"), need("建国西路太原路口窨井盖松动，车子开过哐啷哐啷。")
+    score, why = similarity.same_issue_score(a, b)
+    assert score <= 0.1 and "同一条路的不同路段" in why["summary"]
+
+
+def test_one_site_with_two_troubles_and_two_pieces_of_fire_equipment_are_two_issues():
+    piling = need("嘉善路某工地夜间23时后仍在打桩。")
+    assert not similarity.is_same_issue(piling, need("嘉善路某工地白天扬尘大，渣土车出门泥浆撒了一路。"))
+    assert similarity.is_same_issue(piling, need("嘉善路那个工地夜里十二点还在打桩，咚咚咚一夜天。"))
+    hydrant = need("梦花街78弄消防栓滴水。")
+    assert not similarity.is_same_issue(hydrant, need("梦花街78弄5号楼道里灭火器过期了。"))
+
+
 def test_the_pairs_file_command_prints_precision_recall_and_f1_last(db, tmp_path):
     import re
 
