@@ -161,11 +161,13 @@ def main(argv):
 
 
 SHORT = common.ROOT / "tests" / "data" / "dev" / "requests.csv"
-#: the open request sets, each by other writers: dev, then the two sealed sets scored once and now open
+#: the open request sets, each by other writers: dev, then the sealed sets scored once and now open
 SHORT_SETS = [
     SHORT,
     common.ROOT / "tests" / "data" / "spent" / "requests.csv",
     common.ROOT / "tests" / "data" / "spent2" / "requests.csv",
+    common.ROOT / "tests" / "data" / "spent3" / "requests.csv",
+    common.ROOT / "tests" / "data" / "spent4" / "requests.csv",
 ]
 
 
