@@ -102,9 +102,23 @@ def _marks(kind: str) -> tuple[str, ...]:
     return tuple(w for parts in _lines() if parts[:1] == [kind] for w in parts[1:])
 
 
+#: a question told as one by whoever wrote it down: "居民问：…" (not "群里有人问：谁家养鸽子？")
+_ASKED = re.compile(r"(?:居民|市民|来电人|家属|住户)问[:：，,]")
+#: what a resident asks about when asking rather than reporting: money, entitlement, procedure, a new thing
+_QUESTION_WORDS = ("要不要换", "要不要装", "能不能装", "可不可以装", "补贴", "多少钱", "摊多少", "要摊", "自家出",
+                   "收费", "费用", "电梯费", "申请", "找啥人", "找谁", "选哪")  # fmt: skip
+
+
 def asks(text: str) -> bool:
-    """The need is a question (咨询, 来问, 要啥材料 …), not a report of something wrong."""
-    return any(w in text for w in _marks("问"))
+    """The need is a question (咨询, 来问, 要啥材料, "居民问：" …), not a report of something wrong."""
+    return any(w in text for w in _marks("问")) or bool(_ASKED.search(text))
+
+
+def question_form(text: str) -> bool:
+    """The text is put as a question about money, entitlement or procedure ("…要不要换？", "…有补贴伐？").
+    A report may end with one too
+    ("坏了三天了，什么时候来修？"), so this counts only where nothing is said to be wrong."""
+    return ("？" in text or "?" in text) and any(w in text for w in _QUESTION_WORDS)
 
 
 #: a matter told as done, the way residents say it: "后来修好的", "后来园林来锯掉了", "后来填掉了"
@@ -161,6 +175,10 @@ def problem_of(text: str, *, plain: bool = False) -> Problem:
     )
 
 
+#: faults that say only that something is broken ("坏了", "故障"), not what
+GENERIC_FAULTS = frozenset({"故障"})
+
+
 @dataclass(frozen=True)
 class Comparison:
     #: how many things both name (1, 2 …), −1 different things, 0 unknown
@@ -185,7 +203,15 @@ def compare(a: Problem, b: Problem) -> Comparison:
         thing = 0 if any((x, y) in close for x in a.things for y in b.things) else -1
     else:
         thing = 0
-    if shared_faults:
+    specific_a = [f for f in a.faults if f not in GENERIC_FAULTS]
+    specific_b = [f for f in b.faults if f not in GENERIC_FAULTS]
+    if specific_a and specific_b and not set(specific_a) & set(specific_b):
+        # both say what exactly is wrong, and it differs: a shared "坏了" does not make it one fault
+        # (a lamp that stays on and one that is off are both "坏了")
+        ok = compatible()
+        shared_faults = []
+        fault = 0 if any((x, y) in ok for x in specific_a for y in specific_b) else -1
+    elif shared_faults:
         fault = 1
     elif a.faults and b.faults:
         ok = compatible()

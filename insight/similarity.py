@@ -427,7 +427,9 @@ class Need:
 
     @functools.cached_property
     def asks(self) -> bool:
-        return problems.asks(self.plain)
+        if problems.asks(self.plain):
+            return True
+        return problems.question_form(self.plain) and not self.problem.faults
 
     @functools.cached_property
     def closed(self) -> bool:

@@ -233,6 +233,30 @@ def test_one_site_with_two_troubles_and_two_pieces_of_fire_equipment_are_two_iss
     assert not similarity.is_same_issue(hydrant, need("梦花街78弄5号楼道里灭火器过期了。"))
 
 
+def test_a_lamp_that_stays_on_and_one_that_is_off_are_two_troubles():
+    on = need("学宫街60弄的路灯日里也亮着，一天到夜不灭，开关坏了。")
+    off = need("学宫街60弄弄堂里的路灯夜里不亮，灯坏了，黑出黑进。")
+    assert similarity.problems.compare(on.problem, off.problem).fault == -1
+    assert not similarity.is_same_issue(on, off)
+
+
+def test_rats_and_cockroaches_are_two_pests():
+    assert not similarity.is_same_issue(
+        need("蓬莱路120弄里厢蟑螂多得吓人，从下水道里爬上来。"), need("蓬莱路120弄里厢夜里老鼠窜来窜去。")
+    )
+    assert similarity.is_same_issue(need("蓬莱路120弄老鼠多，夜里窜来窜去"), need("蓬莱路120弄鼠害严重，老鼠成群"))
+
+
+def test_a_question_about_cost_or_entitlement_is_not_a_report():
+    report = need("南昌路92号居民家燃气热水器打不着火，还有异味。")
+    question = need("南昌路92号居民问：屋里的燃气热水器用了十二年了，要不要换？有补贴伐？")
+    assert question.asks and not report.asks
+    assert not similarity.is_same_issue(report, question)
+    # a report that ends with a question is still a report; a chat quoting someone's question too
+    assert not need("尚文路60弄3号电梯坏了三天，什么时候来修？").asks
+    assert not need("群里有人问：蓬莱路小区谁家在楼顶养鸽子？鸽子屎落得一地！").asks
+
+
 def test_the_pairs_file_command_prints_precision_recall_and_f1_last(db, tmp_path):
     import re
 
