@@ -472,15 +472,25 @@ ASK_AGAINST = 6.0
 ELSEWHERE_AGAINST = 3.0
 
 
+def _surely_apart(a: Place, b: Place, where: Where) -> bool:
+    """Two places read surely enough, and different: the place alone vetoes."""
+    if where.relation != "different":
+        return False
+    return where.decisive or (a.certainty >= VETO_CERTAINTY and b.certainty >= VETO_CERTAINTY and where.sure >= 0.5)
+
+
+def surely_apart(a: Need, b: Need) -> bool:
+    """The two needs' places alone say they are not one issue (``same_issue_score`` would be at most
+    0.1): a look-up skips the rest of the comparison for them."""
+    return _surely_apart(a.place, b.place, compare_places(a.place, b.place))
+
+
 def _place_evidence(a: Need, b: Need, where: Where, what) -> tuple[float, list[str], bool]:
     """The place's part of the score: (log-odds, phrases, veto)."""
     if where.relation == "unknown":
         return 0.0, [], False
     if where.relation == "different":
-        sure = where.decisive or (
-            a.place.certainty >= VETO_CERTAINTY and b.place.certainty >= VETO_CERTAINTY and where.sure >= 0.5
-        )
-        return -PLACE_AGAINST * where.sure, [where.phrase], sure
+        return -PLACE_AGAINST * where.sure, [where.phrase], _surely_apart(a.place, b.place, where)
     z, phrases = PLACE_WEIGHT[where.relation] * max(where.sure, 0.5), [where.phrase]
     if where.flat == "unit" or (where.flat == "room" and not what.building_wide):
         # another stairway's lift, another flat's water heater: another case

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.db.models import Q
 from django.utils import timezone
@@ -94,17 +95,58 @@ CANDIDATE_FIELDS = (
     "category__code", "category__name", "address__road", "address__lane", "address__number",
     "address__latitude", "address__longitude",
 )  # fmt: skip
+#: what a candidate is compared on, read as plain values: hundreds of candidates are compared for each
+#: look-up and only the few offered are loaded as cases
+_COMPARED = (
+    "pk", "title", "description", "location_text", "region_id", "created_at", "category_id", "category__code",
+    "address_id", "address__road", "address__lane", "address__number", "address__latitude", "address__longitude",
+)  # fmt: skip
 
 
-def _need_and_bag(case: Case):
-    key = (case.title, case.location_text, case.address_id, case.category_id)
-    hit = need_cache.get(case.pk)
+@dataclass(frozen=True)
+class _Row:
+    pk: int
+    title: str
+    description: str
+    location_text: str
+    region_id: int | None
+    created_at: datetime.datetime
+    category_id: int | None
+    category_code: str | None
+    address_id: int | None
+    road: str | None
+    lane: str | None
+    number: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+def _address_of(row: _Row) -> SimpleNamespace | None:
+    if row.address_id is None:
+        return None
+    return SimpleNamespace(
+        road=row.road, lane=row.lane, number=row.number, latitude=row.latitude, longitude=row.longitude
+    )
+
+
+def _need_and_bag(row: _Row):
+    key = (row.title, row.description, row.location_text, row.address_id, row.category_id, row.region_id)
+    hit = need_cache.get(row.pk)
     if hit is None or hit[0] != key:
-        need = need_of(case)
+        learn_roads()
+        need = similarity.Need.of(
+            title=row.title,
+            description=row.description,
+            location_text=row.location_text,
+            address=_address_of(row),
+            region_id=row.region_id,
+            category=row.category_code or "",
+            at=row.created_at,
+        )
         hit = (key, need, similarity.bag(need.text))
         if len(need_cache) > 50_000:
             need_cache.clear()
-        need_cache[case.pk] = hit
+        need_cache[row.pk] = hit
     return hit[1], hit[2]
 
 
@@ -143,17 +185,22 @@ def similar_cases(
     cases ``user`` may see when a user is given."""
     qs = similar_candidates(region=region, around=around, exclude_pk=exclude_pk)
     if user is not None:
-        visible = Case.objects.visible_to(user).filter(pk__in=list(qs.values_list("pk", flat=True)))
-        qs = visible.select_related("category", "address").only(*CANDIDATE_FIELDS)
+        qs = Case.objects.visible_to(user).filter(pk__in=list(qs.values_list("pk", flat=True)))
     mine = similarity.bag(need.text)
-    found = []
-    for other in qs:
-        other_need, other_bag = _need_and_bag(other)
+    scored = []
+    for values in qs.values_list(*_COMPARED):
+        row = _Row(*values)
+        other_need, other_bag = _need_and_bag(row)
+        if similarity.surely_apart(need, other_need):
+            continue
         score, why = similarity.same_issue_score(need, other_need, bags=(mine, other_bag))
-        if score >= 0.5:
-            found.append(Similar(other, score, why))
-    found.sort(key=lambda s: (-s.score, -s.case.pk))
-    return found[:limit]
+        if score >= similarity.THRESHOLD:
+            scored.append((score, row.pk, why))
+    scored.sort(key=lambda t: (-t[0], -t[1]))
+    scored = scored[:limit]
+    offered = Case.objects.select_related("category", "address").only(*CANDIDATE_FIELDS)
+    cases = offered.in_bulk([pk for _s, pk, _w in scored])
+    return [Similar(cases[pk], score, why) for score, pk, why in scored if pk in cases]
 
 
 def similar_to_case(case: Case, *, user=None, limit: int = 5) -> list[Similar]:

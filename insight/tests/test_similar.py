@@ -92,6 +92,15 @@ def test_the_reporters_address_is_the_place_when_the_words_name_none(make_case, 
     assert [s.case for s in similar.similar_to_case(b)] == [a]
 
 
+def test_a_candidate_is_read_again_when_its_description_changes(make_case, rules, world):
+    first = make_case(title="报修", description="底楼粪管堵了，污水倒灌进灶披间。", location_text="蓬莱路100弄11号")
+    second = make_case(title="报修", description="楼道灯坏了，晚上黑漆漆。", location_text="蓬莱路100弄11号")
+    assert similar.similar_to_case(first) == []
+    second.description = "11号楼下水道反水，马桶冲不下去，很臭。"
+    second.save(update_fields=["description"])
+    assert [s.case for s in similar.similar_to_case(first)] == [second]
+
+
 def need(text, region_id=1, **kw):
     return similarity.Need.of(description=text, region_id=region_id, **kw)
 
