@@ -98,7 +98,7 @@ def near() -> frozenset[tuple[str, str]]:
 
 @functools.cache
 def _marks(kind: str) -> tuple[str, ...]:
-    """The words of the lexicon's lines of one kind ("问", "结", "又")."""
+    """The words of the lexicon's lines of one kind ("问", "结", "又", "别")."""
     return tuple(w for parts in _lines() if parts[:1] == [kind] for w in parts[1:])
 
 
@@ -116,8 +116,8 @@ def asks(text: str) -> bool:
 
 def question_form(text: str) -> bool:
     """The text is put as a question about money, entitlement or procedure ("…要不要换？", "…有补贴伐？").
-    A report may end with one too
-    ("坏了三天了，什么时候来修？"), so this counts only where nothing is said to be wrong."""
+    A report may end with a question too ("坏了三天了，什么时候来修？"), so the caller counts this only
+    where nothing is said to be wrong."""
     return ("？" in text or "?" in text) and any(w in text for w in _QUESTION_WORDS)
 
 
