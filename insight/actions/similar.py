@@ -42,15 +42,14 @@ def learn_roads() -> None:
 
 
 def need_from(**fields) -> similarity.Need:
-    """A need as the intake form has it (not saved yet): read now, with the deployment's roads known."""
+    """A need read now, with the deployment's roads known (the intake form's unsaved need, a case, a candidate row)."""
     learn_roads()
     fields.setdefault("at", timezone.now())
     return similarity.Need.of(**fields)
 
 
 def need_of(case: Case) -> similarity.Need:
-    learn_roads()
-    return similarity.Need.of(
+    return need_from(
         title=case.title,
         description=case.description,
         location_text=case.location_text,
@@ -133,8 +132,7 @@ def _need_and_bag(row: _Row):
     key = (row.title, row.description, row.location_text, row.address_id, row.category_id, row.region_id)
     hit = need_cache.get(row.pk)
     if hit is None or hit[0] != key:
-        learn_roads()
-        need = similarity.Need.of(
+        need = need_from(
             title=row.title,
             description=row.description,
             location_text=row.location_text,
